@@ -1,0 +1,110 @@
+"""Plain records passed between the loader stages.
+
+read → :class:`SourceText`; normalise → :class:`NormalText`; split → spans;
+structure + metadata → :class:`Document` with a tree of :class:`Provision`.
+Every stage is a function over these records; none touches the store.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class SourceText:
+    """The text of one input file, as read (before any normalisation)."""
+
+    path: str
+    format: str  # text | html | pdf | docx
+    text: str
+    sha256: str
+    size: int
+    encoding: str | None = None
+
+
+@dataclass
+class NormalText:
+    """Normalised text with a map back to the raw text.
+
+    ``offsets[i]`` is the index in the raw text of the character that produced
+    ``text[i]``; a line break kept between two lines maps to the raw line break.
+    ``lines`` holds (start, end) of each line in ``text`` and ``indented`` says
+    whether the raw line started a paragraph by indentation.
+    """
+
+    text: str
+    offsets: list[int]
+    lines: list[tuple[int, int]]
+    indented: list[bool]
+    raw_length: int
+
+    def line(self, i: int) -> str:
+        s, e = self.lines[i]
+        return self.text[s:e]
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        """Raw (start, end) of the normalised span [start, end)."""
+        if end <= start:
+            pos = self.offsets[start] if start < len(self.offsets) else self.raw_length
+            return pos, pos
+        return self.offsets[start], self.offsets[end - 1] + 1
+
+
+@dataclass
+class Provision:
+    """A node of a document's structure: part, section, item, article, measure…"""
+
+    kind: str  # chapter|division|part|section|item|subitem|article|point|paragraph|measure|intro|preamble
+    path: str  # Akoma Ntoso style id path, unique in the document: sec_2__subsec_1__item_3
+    start: int  # span in the normalised text
+    end: int
+    number: str | None = None  # printed number: 一, 5, 三十二
+    ordinal: int | None = None
+    heading: str | None = None
+    text: str | None = None
+    children: list["Provision"] = field(default_factory=list)
+
+    def walk(self):
+        yield self
+        for c in self.children:
+            yield from c.walk()
+
+
+@dataclass
+class Document:
+    """One policy document found in a source file."""
+
+    key: str  # identity slug: number slug, or year/title slug
+    title: str
+    start: int
+    end: int
+    doc_type: str = "other"
+    number: str | None = None
+    issuer: str | None = None
+    issuer_method: str | None = None  # header | title | signature | promulgator | title-place
+    date_signed: str | None = None
+    in_force: str | None = None
+    expiry: str | None = None
+    recipients: list[str] = field(default_factory=list)
+    release_marking: str | None = None
+    promulgates: list[str] = field(default_factory=list)  # keys of documents it issues
+    promulgated_by: str | None = None  # key of the notice or decree issuing it
+    issued_titles: list[str] = field(default_factory=list)  # titles the notice says it issues
+    provisions: list[Provision] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def walk(self):
+        for p in self.provisions:
+            yield from p.walk()
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class ParsedSource:
+    """Everything the loaders made of one file."""
+
+    source: SourceText
+    normal: NormalText
+    documents: list[Document]
+    warnings: list[str] = field(default_factory=list)

@@ -1,0 +1,225 @@
+"""Stage 2, normalise: undo PDF-extraction debris, keep a map back to the raw text.
+
+Guarantees of :func:`normalise`:
+
+* digits, Latin letters and ``+ - % = /`` written full-width become ASCII;
+* punctuation takes its Chinese full-width form (，。：；（）！？), because the corpus
+  mixes ASCII ``,.:()`` (a PDF font artefact) with full-width marks and every later
+  stage — sentence splitting, title matching, district-to-city matching — needs one;
+  «» and ‹› become 《》 and 〈〉; a dash between digits becomes ``-``;
+* private-use glyphs (the PDF's stand-in for ``……``) become ``…``;
+* spaces next to a Chinese character or mark are dropped (``上 海 市`` → ``上海市``),
+  other runs of spaces become one space; markdown ``**`` debris is dropped;
+* page-number lines (``—２—``, ``—０３—``, ``- 3 -``, ``第3页``) and blank lines are dropped;
+* a line broken mid-sentence is joined to the next one, unless the next line is a
+  heading, is indented, or either line stands alone (a date, a document number, a
+  release marking, a header, a signature);
+* ``offsets[i]`` gives, for every normalised character, its index in the raw text.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .model import NormalText
+from .patterns import CJK, is_standalone, starts_with_marker
+
+_FULLWIDTH_ASCII = {chr(c): chr(c - 0xFEE0) for c in range(0xFF10, 0xFF1A)}  # ０-９
+_FULLWIDTH_ASCII |= {chr(c): chr(c - 0xFEE0) for c in range(0xFF21, 0xFF3B)}  # Ａ-Ｚ
+_FULLWIDTH_ASCII |= {chr(c): chr(c - 0xFEE0) for c in range(0xFF41, 0xFF5B)}  # ａ-ｚ
+_FULLWIDTH_ASCII |= {
+    "＋": "+", "－": "-", "％": "%", "＝": "=", "／": "/", "＠": "@", "＃": "#", "＆": "&",
+    "＊": "*", "＿": "_", "＜": "<", "＞": ">", "．": ".", "＇": "'", "＂": '"', "｜": "|",
+}
+_BRACKETS = {"«": "《", "»": "》", "‹": "〈", "›": "〉", "〔": "〔", "〕": "〕", "［": "[", "］": "]"}
+_TO_CHINESE = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "?": "？", "!": "！"}
+_SPACES = " \t\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff"
+_DASHES = "—–－~〜-"
+
+_CJK_RE = re.compile(rf"[{CJK}]")
+#: Characters next to which a space carries no meaning: Chinese characters and marks.
+_CJKISH_RE = re.compile(rf"[{CJK}\u3000-\u303f\uff00-\uffef“”‘’《》〈〉…—·]")
+_PAGE_LINE = re.compile(
+    r"^(?:[—–\-－~]+\s*\d{1,4}\s*[—–\-－~]+|第\s*\d{1,4}\s*页(?:\s*共\s*\d{1,4}\s*页)?|-\s*\d{1,4}\s*-)$"
+)
+_ITEM_PREFIX = re.compile(r"^\s*\d{1,3}$")
+
+
+def _is_pua(ch: str) -> bool:
+    cp = ord(ch)
+    return 0xE000 <= cp <= 0xF8FF or cp >= 0xF0000
+
+
+def _cjkish(ch: str | None) -> bool:
+    return ch is not None and bool(_CJKISH_RE.match(ch))
+
+
+def _chars_of_line(raw: str, start: int, end: int) -> tuple[list[str], list[int], bool]:
+    """Normalise one physical line; return its characters, their raw offsets, and indentation."""
+    chars: list[str] = []
+    offs: list[int] = []
+    i = start
+    # indentation: two or more leading spaces, or any ideographic space
+    lead = 0
+    while start + lead < end and raw[start + lead] in _SPACES:
+        lead += 1
+    indented = lead >= 2
+    while i < end:
+        ch = raw[i]
+        if _is_pua(ch):
+            ch = "…"
+        elif ch == "*" and i + 1 < end and raw[i + 1] == "*":
+            i += 2  # markdown bold debris
+            continue
+        else:
+            ch = _FULLWIDTH_ASCII.get(ch, ch)
+            ch = _BRACKETS.get(ch, ch)
+            if unicodedata.category(ch) == "Cf":  # zero-width marks
+                i += 1
+                continue
+        chars.append(ch)
+        offs.append(i)
+        i += 1
+    return chars, offs, indented
+
+
+def _punctuate(chars: list[str]) -> None:
+    """Give ASCII punctuation its Chinese form, in place, where it is not part of a number or URL."""
+    n = len(chars)
+
+    def neighbour(i: int, step: int) -> str | None:
+        j = i + step
+        while 0 <= j < n and chars[j] in _SPACES:
+            j += step
+        return chars[j] if 0 <= j < n else None
+
+    for i, ch in enumerate(chars):
+        if ch not in ".,:;()?!" and ch not in _DASHES:
+            continue
+        prev, nxt = neighbour(i, -1), neighbour(i, 1)
+        ascii_around = (prev is not None and prev.isascii() and prev.isalnum()) and (
+            nxt is not None and nxt.isascii() and nxt.isalnum()
+        )
+        if ch == ".":
+            if _ITEM_PREFIX.match("".join(chars[:i])):
+                continue  # list marker "12."
+            if ascii_around:
+                continue  # 2.5, v1.2, www.gov.cn
+            chars[i] = "。"
+        elif ch in ",:":
+            if ascii_around and (ch == "," and prev.isdigit() or ch == ":"):
+                continue  # 1,000 or 10:30
+            if ch == ":" and nxt == "/":
+                continue  # http://
+            chars[i] = _TO_CHINESE[ch]
+        elif ch in ";()?!":
+            if ch in "?!" and not (_cjkish(prev) or _cjkish(nxt)):
+                continue
+            chars[i] = _TO_CHINESE[ch]
+        elif ch in _DASHES:
+            if prev is not None and nxt is not None and prev.isdigit() and nxt.isdigit():
+                chars[i] = "-"  # 2024－2026, 65－69周岁
+
+
+def _squeeze_spaces(chars: list[str], offs: list[int]) -> tuple[list[str], list[int]]:
+    """Drop spaces next to Chinese text, collapse other runs, trim the line."""
+    out_c: list[str] = []
+    out_o: list[int] = []
+    n = len(chars)
+    i = 0
+    while i < n:
+        if chars[i] in _SPACES:
+            j = i
+            while j < n and chars[j] in _SPACES:
+                j += 1
+            prev = out_c[-1] if out_c else None
+            nxt = chars[j] if j < n else None
+            if prev is not None and nxt is not None and not (_cjkish(prev) or _cjkish(nxt)):
+                out_c.append(" ")
+                out_o.append(offs[i])
+            i = j
+            continue
+        out_c.append(chars[i])
+        out_o.append(offs[i])
+        i += 1
+    return out_c, out_o
+
+
+def _line_width(lines: list[str]) -> float:
+    """Typical length of a full line: the 75th percentile of lines of 8 characters or more."""
+    lengths = sorted(len(s) for s in lines if len(s) >= 8)
+    if not lengths:
+        return 0.0
+    return float(lengths[int(0.75 * (len(lengths) - 1))])
+
+
+_TERMINATORS = "。！？；：…"
+
+
+def _should_join(a: str, b: str, b_indented: bool, width: float) -> bool:
+    if not a or not b:
+        return False
+    if a[-1] in _TERMINATORS:
+        return False
+    if b_indented or starts_with_marker(b):
+        return False
+    if is_standalone(a) or is_standalone(b):
+        return False
+    short = 0.6 * width
+    if starts_with_marker(a) and len(a) < 0.8 * width and not any(p in a for p in "，；"):
+        return False  # a short heading line: 一、总体要求 / （二）对申请和审定程序进行修订
+    a_full = len(a) >= short
+    if a_full:
+        return True
+    # Two short unterminated lines: a title broken over lines.
+    return len(b) < short and not any(p in a + b for p in "，。；：")
+
+
+def normalise(raw: str) -> NormalText:
+    """Normalise ``raw`` (see the module docstring for what is guaranteed)."""
+    # physical lines with raw offsets
+    phys: list[tuple[int, int]] = []
+    pos = 0
+    for m in re.finditer(r"\r\n|\r|\n|\u2028|\u2029", raw):
+        phys.append((pos, m.start()))
+        pos = m.end()
+    phys.append((pos, len(raw)))
+
+    lines: list[tuple[list[str], list[int], bool, int]] = []  # chars, offsets, indented, raw line end
+    for s, e in phys:
+        chars, offs, indented = _chars_of_line(raw, s, e)
+        _punctuate(chars)
+        chars, offs = _squeeze_spaces(chars, offs)
+        text = "".join(chars)
+        if not text or _PAGE_LINE.match(text):
+            continue
+        lines.append((chars, offs, indented, e))
+
+    texts = ["".join(c) for c, _, _, _ in lines]
+    width = _line_width(texts)
+
+    out_chars: list[str] = []
+    out_offs: list[int] = []
+    spans: list[tuple[int, int]] = []
+    indents: list[bool] = []
+    cur_start = 0
+    for idx, (chars, offs, indented, raw_end) in enumerate(lines):
+        if idx == 0:
+            indents.append(indented)
+        else:
+            # judged on the last physical line, not on what was already joined
+            if _should_join(texts[idx - 1], texts[idx], indented, width):
+                pass  # continue the same line
+            else:
+                spans.append((cur_start, len(out_chars)))
+                out_chars.append("\n")
+                out_offs.append(lines[idx - 1][3])  # the raw line break
+                cur_start = len(out_chars)
+                indents.append(indented)
+        out_chars.extend(chars)
+        out_offs.extend(offs)
+    if lines:
+        spans.append((cur_start, len(out_chars)))
+    return NormalText(
+        text="".join(out_chars), offsets=out_offs, lines=spans, indented=indents, raw_length=len(raw)
+    )

@@ -1,0 +1,89 @@
+"""From the text of one file to its documents: normalise → split → metadata → structure.
+
+:func:`parse_source` is pure: the same :class:`SourceText` always gives the same
+:class:`ParsedSource`. Links between documents of the same file (a covering
+notice and the plan it issues, a decree and its regulation) are resolved here;
+links across files are the store's business.
+"""
+from __future__ import annotations
+
+import re
+
+from .metadata import document_key, extract_metadata
+from .model import ParsedSource, SourceText
+from .normalise import normalise
+from .patterns import title_key
+from .split import split
+from .structure import parse_structure
+
+_PLACE_TITLE = re.compile(r"^(?P<city>上海市)?(?P<district>[\u4e00-\u9fff]{1,5}?(?:新区|区|县))")
+_CITY_TITLE = re.compile(r"^(?P<city>[\u4e00-\u9fff]{2,8}?[省市])")
+
+
+def _default_issuer(title: str) -> str | None:
+    """The government a plan's title names: 上海市徐汇区… → 上海市徐汇区人民政府."""
+    m = _PLACE_TITLE.match(title)
+    if m and m["district"] not in ("自治区",):
+        return f"{m['city'] or '上海市'}{m['district']}人民政府"
+    m = _CITY_TITLE.match(title)
+    if m:
+        return f"{m['city']}人民政府"
+    return None
+
+
+def parse_source(source: SourceText) -> ParsedSource:
+    normal = normalise(source.text)
+    spans = split(normal)
+    documents = []
+    warnings: list[str] = []
+    for span in spans:
+        doc, body = extract_metadata(normal, span)
+        doc.provisions = parse_structure(body, doc.doc_type)
+        documents.append(doc)
+
+    # promulgation inside the file: a notice issues the documents its title names
+    by_key = {}
+    for doc in documents:
+        for t in doc.issued_titles:
+            k = title_key(t)
+            target = next(
+                (d for d in documents if d is not doc and d.promulgated_by is None and title_key(d.title).startswith(k)),
+                None,
+            )
+            if target is not None:
+                by_key[id(target)] = doc
+    for doc in documents:
+        notice = by_key.get(id(doc))
+        if notice is not None:
+            # the issued document takes the notice's date and issuer where it states none
+            doc.date_signed = doc.date_signed or notice.date_signed
+            if doc.issuer is None and notice.issuer:
+                doc.issuer, doc.issuer_method = notice.issuer, "promulgator"
+            if doc.in_force is None and notice.doc_type == "decree":
+                doc.in_force = notice.in_force
+    for doc in documents:
+        if doc.issuer is None and doc.doc_type != "interpretation":
+            issuer = _default_issuer(doc.title)
+            if issuer:
+                doc.issuer, doc.issuer_method = issuer, "title-place"
+        doc.key = document_key(doc)
+    for doc in documents:
+        notice = by_key.get(id(doc))
+        if notice is not None:
+            doc.promulgated_by = notice.key
+            notice.promulgates.append(doc.key)
+    seen: dict[str, int] = {}
+    for doc in documents:
+        if doc.key in seen:
+            warnings.append(f"document {doc.key} appears twice in the file; the later copy is ignored")
+        seen.setdefault(doc.key, 0)
+        seen[doc.key] += 1
+        if not doc.provisions:
+            doc.warnings.append("no provisions found")
+    unique = []
+    done = set()
+    for doc in documents:
+        if doc.key not in done:
+            unique.append(doc)
+            done.add(doc.key)
+    return ParsedSource(source=source, normal=normal, documents=unique, warnings=warnings)

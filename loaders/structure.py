@@ -1,0 +1,264 @@
+"""Stage 4, structure: the outline of a document as a tree of provisions.
+
+Guarantees of :func:`parse_structure`:
+
+* Headings are recognised by their marker at the start of a line: 第X章, 第X节, 第X条,
+  一、, （一）, 1. and （1）. Which kind sits under which is decided by the order in
+  which kinds first appear in the document, so a plan may go 一、 → （一） → 1. or
+  straight from 一、 to 1..
+* A marker only counts when its number continues the sequence (the next number of
+  its kind at that level, or 1 under a new parent, or — for items numbered across
+  sections, as in the free-trade-zone plan — the next number in the document);
+  otherwise the line is text. This keeps ``第三条`` inside a sentence, or a stray
+  ``2.``, from opening a heading.
+* Each provision has a path unique in the document, in Akoma Ntoso style:
+  ``sec_2__subsec_1__item_5``; articles are ``art_N`` whatever chapter holds them,
+  and their paragraphs ``art_N__para_K``.
+* In plans, every leaf provision's text is cut into sentences; each sentence is a
+  *measure* (``…__meas_K``). A trailing parenthesis such as ``（责任单位：…）`` stays
+  with the provision's text but is not a measure. In other documents a leaf's lines
+  are its paragraphs.
+* A short first sentence, or a marker line of its own, is the provision's heading,
+  not a measure: ``（一）市场准入。系统提升…`` has the heading 市场准入.
+* Text before the first heading is the ``preamble``; text of a provision before its
+  first child is its ``intro``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .model import Provision
+from .patterns import END_MATTER, match_marker
+
+PLAN_TYPES = {"action-plan", "implementation-plan", "plan"}
+
+_TOKEN = {
+    "chapter": "chp",
+    "division": "dvs",
+    "article": "art",
+    "part": "sec",
+    "section": "subsec",
+    "item": "item",
+    "subitem": "subitem",
+}
+_OPEN = "“《（〈‘「『【"
+_CLOSE = "”》）〉’」』】"
+
+
+@dataclass
+class _Node:
+    kind: str
+    num: int = 0
+    printed: str | None = None
+    start: int = 0
+    first_line_whole: bool = False  # the marker line is a whole normalised line
+    lines: list[tuple[str, int]] = field(default_factory=list)  # (text, offset) without the marker
+    children: list["_Node"] = field(default_factory=list)
+    end: int = 0
+
+
+def split_sentences(chars: list[tuple[str, int]]) -> tuple[list[list[tuple[str, int]]], list[tuple[str, int]]]:
+    """Cut text (characters with offsets) after 。！？ outside brackets and quotes.
+
+    Returns the sentences and a trailing tail (a parenthesis after the last sentence,
+    such as a list of responsible units), which is not a sentence.
+    """
+    text = "".join(c for c, _ in chars)
+    depth = 0
+    cuts = []
+    for i, ch in enumerate(text):
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(0, depth - 1)
+        elif ch in "。！？" and depth == 0:
+            j = i + 1
+            while j < len(text) and text[j] in "”’）》":
+                j += 1  # a closing quote after the full stop stays with the sentence
+            cuts.append(j)
+    if depth > 0 and not cuts:
+        # unbalanced quotes (extraction debris): fall back to plain full stops
+        cuts = [i + 1 for i, ch in enumerate(text) if ch in "。！？"]
+    pieces = []
+    prev = 0
+    for c in sorted(set(cuts)):
+        if c > prev:
+            pieces.append(chars[prev:c])
+            prev = c
+    rest = chars[prev:]
+    tail: list[tuple[str, int]] = []
+    rest_text = "".join(c for c, _ in rest).strip()
+    if rest_text:
+        if rest_text.startswith("（") and rest_text.endswith("）"):
+            tail = rest
+        else:
+            pieces.append(rest)
+    return [p for p in pieces if "".join(c for c, _ in p).strip()], tail
+
+
+def _text(chars: list[tuple[str, int]]) -> str:
+    return "".join(c for c, _ in chars).strip()
+
+
+def _span(chars: list[tuple[str, int]]) -> tuple[int, int]:
+    return chars[0][1], chars[-1][1] + 1
+
+
+def _as_chars(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Lines of one provision as one run of characters (line breaks dropped: they are PDF debris)."""
+    out: list[tuple[str, int]] = []
+    for text, off in lines:
+        out.extend((ch, off + k) for k, ch in enumerate(text))
+    return out
+
+
+def _heading(node: _Node, has_more: bool) -> tuple[str | None, list[tuple[str, int]]]:
+    """Split the provision's own text into (heading, remaining lines)."""
+    lines = [(t, o) for t, o in node.lines if t.strip()]
+    if not lines:
+        return None, []
+    first, off = lines[0]
+    if node.kind == "article":
+        # 第一条（目的和依据） / 第一条 为了…
+        if first.startswith("（") and "）" in first:
+            close = first.index("）")
+            heading = first[1:close]
+            rest = first[close + 1:]
+            out = ([(rest, off + close + 1)] if rest.strip() else []) + lines[1:]
+            return heading, out
+        return None, lines
+    more_after_first = len(lines) > 1 or has_more
+    if (
+        node.first_line_whole
+        and more_after_first
+        and len(first) <= 60
+        and "。" not in first
+    ):
+        return first.rstrip("：:"), lines[1:]
+    # 市场准入。系统提升…: a short first sentence without commas is a heading
+    cut = first.find("。")
+    if 0 < cut <= 24:
+        head = first[:cut]
+        if not any(p in head for p in "，；：") and (cut + 1 < len(first) or len(lines) > 1 or has_more):
+            rest = first[cut + 1:]
+            out = ([(rest, off + cut + 1)] if rest.strip() else []) + lines[1:]
+            return head, out
+    return None, lines
+
+
+def _build(normal_lines: list[tuple[str, int, bool]]) -> _Node:
+    root = _Node(kind="root")
+    stack = [root]
+    last_num: dict[str, int] = {}
+    for text, off, whole in normal_lines:
+        m = match_marker(text)
+        accepted = False
+        if m:
+            kind, num, printed, match = m
+            idx = next((k for k in range(len(stack) - 1, 0, -1) if stack[k].kind == kind), None)
+            if idx is not None:
+                ok = num == stack[idx].num + 1
+            else:
+                ok = num == 1 or num == last_num.get(kind, 0) + 1
+            if ok:
+                if idx is not None:
+                    del stack[idx:]
+                node = _Node(kind=kind, num=num, printed=printed, start=off, first_line_whole=whole)
+                rest = text[match.end():]
+                stripped = rest.lstrip()
+                node.lines.append((stripped, off + match.end() + (len(rest) - len(stripped))))
+                stack[-1].children.append(node)
+                stack.append(node)
+                last_num[kind] = num
+                accepted = True
+        if not accepted:
+            stack[-1].lines.append((text, off))
+    return root
+
+
+def _end(node: _Node) -> int:
+    ends = [o + len(t) for t, o in node.lines if t]
+    ends += [_end(c) for c in node.children]
+    return max(ends) if ends else node.start
+
+
+def _convert(node: _Node, parent_path: str, in_article: bool, plan: bool) -> Provision:
+    token = "point" if in_article and node.kind != "article" else _TOKEN[node.kind]
+    path = f"art_{node.num}" if node.kind == "article" else (
+        f"{parent_path}__{token}_{node.num}" if parent_path else f"{token}_{node.num}"
+    )
+    heading, lines = _heading(node, bool(node.children))
+    prov = Provision(
+        kind="point" if token == "point" else node.kind,
+        path=path,
+        start=node.start,
+        end=_end(node),
+        number=node.printed,
+        ordinal=node.num,
+        heading=heading,
+    )
+    inside_article = in_article or node.kind == "article"
+    if node.children:
+        if lines:
+            chars = _as_chars(lines)
+            s, e = _span(chars)
+            prov.children.append(Provision(kind="intro", path=f"{path}__intro", start=s, end=e, text=_text(chars)))
+        for child in node.children:
+            prov.children.append(_convert(child, path, inside_article, plan))
+        if node.kind == "article":
+            prov.text = "\n".join(t for t, _ in lines)  # own text; the points carry theirs
+        return prov
+    # a leaf
+    if not lines:
+        return prov
+    chars = _as_chars(lines)
+    prov.text = _text(chars)
+    if plan and not inside_article:
+        sentences, _tail = split_sentences(chars)
+        for k, sent in enumerate(sentences, start=1):
+            # leading spaces are not part of the measure
+            while sent and sent[0][0].isspace():
+                sent = sent[1:]
+            s, e = _span(sent)
+            prov.children.append(
+                Provision(kind="measure", path=f"{path}__meas_{k}", start=s, end=e, ordinal=k, text=_text(sent))
+            )
+    elif len(lines) > 1:
+        if node.kind == "article":
+            prov.text = "\n".join(t.strip() for t, _ in lines)
+        for k, (t, o) in enumerate(lines, start=1):
+            prov.children.append(
+                Provision(kind="paragraph", path=f"{path}__para_{k}", start=o, end=o + len(t), ordinal=k, text=t.strip())
+            )
+    return prov
+
+
+def parse_structure(lines: list[tuple[str, int, bool]], doc_type: str) -> list[Provision]:
+    """Provisions of a document body.
+
+    ``lines`` are (text, offset in the normalised text, whether the line is a whole
+    normalised line) for the body of one document, in order.
+    """
+    body: list[tuple[str, int, bool]] = []
+    for text, off, whole in lines:
+        if END_MATTER.match(text):
+            break  # attachments and distribution lists are not provisions
+        body.append((text, off, whole))
+    root = _build(body)
+    plan = doc_type in PLAN_TYPES
+    provisions: list[Provision] = []
+    own = [(t, o) for t, o in root.lines if t.strip()]
+    if own:
+        chars = _as_chars(own)
+        s, e = _span(chars)
+        if not root.children and plan:
+            # a plan without headings: its sentences are its measures
+            sentences, _ = split_sentences(chars)
+            for k, sent in enumerate(sentences, start=1):
+                s2, e2 = _span(sent)
+                provisions.append(Provision(kind="measure", path=f"meas_{k}", start=s2, end=e2, ordinal=k, text=_text(sent)))
+        else:
+            provisions.append(Provision(kind="preamble", path="preamble", start=s, end=e, text=_text(chars)))
+    for child in root.children:
+        provisions.append(_convert(child, "", False, plan))
+    return provisions

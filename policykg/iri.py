@@ -1,0 +1,100 @@
+"""Identifiers: document numbers (parse and format) and the IRIs policykg mints.
+
+IRIs are deterministic and readable, under a configurable base (see
+:mod:`policykg.settings`):
+
+=====================  ==========================================================
+resource               IRI (after the base)
+=====================  ==========================================================
+document with number   ``doc/沪府办发-2024-1``, ``doc/上海市人民政府令-9``
+document without one   ``doc/2024/上海市坚持对标改革持续打造国际一流营商环境行动方案``
+provision              ``doc/…/sec_2__subsec_1__meas_3`` (its id path)
+agency (by name)       ``agency/上海市人民政府办公厅``
+source file            ``source/<first 16 hex digits of its SHA-256>``
+document's graph       ``graph/doc/…`` (one named graph per document)
+build metadata graph   ``graph/meta``
+=====================  ==========================================================
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from policykg.loaders.patterns import CJK
+
+_NUMBER = re.compile(
+    rf"""
+    ^(?P<prefix>[{CJK}]{{1,12}}?)             # issuer abbreviation and series: 沪府办发
+    \s*[〔\[［【（(〖]\s*(?P<year>(?:19|20)\d{{2}})\s*[〕\]］】）)〗]\s*   # year, in any bracket
+    第?\s*(?P<number>\d{{1,5}})\s*号$        # running number
+    """,
+    re.X,
+)
+_DECREE = re.compile(rf"^(?P<prefix>[{CJK}]{{2,30}}?令)\s*第\s*(?P<number>\d{{1,5}})\s*号$")
+
+
+@dataclass(frozen=True)
+class DocumentNumber:
+    """A document number (发文字号): 沪府办发〔2024〕1号 or 上海市人民政府令第9号."""
+
+    prefix: str
+    number: int
+    year: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> "DocumentNumber | None":
+        text = text.strip()
+        m = _NUMBER.match(text)
+        if m:
+            return cls(prefix=m["prefix"], year=int(m["year"]), number=int(m["number"]))
+        m = _DECREE.match(text)
+        if m:
+            return cls(prefix=m["prefix"], number=int(m["number"]))
+        return None
+
+    def __str__(self) -> str:
+        if self.year is not None:
+            return f"{self.prefix}〔{self.year}〕{self.number}号"
+        return f"{self.prefix}第{self.number}号"
+
+    @property
+    def slug(self) -> str:
+        if self.year is not None:
+            return f"{self.prefix}-{self.year}-{self.number}"
+        return f"{self.prefix}-{self.number}"
+
+
+def slug(text: str) -> str:
+    """Chinese characters, letters and digits kept; anything else becomes one hyphen."""
+    s = re.sub(rf"[^{CJK}A-Za-z0-9]+", "-", text).strip("-")
+    return s or "untitled"
+
+
+class Minter:
+    """Mints the IRIs of one base."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def document(self, key: str) -> str:
+        return f"{self.base}doc/{key}"
+
+    def provision(self, doc_key: str, path: str) -> str:
+        return f"{self.base}doc/{doc_key}/{path}"
+
+    def graph(self, doc_key: str) -> str:
+        return f"{self.base}graph/doc/{doc_key}"
+
+    def agency(self, name: str) -> str:
+        return f"{self.base}agency/{slug(name)}"
+
+    def source(self, sha256: str) -> str:
+        return f"{self.base}source/{sha256[:16]}"
+
+    @property
+    def meta_graph(self) -> str:
+        return f"{self.base}graph/meta"
+
+    def doc_key_of_graph(self, graph: str) -> str | None:
+        prefix = f"{self.base}graph/doc/"
+        return graph[len(prefix):] if graph.startswith(prefix) else None
