@@ -13,6 +13,8 @@ agency (by name)       ``agency/上海市人民政府办公厅``
 source file            ``source/<first 16 hex digits of its SHA-256>``
 document's graph       ``graph/doc/…`` (one named graph per document)
 build metadata graph   ``graph/meta``
+agencies (shared)      ``graph/agencies``
+the ontology           ``graph/ontology``
 =====================  ==========================================================
 """
 from __future__ import annotations
@@ -90,6 +92,14 @@ class Minter:
 
     def source(self, sha256: str) -> str:
         return f"{self.base}source/{sha256[:16]}"
+
+    @property
+    def agencies_graph(self) -> str:
+        return f"{self.base}graph/agencies"
+
+    @property
+    def ontology_graph(self) -> str:
+        return f"{self.base}graph/ontology"
 
     @property
     def meta_graph(self) -> str:

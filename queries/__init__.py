@@ -1,0 +1,116 @@
+"""The named SPARQL query library.
+
+Each ``.rq`` file here is one named query (its name is the file name). It starts
+with a comment header::
+
+    # title: Documents
+    # description: One row per document …
+    # param: docNumber — only this document number (optional)
+    # columns: ?doc ?docNumber ?title …
+
+Parameter ``NAME`` is written ``$param_NAME`` in the query (SPARQL treats ``$x``
+and ``?x`` as one variable, so a parameter needs a name of its own, apart from
+the output columns). A value given with ``--param NAME=VALUE`` is bound by a
+``VALUES`` block at the start of the query's outer ``WHERE`` group, written by
+the RDF term serialiser (so a value is always one escaped term, never query
+text); a parameter not given stays unbound, and queries test it with
+``!BOUND($param_NAME)``. Values are plain literals; a value in angle brackets,
+``<https://…>``, is an IRI.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from policykg.errors import QueryError
+
+_HEADER = re.compile(r"^#\s*(?P<key>title|description|param|columns)\s*:\s*(?P<value>.*)$")
+_PARAM = re.compile(r"[$?]param_([A-Za-z0-9_]+)")
+PARAM_PREFIX = "param_"
+
+
+@dataclass
+class NamedQuery:
+    name: str
+    text: str
+    title: str = ""
+    description: str = ""
+    params: dict[str, str] = field(default_factory=dict)  # name → description
+    columns: list[str] = field(default_factory=list)
+    path: str = ""
+
+    @classmethod
+    def parse(cls, name: str, text: str, path: str = "") -> "NamedQuery":
+        q = cls(name=name, text=text, path=path)
+        for line in text.splitlines():
+            if not line.startswith("#"):
+                if line.strip():
+                    break
+                continue
+            m = _HEADER.match(line)
+            if not m:
+                continue
+            key, value = m["key"], m["value"].strip()
+            if key == "title":
+                q.title = value
+            elif key == "description":
+                q.description = (q.description + " " + value).strip()
+            elif key == "param":
+                parts = re.split(r"\s+[—–-]\s+", value, maxsplit=1)
+                q.params[parts[0].strip()] = parts[1].strip() if len(parts) > 1 else ""
+            elif key == "columns":
+                q.columns = [c.lstrip("?") for c in value.split()]
+        # parameters are derived from the text; the header documents them
+        body = "\n".join(l for l in text.splitlines() if not l.startswith("#"))
+        for p in _PARAM.findall(body):
+            q.params.setdefault(p, "")
+        return q
+
+
+_WHERE = re.compile(r"\bWHERE\s*\{", re.I)
+
+
+def bind(text: str, values: dict) -> str:
+    """The query with parameters bound: ``values`` maps NAME to a pyoxigraph term."""
+    if not values:
+        return text
+    m = _WHERE.search(_strip_comments(text))
+    if not m:
+        raise QueryError("parameters need a query with a WHERE clause")
+    block = " ".join(f"VALUES ?{PARAM_PREFIX}{k} {{ {v} }}" for k, v in sorted(values.items()))
+    return text[: m.end()] + " " + block + " " + text[m.end():]
+
+
+def _strip_comments(text: str) -> str:
+    """Comments blanked out (same length), so positions still match the text."""
+    return re.sub(r"(?m)^\s*#.*$", lambda m: " " * len(m.group(0)), text)
+
+
+def _library_dir():
+    return resources.files(__name__)
+
+
+def names() -> list[str]:
+    return sorted(Path(str(f)).stem for f in _library_dir().iterdir() if str(f).endswith(".rq"))
+
+
+def load(name: str) -> NamedQuery:
+    f = _library_dir().joinpath(f"{name}.rq")
+    if not f.is_file():
+        raise QueryError(f"no such named query; known: {', '.join(names())}", name)
+    return NamedQuery.parse(name, f.read_text(encoding="utf-8"), str(f))
+
+
+def load_file(path: str) -> NamedQuery:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise QueryError(f"cannot be read ({exc.strerror})", str(p))
+    return NamedQuery.parse(p.stem, text, str(p))
+
+
+def library() -> list[NamedQuery]:
+    return [load(n) for n in names()]

@@ -1,0 +1,324 @@
+"""The write side end to end: files → documents → named graphs in the store.
+
+Guarantees of :func:`build`:
+
+* Each file is read and parsed completely before anything is written; its
+  documents and metadata are then written in **one transaction**. A file that
+  cannot be read or parsed is reported (file, place, reason) and skipped: nothing
+  of it is written, nothing already in the store is touched, the other files go on.
+* One named graph per document, keyed by the document's identity (its number,
+  else year and title). Re-building a document replaces its graph; building one
+  file changes no other document's graph.
+* A document found in several files (沪府办发〔2024〕1号 is in 000 and in the gazette
+  003) is one document. Its graph is built from the *canonical* source: the file
+  holding the fewest documents (the document's own file rather than a gazette),
+  then the smallest SHA-256 — so the result does not depend on the order of files
+  or of builds. Every file holding it is recorded in the metadata graph.
+* Build metadata (file paths, checksums, times) lives in the metadata graph only,
+  so the document graphs are byte-stable across builds.
+* When a file changes and no longer holds a document it held, that document's
+  graph is dropped unless another file still holds it.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from policykg import __version__
+from policykg.errors import PolicyKGError, ReadError
+from policykg.iri import Minter
+from policykg.ontology import PKG, PROV, RDF, XSD
+from policykg.store import Store
+
+from .emit import Emitter
+from .model import ParsedSource
+from .parse import parse_source
+from .read import read_file
+
+_SKIP_NAMES = ("readme", "license", "licence", "changelog", ".")
+
+
+@dataclass
+class FileReport:
+    path: str
+    ok: bool
+    documents: list[str] = field(default_factory=list)  # keys found
+    written: list[str] = field(default_factory=list)  # keys whose graph this file wrote
+    error: dict | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BuildSummary:
+    files: list[FileReport] = field(default_factory=list)
+    documents: int = 0
+    measures: int = 0
+    articles: int = 0
+    provisions: int = 0
+    triples: int = 0
+    errors: list[PolicyKGError] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "documents": self.documents,
+            "measures": self.measures,
+            "articles": self.articles,
+            "provisions": self.provisions,
+            "triples": self.triples,
+            "files": [asdict(f) for f in self.files],
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+def collect_paths(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[PolicyKGError]]:
+    """Files named, and files under folders named (recursively, sorted; README/LICENSE and hidden files skipped)."""
+    out: list[Path] = []
+    errors: list[PolicyKGError] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            for f in sorted(path.rglob("*")):
+                rel = f.relative_to(path)
+                if f.is_file() and not any(part.lower().startswith(_SKIP_NAMES) for part in rel.parts):
+                    out.append(f)
+        elif path.exists():
+            out.append(path)
+        else:
+            errors.append(ReadError("does not exist", str(path)))
+    return out, errors
+
+
+def _meta_sources(store: Store, meta: str) -> dict[str, dict]:
+    """Sources recorded in the metadata graph: IRI → {paths, sha, count, docs}."""
+    res = store.query(
+        f"""SELECT ?src ?path ?sha ?count ?doc WHERE {{ GRAPH <{meta}> {{
+            ?src a pkg:SourceFile ; pkg:sha256 ?sha ; pkg:documentCount ?count .
+            OPTIONAL {{ ?src pkg:filePath ?path }}
+            OPTIONAL {{ ?src pkg:containsDocument ?doc }} }} }}"""
+    )
+    out: dict[str, dict] = {}
+    for row in res:
+        src = row["src"].value
+        rec = out.setdefault(src, {"paths": set(), "sha": row["sha"].value, "count": int(row["count"].value), "docs": set()})
+        if row["path"] is not None:
+            rec["paths"].add(row["path"].value)
+        if row["doc"] is not None:
+            rec["docs"].add(row["doc"].value)
+    return out
+
+
+def _progress(i: int, n: int, name: str, stream) -> None:
+    width = 24
+    done = int(width * i / max(n, 1))
+    stream.write(f"\r[{'#' * done}{'.' * (width - done)}] {i}/{n} {name[:40]:<40}")
+    stream.flush()
+
+
+def build(
+    paths: Iterable[str | os.PathLike],
+    store: Store,
+    base: str,
+    progress: bool | None = None,
+    debug_dir: str | os.PathLike | None = None,
+    on_error: Callable[[PolicyKGError], None] | None = None,
+) -> BuildSummary:
+    """Build the given files and folders into ``store`` (see the module docstring)."""
+    mint = Minter(base)
+    emitter = Emitter(base)
+    meta = mint.meta_graph
+    summary = BuildSummary()
+    files, errors = collect_paths(paths)
+    for e in errors:
+        summary.errors.append(e)
+        if on_error:
+            on_error(e)
+    show = sys.stderr.isatty() if progress is None else progress
+
+    # 1. read and parse every file (pure; nothing written yet)
+    parsed: list[tuple[Path, ParsedSource]] = []
+    for i, f in enumerate(files, start=1):
+        if show:
+            _progress(i, len(files), f.name, sys.stderr)
+        try:
+            p = parse_source(read_file(f))
+            if not p.documents:
+                raise PolicyKGError("no policy document found in the text", str(f), kind="parse-error")
+            parsed.append((f, p))
+        except PolicyKGError as exc:
+            summary.errors.append(exc)
+            summary.files.append(FileReport(path=str(f), ok=False, error=exc.as_dict()))
+            if on_error:
+                on_error(exc)
+        except Exception as exc:  # a loader bug must not stop the other files
+            err = PolicyKGError(f"could not be parsed ({type(exc).__name__}: {exc})", str(f), kind="parse-error")
+            summary.errors.append(err)
+            summary.files.append(FileReport(path=str(f), ok=False, error=err.as_dict()))
+            if on_error:
+                on_error(err)
+    if show:
+        sys.stderr.write("\n")
+    if debug_dir:
+        _dump_debug(parsed, Path(debug_dir))
+
+    # 2. decide, per document, which source its graph is built from
+    existing = _meta_sources(store, meta)
+    rebuilt_paths = {str(f) for f, _ in parsed}
+    # sources that will no longer exist: recorded only under paths being rebuilt with other content
+    new_sources = {mint.source(p.source.sha256): p for _, p in parsed}
+    vanishing = {
+        s for s, rec in existing.items()
+        if s not in new_sources and rec["paths"] and rec["paths"] <= rebuilt_paths
+    }
+    candidates: dict[str, list[tuple[int, str, str]]] = {}  # doc IRI → [(count, sha, source IRI)]
+    for s, rec in existing.items():
+        if s in vanishing or s in new_sources:
+            continue
+        for d in rec["docs"]:
+            candidates.setdefault(d, []).append((rec["count"], rec["sha"], s))
+    for s, p in new_sources.items():
+        for doc in p.documents:
+            candidates.setdefault(mint.document(doc.key), []).append((len(p.documents), p.source.sha256, s))
+    canonical = {d: min(c)[2] for d, c in candidates.items()}
+
+    # 3. the ontology, in a graph of its own (type codes and labels for queries)
+    _load_ontology(store, mint)
+
+    # 4. write, one transaction per file
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
+    for f, p in parsed:
+        src = mint.source(p.source.sha256)
+        report = FileReport(path=str(f), ok=True, documents=[d.key for d in p.documents], warnings=list(p.warnings))
+        for d in p.documents:
+            report.warnings.extend(f"{d.key}: {w}" for w in d.warnings)
+        replacements: dict[str, list[Quad]] = {}
+        meta_quads: list[Quad] = []
+        agency_quads: list[Quad] = []
+        delete: list[str] = []
+        mg = NamedNode(meta)
+        srcn = NamedNode(src)
+        for doc in p.documents:
+            d_iri = mint.document(doc.key)
+            g_iri = mint.graph(doc.key)
+            if canonical.get(d_iri) == src:
+                replacements[g_iri] = emitter.document_quads(p, doc, src)
+                agency_quads += emitter.agency_quads(doc)
+                report.written.append(doc.key)
+                delete.append(f"GRAPH <{meta}> {{ <{g_iri}> ?p ?o }}")
+                meta_quads += [
+                    Quad(NamedNode(g_iri), NamedNode(PKG + "canonicalSource"), srcn, mg),
+                    Quad(NamedNode(g_iri), NamedNode(PROV + "generatedAtTime"), Literal(now, datatype=NamedNode(XSD + "dateTime")), mg),
+                    Quad(NamedNode(g_iri), NamedNode(PKG + "policykgVersion"), Literal(__version__), mg),
+                ]
+                # every source (already recorded, or in this batch) that holds the document
+                for _, _, s in candidates.get(d_iri, []):
+                    meta_quads.append(Quad(NamedNode(g_iri), NamedNode(PROV + "wasDerivedFrom"), NamedNode(s), mg))
+            else:
+                # not canonical: the graph stays as built from its canonical source; record this source too
+                meta_quads.append(Quad(NamedNode(g_iri), NamedNode(PROV + "wasDerivedFrom"), srcn, mg))
+            meta_quads.append(Quad(srcn, NamedNode(PKG + "containsDocument"), NamedNode(d_iri), mg))
+        # the source's own record (replaces any record of the same content)
+        delete.append(f"GRAPH <{meta}> {{ <{src}> ?p ?o }}")
+        meta_quads += _source_quads(p, src, str(f), now, mg)
+        # older content of this path: forget it, and drop documents nobody holds any more
+        drops: list[str] = []
+        for s, rec in existing.items():
+            if str(f) not in rec["paths"] or s == src:
+                continue
+            delete.append(f'GRAPH <{meta}> {{ <{s}> pkg:filePath "{_esc(str(f))}" }}')
+            if s in vanishing:
+                delete.append(f"GRAPH <{meta}> {{ <{s}> ?p ?o }}")
+                delete.append(f"GRAPH <{meta}> {{ ?g <{PROV}wasDerivedFrom> <{s}> }}")
+                for d_iri in rec["docs"]:
+                    if d_iri not in canonical:
+                        key = d_iri[len(mint.document("")):]
+                        drops.append(mint.graph(key))
+                        delete.append(f"GRAPH <{meta}> {{ <{mint.graph(key)}> ?p ?o }}")
+        try:
+            store.apply(
+                replacements,
+                drops=drops,
+                delete_where=_with_prefixes(delete),
+                inserts={meta: meta_quads, mint.agencies_graph: agency_quads},
+            )
+        except PolicyKGError as exc:
+            report.ok = False
+            report.error = exc.as_dict()
+            summary.errors.append(exc)
+            if on_error:
+                on_error(exc)
+        summary.files.append(report)
+    store.flush()
+    _count(store, summary, mint)
+    summary.files.sort(key=lambda r: r.path)
+    return summary
+
+
+def _load_ontology(store: Store, mint: Minter) -> None:
+    from pyoxigraph import RdfFormat, parse
+
+    from policykg.ontology import ontology_text
+
+    g = NamedNode(mint.ontology_graph)
+    quads = [Quad(t.subject, t.predicate, t.object, g) for t in parse(ontology_text(), format=RdfFormat.TURTLE)]
+    store.apply({mint.ontology_graph: quads})
+
+
+def _esc(s: str) -> str:
+    return s.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _with_prefixes(patterns: list[str]) -> list[str]:
+    return [p.replace("pkg:filePath", f"<{PKG}filePath>") for p in patterns]
+
+
+def _source_quads(p: ParsedSource, src: str, path: str, now: str, mg: NamedNode) -> list[Quad]:
+    s = NamedNode(src)
+    q = [
+        Quad(s, NamedNode(RDF + "type"), NamedNode(PKG + "SourceFile"), mg),
+        Quad(s, NamedNode(PKG + "filePath"), Literal(path), mg),
+        Quad(s, NamedNode(PKG + "sha256"), Literal(p.source.sha256), mg),
+        Quad(s, NamedNode(PKG + "format"), Literal(p.source.format), mg),
+        Quad(s, NamedNode(PKG + "byteSize"), Literal(str(p.source.size), datatype=NamedNode(XSD + "integer")), mg),
+        Quad(s, NamedNode(PKG + "documentCount"), Literal(str(len(p.documents)), datatype=NamedNode(XSD + "integer")), mg),
+        Quad(s, NamedNode(PROV + "generatedAtTime"), Literal(now, datatype=NamedNode(XSD + "dateTime")), mg),
+    ]
+    if p.source.encoding:
+        q.append(Quad(s, NamedNode(PKG + "encoding"), Literal(p.source.encoding), mg))
+    return q
+
+
+def _count(store: Store, summary: BuildSummary, mint: Minter) -> None:
+    row = next(iter(store.query(
+        """SELECT (COUNT(DISTINCT ?d) AS ?docs) (COUNT(DISTINCT ?m) AS ?meas)
+                  (COUNT(DISTINCT ?a) AS ?arts) (COUNT(DISTINCT ?p) AS ?provs)
+           WHERE { { ?d a pkg:Document } UNION { ?m a pkg:Measure } UNION { ?a a pkg:Article }
+                   UNION { ?p pkg:inDocument ?doc } }"""
+    )))
+    summary.documents = int(row["docs"].value)
+    summary.measures = int(row["meas"].value)
+    summary.articles = int(row["arts"].value)
+    summary.provisions = int(row["provs"].value)
+    summary.triples = len(store)
+
+
+def _dump_debug(parsed: list[tuple[Path, ParsedSource]], out: Path) -> None:
+    """Intermediate records as JSON, one file per source, for debugging the loaders."""
+    out.mkdir(parents=True, exist_ok=True)
+    for f, p in parsed:
+        record = {
+            "path": str(f),
+            "format": p.source.format,
+            "encoding": p.source.encoding,
+            "sha256": p.source.sha256,
+            "normalised_lines": [p.normal.line(i) for i in range(len(p.normal.lines))],
+            "documents": [d.to_json() for d in p.documents],
+            "warnings": p.warnings,
+        }
+        (out / f"{f.name}.json").write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")

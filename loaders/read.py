@@ -1,0 +1,237 @@
+"""Stage 1, read: bytes on disk → text, whatever the file's format and encoding.
+
+* plain text: UTF-8, UTF-16 (with or without BOM), GB18030/GBK — *detected*: a BOM
+  decides; else strict UTF-8; else UTF-16 when NUL bytes sit in every other
+  position; else strict GB18030 (a superset of GBK and GB2312); a decoding that
+  yields control characters or too few Chinese characters is refused;
+* HTML (government portal pages): the main content only — scripts, styles,
+  navigation, headers, footers, sidebars and share bars are dropped, then the
+  block with the most text that is not link text is kept;
+* PDF with a text layer (pypdf); a PDF without one is refused (no OCR);
+* DOCX (python-docx): paragraphs and table cells in document order.
+
+Anything else — an empty file, an image, an archive, a legacy .doc — raises a
+:class:`ReadError` naming the file and saying what was wrong.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+from pathlib import Path
+
+from policykg.errors import ReadError
+
+from .model import SourceText
+
+_MAGIC = [
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x7fELF", "an executable (ELF)"),
+    (b"MZ", "a Windows executable"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"\xd0\xcf\x11\xe0", "a legacy Office file (.doc/.xls); save it as DOCX"),
+    (b"SQLite format 3", "an SQLite database"),
+]
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_BAD_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
+HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
+
+
+def _plausible(text: str) -> bool:
+    """Decoded text that looks like text: few control characters, Chinese if non-ASCII."""
+    if not text.strip():
+        return False
+    if len(_BAD_CONTROL.findall(text)) > max(2, len(text) // 1000):
+        return False
+    non_ascii = sum(1 for c in text if ord(c) > 127)
+    if non_ascii and len(_CJK.findall(text)) < 0.3 * non_ascii:
+        return False
+    return True
+
+
+def decode_text(data: bytes, path: str) -> tuple[str, str]:
+    """Decode bytes of a plain-text file; return (text, encoding name)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise ReadError(f"has a UTF-16 byte-order mark but is not valid UTF-16 ({exc.reason})", path, f"byte {exc.start}")
+    nul = data.count(b"\x00")
+    if nul:
+        even = data[0::2].count(b"\x00")
+        odd = data[1::2].count(b"\x00")
+        for enc, ok in (("utf-16-le", odd > even), ("utf-16-be", even > odd)):
+            if ok and len(data) % 2 == 0:
+                try:
+                    text = data.decode(enc)
+                except UnicodeDecodeError:
+                    continue
+                if _plausible(text):
+                    return text, enc
+        first = data.index(b"\x00")
+        raise ReadError("is a binary file, not text (it contains NUL bytes)", path, f"byte {first}")
+    try:
+        text = data.decode("utf-8")
+        return text, "utf-8"
+    except UnicodeDecodeError as utf8_error:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise ReadError(
+                f"is neither UTF-8, UTF-16 nor GB18030/GBK text ({utf8_error.reason})",
+                path,
+                f"byte {utf8_error.start}",
+            )
+        if not _plausible(text):
+            raise ReadError(
+                "does not decode to readable text in UTF-8, UTF-16 or GB18030/GBK", path, f"byte {utf8_error.start}"
+            )
+        return text, "gb18030"
+
+
+def _sniff(data: bytes, suffix: str) -> str:
+    head = data[:2048].lstrip()
+    if data.startswith(b"%PDF"):
+        return "pdf"
+    if data.startswith(b"PK\x03\x04"):
+        return "docx"
+    lowered = head[:512].lower()
+    if suffix in HTML_SUFFIXES or lowered.startswith((b"<!doctype html", b"<html")) or b"<html" in lowered[:200]:
+        return "html"
+    return "text"
+
+
+def _html_text(data: bytes, path: str) -> tuple[str, str]:
+    from bs4 import BeautifulSoup
+
+    from .html import main_content
+
+    encoding = None
+    m = re.search(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_\-]+)""", data[:4096], re.I)
+    if m:
+        encoding = m.group(1).decode("ascii").lower()
+    if encoding in ("gb2312", "gbk"):
+        encoding = "gb18030"  # the superset: pages labelled gb2312 often use GBK characters
+    if encoding:
+        try:
+            markup = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            markup, encoding = decode_text(data, path)
+    else:
+        markup, encoding = decode_text(data, path)
+    soup = BeautifulSoup(markup, "lxml")
+    text = main_content(soup)
+    if not text.strip():
+        raise ReadError("is an HTML page with no text content", path)
+    return text, encoding
+
+
+def _pdf_text(data: bytes, path: str) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                reader.decrypt("")
+            except Exception:
+                raise ReadError("is an encrypted PDF", path)
+        pages = []
+        for i, page in enumerate(reader.pages, start=1):
+            try:
+                pages.append(page.extract_text() or "")
+            except Exception as exc:  # pypdf raises many types on damaged pages
+                raise ReadError(f"PDF page could not be read ({exc})", path, f"page {i}")
+    except ReadError:
+        raise
+    except (PdfReadError, ValueError, KeyError, OSError) as exc:
+        raise ReadError(f"is not a readable PDF ({exc})", path)
+    text = "\n".join(pages)
+    if len(_CJK.findall(text)) + len(re.findall(r"[A-Za-z]", text)) < 10:
+        raise ReadError("is a PDF without a text layer (a scan?); policykg does not do OCR", path)
+    return text
+
+
+def _docx_text(data: bytes, path: str) -> str:
+    try:
+        import docx  # python-docx
+        from docx.oxml.ns import qn
+    except ImportError as exc:  # pragma: no cover - dependency missing
+        raise ReadError(f"cannot read DOCX: {exc}", path)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            if "word/document.xml" not in z.namelist():
+                raise ReadError("is a ZIP archive but not a DOCX document (no word/document.xml)", path)
+        document = docx.Document(io.BytesIO(data))
+    except ReadError:
+        raise
+    except Exception as exc:
+        raise ReadError(f"is not a readable DOCX document ({exc})", path)
+    lines = []
+    body = document.element.body
+    for child in body.iterchildren():
+        if child.tag == qn("w:p"):
+            lines.append("".join(t.text or "" for t in child.iter(qn("w:t"))))
+        elif child.tag == qn("w:tbl"):
+            for row in child.iter(qn("w:tr")):
+                cells = ["".join(t.text or "" for t in cell.iter(qn("w:t"))) for cell in row.iter(qn("w:tc"))]
+                lines.append("\t".join(cells))
+    return "\n".join(lines)
+
+
+def read_bytes(data: bytes, path: str) -> SourceText:
+    """Turn the bytes of one file into a :class:`SourceText`, or raise :class:`ReadError`."""
+    if not data:
+        raise ReadError("is empty (0 bytes)", path)
+    suffix = Path(path).suffix.lower()
+    if suffix == ".doc":
+        raise ReadError("is a legacy Word .doc file; save it as DOCX or PDF", path)
+    fmt = _sniff(data, suffix)
+    if fmt == "text":
+        for magic, what in _MAGIC:
+            if data.startswith(magic):
+                raise ReadError(f"is {what}, not a policy document", path, "byte 0")
+    encoding = None
+    if fmt == "pdf":
+        text = _pdf_text(data, path)
+    elif fmt == "docx":
+        text = _docx_text(data, path)
+    elif fmt == "html":
+        text, encoding = _html_text(data, path)
+    else:
+        text, encoding = decode_text(data, path)
+    if not text.strip():
+        raise ReadError("contains no text", path)
+    return SourceText(
+        path=path,
+        format=fmt,
+        text=text,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        encoding=encoding,
+    )
+
+
+def read_file(path: str | Path) -> SourceText:
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except IsADirectoryError:
+        raise ReadError("is a directory", str(p))
+    except FileNotFoundError:
+        raise ReadError("does not exist", str(p))
+    except PermissionError:
+        raise ReadError("cannot be read (permission denied)", str(p))
+    except OSError as exc:
+        raise ReadError(f"cannot be read ({exc.strerror})", str(p))
+    return read_bytes(data, str(p))

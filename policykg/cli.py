@@ -1,0 +1,333 @@
+"""The ``policykg`` command: build, query, stats, queries.
+
+Domain errors (:class:`policykg.errors.PolicyKGError`) become messages and exit
+statuses here, and only here:
+
+* 0 — done (``build`` also when some files were bad, unless ``--strict``);
+* 1 — ``build --strict`` and at least one file could not be built;
+* 2 — the command could not run: bad arguments, malformed query, unreadable store.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+import unicodedata
+
+from policykg import __version__
+from policykg.errors import PolicyKGError, QueryError
+from policykg.settings import SETTINGS_DOC, Settings
+
+EPILOG = "environment:\n" + "\n".join(f"  {k:<16} {v}" for k, v in SETTINGS_DOC.items())
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--store", metavar="DIR", help="store directory (default: $POLICYKG_STORE or ./policykg-store)")
+    p.add_argument("--base", metavar="IRI", help="base IRI of minted resources (default: $POLICYKG_BASE or https://policykg.org/id/)")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="policykg",
+        description="Build a knowledge graph of government policy documents and query it with SPARQL.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    top.add_argument("--version", action="version", version=f"policykg {__version__}")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    b = sub.add_parser(
+        "build",
+        help="read policy documents into the store",
+        description=(
+            "Read files (plain text in UTF-8/GB18030/UTF-16, HTML, PDF with a text layer, DOCX) and folders of "
+            "them, and write one named graph per document into the store. Re-building a document replaces its "
+            "graph. Files that cannot be read are reported and skipped; the rest are built. Files named "
+            "README*/LICENSE* and hidden files inside folders are skipped."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    b.add_argument("paths", nargs="+", metavar="PATH", help="file or folder")
+    _common(b)
+    b.add_argument("--strict", action="store_true", help="exit with status 1 if any file could not be built")
+    b.add_argument("--json", action="store_true", help="print the summary as JSON on standard output")
+    b.add_argument("--debug-dir", metavar="DIR", help="write each file's intermediate records (normalised lines, documents) as JSON")
+    b.add_argument("--no-progress", action="store_true", help="no progress bar (it is shown only on a terminal anyway)")
+
+    q = sub.add_parser(
+        "query",
+        help="run a named query, a .rq file or a SPARQL string",
+        description="Run a SPARQL query on the store. The default graph is the union of all named graphs.",
+        epilog="named queries: " + ", ".join(_names()) + "\n(see `policykg queries`)\n\n" + EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    q.add_argument("query", nargs="?", metavar="NAME|FILE.rq", help="a named query or a file holding a query")
+    q.add_argument("-e", "--expression", metavar="SPARQL", help="the query text itself")
+    q.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="bind query parameter $NAME (repeatable)")
+    q.add_argument("--format", choices=["table", "json", "csv", "tsv", "xml", "turtle"], default=None,
+                   help="output format (default: table for SELECT/ASK, turtle for CONSTRUCT/DESCRIBE)")
+    _common(q)
+
+    s = sub.add_parser("stats", help="counts of what the store holds", epilog=EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    _common(s)
+    s.add_argument("--json", action="store_true", help="print as JSON")
+
+    ql = sub.add_parser("queries", help="list the named queries with their parameters and columns")
+    ql.add_argument("--json", action="store_true", help="print as JSON")
+    return top
+
+
+def _names() -> list[str]:
+    from policykg import queries
+
+    return queries.names()
+
+
+def _err(msg: str) -> None:
+    sys.stderr.write(f"policykg: error: {msg}\n")
+
+
+def cmd_build(args) -> int:
+    from policykg.loaders.build import build
+    from policykg.store import Store
+
+    settings = Settings.from_env(args.store, args.base)
+    store = Store(settings.store)
+    summary = build(
+        args.paths,
+        store,
+        settings.base,
+        progress=False if args.no_progress else None,
+        debug_dir=args.debug_dir,
+        on_error=lambda e: _err(str(e)),
+    )
+    if args.json:
+        print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        ok = [f for f in summary.files if f.ok]
+        written = sum(len(f.written) for f in ok)
+        found = sum(len(f.documents) for f in ok)
+        out = sys.stderr if args.json else sys.stdout
+        print(f"built {len(ok)} file(s): {found} document(s) found, {written} graph(s) written", file=out)
+        for f in summary.files:
+            for w in f.warnings:
+                print(f"  warning: {f.path}: {w}", file=out)
+        print(
+            f"store {settings.store}: {summary.documents} documents, {summary.measures} measures, "
+            f"{summary.articles} articles, {summary.provisions} provisions, {summary.triples} triples",
+            file=out,
+        )
+        print(f"errors: {len(summary.errors)}", file=out)
+        for e in summary.errors:
+            print(f"  {e}", file=out)
+    if args.strict and summary.errors:
+        return 1
+    return 0
+
+
+def _display_width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def _clip(s: str, width: int) -> str:
+    s = s.replace("\n", "⏎")
+    if _display_width(s) <= width:
+        return s
+    out, w = [], 0
+    for c in s:
+        cw = 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        if w + cw > width - 1:
+            break
+        out.append(c)
+        w += cw
+    return "".join(out) + "…"
+
+
+def _term(t) -> str:
+    if t is None:
+        return ""
+    return t.value if hasattr(t, "value") else str(t)
+
+
+def _table(variables: list[str], rows: list[list[str]], max_width: int = 60) -> str:
+    cells = [[_clip(c, max_width) for c in r] for r in rows]
+    widths = [max([_display_width(v)] + [_display_width(r[i]) for r in cells]) for i, v in enumerate(variables)]
+
+    def line(values):
+        return " | ".join(v + " " * (widths[i] - _display_width(v)) for i, v in enumerate(values)).rstrip()
+
+    out = [line(variables), "-+-".join("-" * w for w in widths)]
+    out += [line(r) for r in cells]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out)
+
+
+def _parse_params(pairs: list[str]) -> dict:
+    import pyoxigraph as ox
+
+    subs = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise QueryError(f"--param needs NAME=VALUE, got {pair!r}")
+        name, value = pair.split("=", 1)
+        name = name.strip().lstrip("$?")
+        if value.startswith("<") and value.endswith(">"):
+            term = ox.NamedNode(value[1:-1])
+        else:
+            term = ox.Literal(value)
+        subs[name] = term
+    return subs
+
+
+def run_query(store, text: str, params: dict, source: str):
+    from policykg.queries import bind
+
+    return store.query(bind(text, params), source=source)
+
+
+def cmd_query(args) -> int:
+    import pyoxigraph as ox
+
+    from policykg import queries
+    from policykg.store import Store
+
+    if bool(args.query) == bool(args.expression):
+        raise QueryError("give exactly one of NAME, FILE.rq or -e SPARQL")
+    if args.expression:
+        nq = queries.NamedQuery.parse("expression", args.expression)
+    elif args.query.endswith(".rq") or os.sep in args.query:
+        nq = queries.load_file(args.query)
+    else:
+        nq = queries.load(args.query)
+    params = _parse_params(args.param)
+    unknown = sorted(set(params) - set(nq.params))
+    if unknown:
+        raise QueryError(
+            f"unknown parameter(s) {', '.join(unknown)}; this query takes: {', '.join(sorted(nq.params)) or 'none'}",
+            nq.name,
+        )
+    settings = Settings.from_env(args.store, getattr(args, "base", None))
+    store = Store(settings.store, read_only=True)
+    result = run_query(store, nq.text, params, nq.name)
+    out = sys.stdout
+    if isinstance(result, ox.QueryBoolean):
+        fmt = args.format or "table"
+        if fmt == "table":
+            print("true" if bool(result) else "false")
+        elif fmt in ("json", "xml", "csv", "tsv"):
+            out.write(result.serialize(format=getattr(ox.QueryResultsFormat, fmt.upper())).decode("utf-8"))
+        else:
+            raise QueryError(f"--format {fmt} is not available for an ASK query")
+        return 0
+    if isinstance(result, ox.QueryTriples):
+        fmt = args.format or "turtle"
+        rdf = {"turtle": ox.RdfFormat.TURTLE, "json": ox.RdfFormat.JSON_LD, "xml": ox.RdfFormat.RDF_XML}
+        if fmt not in rdf:
+            raise QueryError(f"--format {fmt} is not available for a CONSTRUCT/DESCRIBE query; use turtle, json or xml")
+        from policykg.ontology import PREFIXES
+
+        data = result.serialize(format=rdf[fmt], prefixes=PREFIXES) if fmt == "turtle" else result.serialize(format=rdf[fmt])
+        out.write(data.decode("utf-8"))
+        return 0
+    fmt = args.format or "table"
+    if fmt == "turtle":
+        raise QueryError("--format turtle is for CONSTRUCT/DESCRIBE queries; use table, json, csv, tsv or xml")
+    if fmt != "table":
+        out.write(result.serialize(format=getattr(ox.QueryResultsFormat, fmt.upper())).decode("utf-8"))
+        return 0
+    variables = [v.value for v in result.variables]
+    rows = [[_term(sol[v]) for v in variables] for sol in result]
+    print(_table(variables, rows))
+    return 0
+
+
+STATS_QUERY = """
+SELECT ?what (COUNT(DISTINCT ?x) AS ?n) WHERE {
+  { ?x a pkg:Document . BIND("documents" AS ?what) }
+  UNION { ?x a pkg:Measure . BIND("measures" AS ?what) }
+  UNION { ?x a pkg:Article . BIND("articles" AS ?what) }
+  UNION { ?x pkg:inDocument ?d . BIND("provisions" AS ?what) }
+  UNION { ?x a pkg:Agency . BIND("agencies" AS ?what) }
+  UNION { GRAPH ?g { ?x a pkg:SourceFile } BIND("source files" AS ?what) }
+} GROUP BY ?what
+"""
+TYPES_QUERY = """
+SELECT ?type (COUNT(?d) AS ?n) WHERE { ?d a pkg:Document ; pkg:documentType ?t . BIND(STRAFTER(STR(?t), "#") AS ?type) }
+GROUP BY ?type ORDER BY ?type
+"""
+
+
+def cmd_stats(args) -> int:
+    from policykg.iri import Minter
+    from policykg.store import Store
+
+    settings = Settings.from_env(args.store, args.base)
+    store = Store(settings.store, read_only=True)
+    counts = {r["what"].value: int(r["n"].value) for r in store.query(STATS_QUERY)}
+    types = {r["type"].value: int(r["n"].value) for r in store.query(TYPES_QUERY)}
+    mint = Minter(settings.base)
+    graphs = store.named_graphs()
+    doc_graphs = [g for g in graphs if mint.doc_key_of_graph(g) is not None]
+    stats = {
+        "store": str(settings.store),
+        "triples": len(store),
+        "named graphs": len(graphs),
+        "document graphs": len(doc_graphs),
+        **{k: counts.get(k, 0) for k in ("documents", "measures", "articles", "provisions", "agencies", "source files")},
+        "documents by type": types,
+    }
+    if args.json:
+        print(json.dumps(stats, ensure_ascii=False, indent=2))
+    else:
+        for k, v in stats.items():
+            if isinstance(v, dict):
+                print(f"{k}:")
+                for t, n in v.items():
+                    print(f"  {t:<20} {n}")
+            else:
+                print(f"{k:<20} {v}")
+    return 0
+
+
+def cmd_queries(args) -> int:
+    from policykg import queries
+
+    lib = queries.library()
+    if args.json:
+        print(json.dumps([{"name": q.name, "title": q.title, "description": q.description,
+                           "params": q.params, "columns": q.columns} for q in lib], ensure_ascii=False, indent=2))
+        return 0
+    for q in lib:
+        print(f"{q.name}: {q.title}")
+        print(f"  {q.description}")
+        for p, d in q.params.items():
+            print(f"  --param {p}=…  {d}")
+        print(f"  columns: {' '.join('?' + c for c in q.columns)}")
+    return 0
+
+
+COMMANDS = {"build": cmd_build, "query": cmd_query, "stats": cmd_stats, "queries": cmd_queries}
+
+
+def main(argv: list[str] | None = None) -> int:
+    # UTF-8 output whatever the locale: the data is Chinese
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and (stream.encoding or "").lower() != "utf-8":
+            stream.reconfigure(encoding="utf-8")
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except PolicyKGError as exc:
+        _err(str(exc))
+        return 2
+    except BrokenPipeError:  # `policykg query … | head`
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""The store handle: pyoxigraph on disk, one named graph per document.
+
+Writes are transactional: :meth:`Store.apply` runs one SPARQL Update made of
+graph replacements and metadata edits, so a file's documents are either all
+written or not at all. Queries see the union of the named graphs as their
+default graph.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+import pyoxigraph as ox
+
+from policykg.errors import QueryError, StoreError
+from policykg.ontology import PREFIXES
+
+
+def _nt(quads: Iterable[ox.Quad]) -> str:
+    """Triples of quads as N-Triples lines (for INSERT DATA)."""
+    return "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
+
+
+def _short(message: str) -> str:
+    """pyoxigraph lists every expected token; the position and the first few are enough."""
+    first = message.splitlines()[0]
+    return first if len(first) <= 200 else first[:200] + "…"
+
+
+class Store:
+    """A policykg store in a directory (created on first write)."""
+
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+        self.path = Path(path)
+        try:
+            if read_only:
+                if not (self.path / "CURRENT").exists():
+                    raise StoreError("is not a policykg store (run `policykg build` first)", str(self.path))
+                self._store = ox.Store.read_only(str(self.path))
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(self.path))
+        except StoreError:
+            raise
+        except OSError as exc:
+            raise StoreError(f"cannot be opened as a store ({exc})", str(self.path))
+        self.read_only = read_only
+
+    # ---------------------------------------------------------------- writing
+    def apply(self, replacements: dict[str, list[ox.Quad]], drops: Iterable[str] = (),
+              delete_where: Iterable[str] = (), inserts: dict[str, list[ox.Quad]] | None = None) -> None:
+        """One transaction: replace graphs, drop graphs, run DELETE WHERE patterns, insert quads."""
+        parts: list[str] = []
+        for g in sorted(set(drops) | set(replacements)):
+            parts.append(f"DROP SILENT GRAPH <{g}>")
+        for pattern in delete_where:
+            parts.append(f"DELETE WHERE {{ {pattern} }}")
+        blocks = []
+        for g, quads in sorted(replacements.items()):
+            if quads:
+                blocks.append(f"GRAPH <{g}> {{\n{_nt(quads)}\n}}")
+        for g, quads in sorted((inserts or {}).items()):
+            if quads:
+                blocks.append(f"GRAPH <{g}> {{\n{_nt(quads)}\n}}")
+        if blocks:
+            parts.append("INSERT DATA {\n" + "\n".join(blocks) + "\n}")
+        if not parts:
+            return
+        try:
+            self._store.update(" ;\n".join(parts))
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise StoreError(f"write failed, nothing was changed ({exc})", str(self.path))
+
+    def flush(self) -> None:
+        self._store.flush()
+
+    # ---------------------------------------------------------------- reading
+    def query(self, sparql: str, substitutions: dict | None = None, source: str = "query"):
+        try:
+            return self._store.query(
+                sparql,
+                use_default_graph_as_union=True,
+                prefixes=PREFIXES,
+                substitutions=substitutions or None,
+            )
+        except SyntaxError as exc:
+            raise QueryError(f"malformed SPARQL: {_short(str(exc))}", source)
+        except OSError as exc:
+            raise StoreError(f"read failed ({exc})", str(self.path))
+
+    def named_graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs())
+
+    def quads(self, graph: str | None = None) -> list[ox.Quad]:
+        g = ox.NamedNode(graph) if graph else None
+        return list(self._store.quads_for_pattern(None, None, None, g))
+
+    def dump_sorted(self, graphs: Iterable[str]) -> str:
+        """N-Quads of the given graphs, lines sorted: a byte-stable view for comparisons."""
+        lines = []
+        for g in graphs:
+            for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(g)):
+                lines.append(f"{q.subject} {q.predicate} {q.object} {q.graph_name} .")
+        return "\n".join(sorted(lines)) + ("\n" if lines else "")
+
+    def __len__(self) -> int:
+        return len(self._store)
