@@ -175,8 +175,12 @@ def _should_join(a: str, b: str, b_indented: bool, width: float) -> bool:
     return len(b) < short and not any(p in a + b for p in "，。；：")
 
 
-def normalise(raw: str) -> NormalText:
-    """Normalise ``raw`` (see the module docstring for what is guaranteed)."""
+def normalise(raw: str, rejoin: bool = True) -> NormalText:
+    """Normalise ``raw`` (see the module docstring for what is guaranteed).
+
+    ``rejoin=False`` keeps every line break: for HTML and DOCX, whose lines are
+    paragraphs, not the lines of a PDF page.
+    """
     # physical lines with raw offsets
     phys: list[tuple[int, int]] = []
     pos = 0
@@ -208,7 +212,7 @@ def normalise(raw: str) -> NormalText:
             indents.append(indented)
         else:
             # judged on the last physical line, not on what was already joined
-            if _should_join(texts[idx - 1], texts[idx], indented, width):
+            if rejoin and _should_join(texts[idx - 1], texts[idx], indented, width):
                 pass  # continue the same line
             else:
                 spans.append((cur_start, len(out_chars)))

@@ -32,7 +32,7 @@ def _default_issuer(title: str) -> str | None:
 
 
 def parse_source(source: SourceText) -> ParsedSource:
-    normal = normalise(source.text)
+    normal = normalise(source.text, rejoin=source.format in ("text", "pdf"))
     spans = split(normal)
     documents = []
     warnings: list[str] = []

@@ -77,6 +77,18 @@ def parser() -> argparse.ArgumentParser:
     _common(s)
     s.add_argument("--json", action="store_true", help="print as JSON")
 
+    sv = sub.add_parser(
+        "serve",
+        help="serve the store over SPARQL (HTTP)",
+        description="Serve the store read-only over the SPARQL 1.1 Protocol at /sparql, under the waitress WSGI server.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common(sv)
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sv.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    sv.add_argument("--threads", type=int, default=4, help="worker threads (default 4)")
+
     ql = sub.add_parser("queries", help="list the named queries with their parameters and columns")
     ql.add_argument("--json", action="store_true", help="print as JSON")
     return top
@@ -231,7 +243,8 @@ def cmd_query(args) -> int:
             raise QueryError(f"--format {fmt} is not available for a CONSTRUCT/DESCRIBE query; use turtle, json or xml")
         from policykg.ontology import PREFIXES
 
-        data = result.serialize(format=rdf[fmt], prefixes=PREFIXES) if fmt == "turtle" else result.serialize(format=rdf[fmt])
+        triples = list(result)
+        data = ox.serialize(triples, format=rdf[fmt], prefixes=PREFIXES) if fmt == "turtle" else ox.serialize(triples, format=rdf[fmt])
         out.write(data.decode("utf-8"))
         return 0
     fmt = args.format or "table"
@@ -311,7 +324,21 @@ def cmd_queries(args) -> int:
     return 0
 
 
-COMMANDS = {"build": cmd_build, "query": cmd_query, "stats": cmd_stats, "queries": cmd_queries}
+def cmd_serve(args) -> int:
+    from waitress import serve
+
+    from policykg.server import create_app
+    from policykg.store import Store
+
+    settings = Settings.from_env(args.store, args.base)
+    Store(settings.store, read_only=True)  # fail now, with a clear message, if there is no store
+    app = create_app({"STORE": str(settings.store), "BASE": settings.base})
+    print(f"policykg: serving {settings.store} at http://{args.host}:{args.port}/sparql", flush=True)
+    serve(app, host=args.host, port=args.port, threads=args.threads, ident="policykg")
+    return 0
+
+
+COMMANDS = {"build": cmd_build, "query": cmd_query, "stats": cmd_stats, "queries": cmd_queries, "serve": cmd_serve}
 
 
 def main(argv: list[str] | None = None) -> int:
