@@ -105,7 +105,7 @@ class Emitter:
             add(Quad(dn, _n(PKG + "promulgates"), _n(m.document(key)), graph))
         if doc.promulgated_by:
             add(Quad(dn, _n(PKG + "promulgatedBy"), _n(m.document(doc.promulgated_by)), graph))
-        self._span(q, graph, d, parsed.normal, raw, src, doc.start, doc.end, quote=False)
+        self._span(q, graph, d, parsed.normal, raw, src, doc.start, doc.end, quote=True)
         for p in doc.provisions:
             self._provision(q, graph, parsed, doc, p, d, src)
         return q

@@ -26,6 +26,7 @@ from .patterns import (
     DOC_NUMBER,
     END_MATTER,
     EXPIRY,
+    FIELD_LINE,
     IN_FORCE,
     NOTICE_TITLE,
     OFFICIAL_LINE,
@@ -101,8 +102,20 @@ def extract_metadata(normal: NormalText, span: DocSpan) -> tuple[Document, list[
     end_matter = next((i for i in idx if END_MATTER.match(texts[i])), span.end_line)
     head = [texts[i] for i in idx[:12]]
 
+    # a portal page's metadata block: 发文字号：… 成文日期：… (fallbacks for what the text itself says)
+    fields: dict[str, str] = {}
+    for i in idx[:30]:
+        m = FIELD_LINE.match(texts[i])
+        if m:
+            fields.setdefault(m["label"], m["value"].strip())
     number = _number(head, span.header, span.header_kind)
-    title = span.title
+    if number is None:
+        for label in ("发文字号", "文号"):
+            if label in fields and (DOC_NUMBER.fullmatch(fields[label]) or DECREE_NUMBER.fullmatch(fields[label])):
+                parsed = DocumentNumber.parse(fields[label])
+                number = str(parsed) if parsed else fields[label]
+                break
+    title = span.title or fields.get("标题") or fields.get("名称")
     if title is None and span.header_kind == "令" and number:
         title = number
     if title is None:
@@ -125,6 +138,9 @@ def extract_metadata(normal: NormalText, span: DocSpan) -> tuple[Document, list[
             skip.add(i)
             continue
         if span.header and i == span.start_line:
+            skip.add(i)
+            continue
+        if FIELD_LINE.match(t) and i < span.start_line + 30:
             skip.add(i)
             continue
         if is_standalone(t):
@@ -158,7 +174,17 @@ def extract_metadata(normal: NormalText, span: DocSpan) -> tuple[Document, list[
                 continue
     body = [(texts[i], normal.lines[i][0], True) for i in idx if i not in skip]
 
+    if date_signed is None:
+        for label in ("成文日期", "印发日期", "发布日期"):
+            if label in fields and parse_date(fields[label]):
+                date_signed = parse_date(fields[label])
+                break
     if doc_type != "interpretation":
+        for label in ("施行日期", "实施日期"):
+            if in_force is None and label in fields:
+                in_force = parse_date(fields[label])
+        if "有效期至" in fields:
+            expiry = parse_date(fields["有效期至"])
         body_text = "\n".join(t for t, _, _ in body)
         if in_force is None:
             m = IN_FORCE.search(body_text)
@@ -177,6 +203,9 @@ def extract_metadata(normal: NormalText, span: DocSpan) -> tuple[Document, list[
             issuer, method = m.group("issuer"), "title"
         elif signature:
             issuer, method = signature, "signature"
+        elif fields.get("发文机关") or fields.get("发文单位") or fields.get("发布机构"):
+            issuer = fields.get("发文机关") or fields.get("发文单位") or fields.get("发布机构")
+            method = "page-metadata"
 
     start = normal.lines[span.start_line][0]
     end = normal.lines[span.end_line - 1][1]

@@ -10,7 +10,8 @@ Guarantees of :func:`normalise`:
 * private-use glyphs (the PDF's stand-in for ``……``) become ``…``;
 * spaces next to a Chinese character or mark are dropped (``上 海 市`` → ``上海市``),
   other runs of spaces become one space; markdown ``**`` debris is dropped;
-* page-number lines (``—２—``, ``—０３—``, ``- 3 -``, ``第3页``) and blank lines are dropped;
+* page-number lines (``—２—``, ``—０３—``, ``- 3 -``, ``第3页``), running heads repeated on
+  several pages (``上海市人民政府公报``, ``2024年第3期``) and blank lines are dropped;
 * a line broken mid-sentence is joined to the next one, unless the next line is a
   heading, is indented, or either line stands alone (a date, a document number, a
   release marking, a header, a signature);
@@ -22,7 +23,9 @@ import re
 import unicodedata
 
 from .model import NormalText
-from .patterns import CJK, is_standalone, starts_with_marker
+from collections import Counter
+
+from .patterns import CJK, RUNNING_HEAD, is_standalone, starts_with_marker
 
 _FULLWIDTH_ASCII = {chr(c): chr(c - 0xFEE0) for c in range(0xFF10, 0xFF1A)}  # ０-９
 _FULLWIDTH_ASCII |= {chr(c): chr(c - 0xFEE0) for c in range(0xFF21, 0xFF3B)}  # Ａ-Ｚ
@@ -200,6 +203,10 @@ def normalise(raw: str, rejoin: bool = True) -> NormalText:
         lines.append((chars, offs, indented, e))
 
     texts = ["".join(c) for c, _, _, _ in lines]
+    repeated = Counter(texts)
+    keep = [not (RUNNING_HEAD.match(t) and repeated[t] >= 2) for t in texts]
+    lines = [l for l, k in zip(lines, keep) if k]
+    texts = [t for t, k in zip(texts, keep) if k]
     width = _line_width(texts)
 
     out_chars: list[str] = []

@@ -43,13 +43,18 @@ def parse_source(source: SourceText) -> ParsedSource:
 
     # promulgation inside the file: a notice issues the documents its title names
     by_key = {}
-    for doc in documents:
+    for n, doc in enumerate(documents):
         for t in doc.issued_titles:
             k = title_key(t)
-            target = next(
-                (d for d in documents if d is not doc and d.promulgated_by is None and title_key(d.title).startswith(k)),
-                None,
-            )
+            free = [d for d in documents if d is not doc and id(d) not in by_key]
+            target = next((d for d in free if title_key(d.title).startswith(k)), None)
+            if target is None:
+                target = next((d for d in free if len(title_key(d.title)) >= 8 and k.startswith(title_key(d.title))), None)
+            if target is None and n + 1 < len(documents):
+                # the splitter started the issued document at the first title after the notice
+                nxt = documents[n + 1]
+                if id(nxt) not in by_key and nxt.doc_type not in ("notice", "interpretation", "decree"):
+                    target = nxt
             if target is not None:
                 by_key[id(target)] = doc
     for doc in documents:

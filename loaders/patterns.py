@@ -94,8 +94,16 @@ DECREE_NUMBER = re.compile(rf"(?P<prefix>[{CJK}]{{2,30}}?令)第\s*(?P<number>\d
 BARE_NUMBER_LINE = re.compile(r"^第(?P<number>\d{1,5})号$")
 
 # --- Standalone lines: never joined with their neighbours -------------------
-DATE = re.compile(r"(?P<y>(?:19|20)\d{2})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
-DATE_LINE = re.compile(r"^(?:(?:19|20)\d{2})年\d{1,2}月\d{1,2}日(?:印发|发布|公布|起施行)?$")
+_CN_YEAR = "[〇○零一二三四五六七八九]{4}"
+_CN_SMALL = "[一二三四五六七八九十]{1,3}"
+#: 2024年1月13日, or in Chinese numerals as signatures often print it: 二〇二四年一月十三日
+DATE = re.compile(
+    rf"(?:(?P<y>(?:19|20)\d{{2}})年(?P<m>\d{{1,2}})月(?P<d>\d{{1,2}})日"
+    rf"|(?P<cy>{_CN_YEAR})年(?P<cm>{_CN_SMALL})月(?P<cd>{_CN_SMALL})日)"
+)
+DATE_LINE = re.compile(
+    rf"^(?:(?:19|20)\d{{2}}年\d{{1,2}}月\d{{1,2}}日|{_CN_YEAR}年{_CN_SMALL}月{_CN_SMALL}日)(?:印发|发布|公布|起施行)?$"
+)
 RELEASE_LINE = re.compile(r"^（此件[^（）]{0,30}）$")
 HEADER_LINE = re.compile(
     rf"^(?P<issuer>[{CJK}（）]{{2,40}}?(?:人民政府|办公厅|办公室|委员会|政府|局|厅|部|委|院))(?P<kind>文件|令)$"
@@ -144,10 +152,17 @@ TITLE_YEAR_SUFFIX = re.compile(r"（(?P<from>(?:19|20)\d{2})(?:-(?P<to>(?:19|20)
 
 #: Self-references that state entry into force: 本规定自2024年5月1日起施行
 IN_FORCE = re.compile(
-    r"(?:本(?:规定|办法|条例|细则|通知|意见|决定|方案|行动方案|实施方案|计划|规则|措施|规划)|现予公布，?)"
-    r"自(?P<date>(?:19|20)\d{2}年\d{1,2}月\d{1,2}日|印发之日|公布之日|发布之日)起(?:施行|实施|执行|生效)"
+    r"(?:本(?:规定|办法|条例|细则|通知|意见|决定|方案|行动方案|实施方案|计划|规则|措施|规划|实施意见|若干规定)|现予公布，?)"
+    rf"自(?P<date>(?:19|20)\d{{2}}年\d{{1,2}}月\d{{1,2}}日|{_CN_YEAR}年{_CN_SMALL}月{_CN_SMALL}日|印发之日|公布之日|发布之日)起(?:施行|实施|执行|生效)"
 )
-EXPIRY = re.compile(r"有效期至(?P<date>(?:19|20)\d{2}年\d{1,2}月\d{1,2}日)")
+EXPIRY = re.compile(rf"有效期至(?P<date>(?:19|20)\d{{2}}年\d{{1,2}}月\d{{1,2}}日|{_CN_YEAR}年{_CN_SMALL}月{_CN_SMALL}日)")
+#: Labelled fields of a portal page's metadata block: 发文字号：沪府办发〔2024〕1号
+FIELD_LINE = re.compile(
+    r"^(?P<label>发文字号|文号|成文日期|印发日期|发布日期|发文机关|发布机构|发文单位|标题|名称|施行日期|实施日期|有效期至"
+    r"|索引号|主题分类|公文种类|体裁分类|信息来源|主题词|所属机构|组配分类|生效日期|废止日期|时效性|有效性)[：:]\s*(?P<value>.+)$"
+)
+#: Running heads of a gazette, repeated on every page: 上海市人民政府公报 / 2024年第3期
+RUNNING_HEAD = re.compile(r"^(?:[\u4e00-\u9fff]{2,20}公报(?:\d{4}年第\d{1,3}期)?|\d{4}年第\d{1,3}期|[\u4e00-\u9fff]{2,20}公报·[\u4e00-\u9fff]{2,10})$")
 #: （2024年1月22日上海市人民政府令第9号公布 自2024年5月1日起施行） after a regulation's title
 PROMULGATION_NOTE = re.compile(
     r"^（(?P<date>(?:19|20)\d{2}年\d{1,2}月\d{1,2}日)(?P<by>[^（）]*?)公布(?:，?自(?P<force>(?:19|20)\d{2}年\d{1,2}月\d{1,2}日)起施行)?）"
@@ -159,7 +174,11 @@ def parse_date(text: str) -> str | None:
     m = DATE.search(text)
     if not m:
         return None
-    y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
+    if m["y"]:
+        y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
+    else:
+        y = int("".join(str(_CN_VALUE.get(c, 0) if c != "○" else 0) for c in m["cy"]))
+        mo, d = cn_to_int(m["cm"]) or 0, cn_to_int(m["cd"]) or 0
     if not (1 <= mo <= 12 and 1 <= d <= 31):
         return None
     import datetime

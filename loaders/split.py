@@ -8,7 +8,11 @@ interpretations). A new document begins at:
 * a title: ``…关于…的通知`` (and 决定, 意见, 批复 …), ``关于《…》的政策解读``;
 * the title of a document that an earlier document in the file says it issues
   (``关于印发《X》的通知`` and ``《X》已经…通过，现予公布`` announce X);
-* the start of the file.
+* the start of the file;
+* failing an exact title, the first title-like line after a covering notice's
+  date or release marking, when that notice announced a document not yet found.
+
+A portal page's metadata block (``发文字号：…``, ``成文日期：…``) is not content.
 
 A title may be broken over several lines; :func:`merge_title` joins them. A title
 that follows a header and a document number belongs to the same document.
@@ -21,11 +25,14 @@ from dataclasses import dataclass, field
 from .model import NormalText
 from .patterns import (
     BOOK_TITLE,
+    DATE_LINE,
     DECREE_BODY,
+    FIELD_LINE,
     HEADER_LINE,
     INTERPRETATION_TITLE,
     ISSUING_SUBJECT,
     NOTICE_TITLE,
+    RELEASE_LINE,
     is_standalone,
     starts_with_marker,
     title_key,
@@ -111,6 +118,8 @@ def split(normal: NormalText) -> list[DocSpan]:
     pending: list[str] = []  # keys of titles announced by earlier documents
     cur: DocSpan | None = None
     has_content = False  # current document has a line beyond header/number/title
+    closed = False  # current document has passed its date line or release marking
+    cur_pending: list[str] = []  # titles the current document announced and that were not found yet
     i = 0
     while i < n:
         line = normal.line(i)
@@ -120,17 +129,24 @@ def split(normal: NormalText) -> list[DocSpan]:
         nxt = i + 1
         if header:
             start_kind = "header"
-        elif not starts_with_marker(line) and (
+        elif not starts_with_marker(line) and not is_standalone(line) and (
             (_looks_like_title(line) and not normal.indented[i]) or (normal.indented[i] and title_kind(line))
         ):
             title, nxt = merge_title(normal, i)
             kind = title_kind(title)
             key = title_key(title)
-            announced = next((p for p in pending if key and (key == p or key.startswith(p))), None)
+            announced = next(
+                (p for p in pending if key and (key == p or key.startswith(p) or (len(key) >= 8 and p.startswith(key)))),
+                None,
+            )
+            if not (kind or announced) and closed and cur_pending and _TITLE_END.search(title) and _looks_like_title(title):
+                announced = cur_pending[0]  # the issued document, under a title that differs from the citation
             if kind or announced:
                 start_kind = kind or "issued"
                 if announced:
                     pending.remove(announced)
+                    if announced in cur_pending:
+                        cur_pending.remove(announced)
             else:
                 title = None
                 nxt = i + 1
@@ -140,6 +156,8 @@ def split(normal: NormalText) -> list[DocSpan]:
                 spans.append(cur)
             cur = DocSpan(start_line=i, end_line=n)
             has_content = False
+            closed = False
+            cur_pending = []
             if start_kind is None and title is None and _looks_like_title(line) and not is_standalone(line):
                 # start of file: the first title-like block is the title
                 title, nxt = merge_title(normal, i)
@@ -154,7 +172,13 @@ def split(normal: NormalText) -> list[DocSpan]:
             issued = issued_titles_of_notice(title)
             cur.issued_titles.extend(issued)
             pending.extend(title_key(t) for t in issued if title_key(t))
+            cur_pending.extend(title_key(t) for t in issued if title_key(t))
             i = nxt
+            continue
+        if DATE_LINE.match(line) or RELEASE_LINE.match(line):
+            closed = True
+        if FIELD_LINE.match(line):
+            i += 1
             continue
         if not is_standalone(line):
             has_content = True
@@ -163,6 +187,7 @@ def split(normal: NormalText) -> list[DocSpan]:
                 if d:
                     cur.issued_titles.append(d.group("t"))
                     pending.append(title_key(d.group("t")))
+                    cur_pending.append(title_key(d.group("t")))
         i += 1
     if cur is not None:
         cur.end_line = n

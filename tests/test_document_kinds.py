@@ -1,0 +1,122 @@
+"""Kinds of document beyond the bundled five: chapters, unheaded articles, Chinese-numeral dates,
+portal metadata blocks, gazette running heads, issued titles that differ from their citation.
+
+Each text below is written the way such documents are printed; the expected values follow from the text.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from policykg.loaders.model import SourceText
+from policykg.loaders.parse import parse_source
+from policykg.loaders.read import read_bytes
+
+
+def parse(text: str, fmt: str = "text"):
+    return parse_source(SourceText(path="x.txt", format=fmt, text=text,
+                                   sha256=hashlib.sha256(text.encode()).hexdigest(), size=len(text))).documents
+
+
+REGULATION = """某省电动自行车管理条例
+第一章　总　则
+第一条　为了加强电动自行车管理，保障道路交通安全，根据有关法律、行政法规，结合本省实际，制定本条例。
+第二条　本省行政区域内电动自行车的生产、销售、登记、通行及其相关管理活动，适用本条例。
+第二章　登　记
+第三条　电动自行车应当依法登记。有下列情形之一的，不予登记：
+（一）未取得产品合格证的；
+（二）车辆与合格证记载不符的。
+第四条　公安机关交通管理部门负责电动自行车登记工作。
+第三章　附　则
+第五条　本条例自二〇二四年三月一日起施行。
+"""
+
+
+def test_regulation_with_chapters_unheaded_articles_and_points():
+    [doc] = parse(REGULATION)
+    assert doc.doc_type == "regulation"
+    assert doc.in_force == "2024-03-01"  # written in Chinese numerals
+    chapters = [p for p in doc.provisions if p.kind == "chapter"]
+    assert [c.path for c in chapters] == ["chp_1", "chp_2", "chp_3"]
+    assert [c.heading for c in chapters] == ["总则", "登记", "附则"]
+    articles = [p for p in doc.walk() if p.kind == "article"]
+    assert [a.path for a in articles] == [f"art_{i}" for i in range(1, 6)]
+    assert all(a.heading is None for a in articles)
+    assert articles[0].text.startswith("为了加强电动自行车管理")
+    points = [p for p in doc.walk() if p.kind == "point"]
+    assert [p.path for p in points] == ["art_3__point_1", "art_3__point_2"]
+    assert points[1].text == "车辆与合格证记载不符的。"
+
+
+NOTICE_CN_DATE = """某市人民政府办公厅关于印发《某市优化营商环境行动方案（2024-2026年）》的通知
+某府办发〔2024〕12号
+各区人民政府，市政府各委、办、局：
+《某市优化营商环境行动方案》已经市政府同意，现印发给你们，请认真贯彻执行。
+某市人民政府办公厅
+二〇二四年三月五日
+（此件公开发布）
+某市优化营商环境行动方案
+一、工作目标
+到2026年，营商环境达到国内一流水平。
+二、重点任务
+（一）深化改革。全面推行告知承诺制。推进“一网通办”。
+（二）优化服务。建设企业服务平台。
+"""
+
+
+def test_notice_issuing_a_plan_whose_title_differs_from_the_citation():
+    notice, plan = parse(NOTICE_CN_DATE)
+    assert notice.number == "某府办发〔2024〕12号" and notice.date_signed == "2024-03-05"
+    assert notice.release_marking == "此件公开发布"
+    assert plan.title == "某市优化营商环境行动方案"  # the citation carries （2024-2026年）, the plan heading does not
+    assert plan.promulgated_by == notice.key and notice.promulgates == [plan.key]
+    assert plan.doc_type == "action-plan" and plan.date_signed == "2024-03-05"
+    measures = [p.text for p in plan.walk() if p.kind == "measure"]
+    assert measures == ["到2026年，营商环境达到国内一流水平。", "全面推行告知承诺制。", "推进“一网通办”。", "建设企业服务平台。"]
+
+
+PORTAL = """<html><head><meta charset="utf-8"></head><body>
+<div class="nav"><a href="/">首页</a></div>
+<div class="content">
+<table class="info"><tr><td>索引号：000-2024-001</td></tr>
+<tr><td>发文机关：某市人民政府</td></tr>
+<tr><td>成文日期：2024年02月20日</td></tr>
+<tr><td>发文字号：某府规〔2024〕3号</td></tr></table>
+<p>某市人民政府关于进一步支持中小企业发展的通知</p>
+<p>各区人民政府，市政府各部门：</p>
+<p>一、加大金融支持。</p>
+<p>二、本通知自2024年4月1日起施行，有效期至2029年3月31日。</p>
+</div><div class="footer">网站地图</div></body></html>"""
+
+
+def test_portal_page_with_a_metadata_block():
+    src = read_bytes(PORTAL.encode("utf-8"), "page.html")
+    [doc] = parse_source(src).documents
+    assert doc.title == "某市人民政府关于进一步支持中小企业发展的通知"
+    assert doc.number == "某府规〔2024〕3号"
+    assert doc.date_signed == "2024-02-20"
+    assert (doc.in_force, doc.expiry) == ("2024-04-01", "2029-03-31")
+    assert doc.issuer == "某市人民政府"
+    assert [p.path for p in doc.provisions] == ["sec_1", "sec_2"]
+
+
+GAZETTE = """某市人民政府公报
+某市人民政府关于调整最低工资标准的通知
+某府发〔2024〕5号
+各区人民政府：
+经研究，决定调整本市最低工资标准，现将有关事项通知如下：
+一、月最低工资标准从2590元调整到2690元。
+某市人民政府公报
+二、本通知自2024年7月1日起执行。
+某市人民政府
+2024年6月1日
+某市人民政府公报
+"""
+
+
+def test_gazette_running_heads_are_dropped():
+    [doc] = parse(GAZETTE)
+    assert doc.number == "某府发〔2024〕5号" and doc.in_force == "2024-07-01"
+    assert doc.issuer == "某市人民政府" and doc.date_signed == "2024-06-01"
+    texts = [p.text for p in doc.walk() if p.text]
+    assert not any("公报" in t for t in texts)
+    assert [p.path for p in doc.provisions] == ["preamble", "sec_1", "sec_2"]
