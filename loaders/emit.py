@@ -62,12 +62,18 @@ class Emitter:
         """
         if not doc.issuer:
             return []
+        from .agencies import agency_level
+
         g = _n(self.mint.agencies_graph)
         agency = _n(self.mint.agency(doc.issuer))
-        return [
+        quads = [
             Quad(agency, _TYPE, _n(PKG + "Agency"), g),
             Quad(agency, _n(SKOS + "prefLabel"), _zh(doc.issuer), g),
         ]
+        level = agency_level(doc.issuer)
+        if level:
+            quads.append(Quad(agency, _n(PKG + "level"), Literal(level), g))
+        return quads
 
     def document_quads(self, parsed: ParsedSource, doc: Document, source_iri: str | None = None) -> list[Quad]:
         """All quads of one document's named graph."""

@@ -17,7 +17,7 @@ from .split import split
 from .structure import parse_structure
 
 _PLACE_TITLE = re.compile(r"^(?P<city>上海市)?(?P<district>[\u4e00-\u9fff]{1,5}?(?:新区|区|县))")
-_CITY_TITLE = re.compile(r"^(?P<city>[\u4e00-\u9fff]{2,8}?[省市])")
+_CITY_TITLE = re.compile(r"^(?P<city>[\u4e00-\u9fff]{1,8}?[省市])")
 
 
 def _default_issuer(title: str) -> str | None:

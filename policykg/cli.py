@@ -4,7 +4,8 @@ Domain errors (:class:`policykg.errors.PolicyKGError`) become messages and exit
 statuses here, and only here:
 
 * 0 — done (``build`` also when some files were bad, unless ``--strict``);
-* 1 — ``build --strict`` and at least one file could not be built;
+* 1 — ``build --strict`` and at least one file could not be built; ``validate`` (or ``build
+  --validate``) found a Violation; the reasoner found the ontology and data inconsistent;
 * 2 — the command could not run: bad arguments, malformed query, unreadable store.
 """
 from __future__ import annotations
@@ -57,6 +58,10 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true", help="print the summary as JSON on standard output")
     b.add_argument("--debug-dir", metavar="DIR", help="write each file's intermediate records (normalised lines, documents) as JSON")
     b.add_argument("--no-progress", action="store_true", help="no progress bar (it is shown only on a terminal anyway)")
+    b.add_argument("--no-reason", action="store_true",
+                   help="skip the OWL reasoner (HermiT, needs Java) that checks consistency and writes graph/inferred")
+    b.add_argument("--validate", action="store_true",
+                   help="validate with the SHACL shapes after the build; exit 1 on any Violation")
 
     q = sub.add_parser(
         "query",
@@ -88,6 +93,44 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     sv.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     sv.add_argument("--threads", type=int, default=4, help="worker threads (default 4)")
+
+    v = sub.add_parser(
+        "validate",
+        help="check the store against the SHACL shapes",
+        description=(
+            "Validate the asserted graphs (documents, agencies, build metadata) against the SHACL shapes in "
+            "shapes/. Exit 0 when the graph conforms (no Violation; Warnings and Infos are listed), 1 when it "
+            "does not, 2 when validation could not run."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common(v)
+    v.add_argument("--format", choices=["text", "json", "turtle"], default="text",
+                   help="text (grouped by severity and shape), json, or the SHACL report as Turtle")
+
+    r = sub.add_parser(
+        "reason",
+        help="run the OWL reasoner over the store and write its entailments",
+        description=(
+            "Load the ontology and every document graph into owlready2, run HermiT (needs Java), report "
+            "consistency and unsatisfiable classes, and write the entailments (super-classes, transitive "
+            "is_part_of, has_part, inverse links) into graph/inferred. Exit 0 when consistent with no "
+            "unsatisfiable class, 1 otherwise, 2 when the reasoner could not run."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common(r)
+
+    od = sub.add_parser(
+        "ontology-doc",
+        help="write the ontology reference (Markdown) with an example triple per term from the store",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common(od)
+    od.add_argument("-o", "--output", metavar="FILE", help="write here (default: standard output)")
 
     ql = sub.add_parser("queries", help="list the named queries with their parameters and columns")
     ql.add_argument("--json", action="store_true", help="print as JSON")
@@ -137,8 +180,39 @@ def cmd_build(args) -> int:
         print(f"errors: {len(summary.errors)}", file=out)
         for e in summary.errors:
             print(f"  {e}", file=out)
-    if args.strict and summary.errors:
+    status = 1 if args.strict and summary.errors else 0
+    if args.no_reason:
+        from policykg.iri import Minter
+
+        inferred = Minter(settings.base).inferred_graph
+        if inferred in store.named_graphs():
+            store.apply({}, drops=[inferred])  # entailments of the old data would be stale
+            print("graph/inferred dropped (it described the store before this build); run `policykg reason`",
+                  file=sys.stderr if args.json else sys.stdout)
+    else:
+        status = max(status, _reason(store, settings, out=sys.stderr if args.json else sys.stdout))
+    if args.validate:
+        from policykg.shapes import validate
+
+        report = validate(store, settings.base)
+        (sys.stderr if args.json else sys.stdout).write(report.as_text())
+        if not report.conforms:
+            status = max(status, 1)
+    return status
+
+
+def _reason(store, settings, out) -> int:
+    from policykg.ontology.reasoning import reason
+
+    report = reason(store, settings.base)
+    if not report.consistent:
+        _err("the reasoner found the ontology and the data inconsistent; graph/inferred was not written")
         return 1
+    if report.unsatisfiable:
+        _err("unsatisfiable classes: " + ", ".join(report.unsatisfiable))
+        return 1
+    print(f"reasoner: {report.reasoner}: consistent, no unsatisfiable class; "
+          f"{report.inferred} entailments written to graph/inferred ({report.seconds:.1f} s)", file=out)
     return 0
 
 
@@ -307,6 +381,44 @@ def cmd_stats(args) -> int:
     return 0
 
 
+def cmd_validate(args) -> int:
+    from policykg.shapes import validate
+    from policykg.store import Store
+
+    settings = Settings.from_env(args.store, args.base)
+    store = Store(settings.store, read_only=True)
+    report = validate(store, settings.base)
+    if args.format == "json":
+        print(report.as_json())
+    elif args.format == "turtle":
+        sys.stdout.write(report.results_graph.serialize(format="turtle"))
+    else:
+        sys.stdout.write(report.as_text())
+    return 0 if report.conforms else 1
+
+
+def cmd_reason(args) -> int:
+    from policykg.store import Store
+
+    settings = Settings.from_env(args.store, args.base)
+    return _reason(Store(settings.store), settings, sys.stdout)
+
+
+def cmd_ontology_doc(args) -> int:
+    from policykg.ontology.reference import render
+    from policykg.store import Store
+
+    settings = Settings.from_env(args.store, args.base)
+    store = Store(settings.store, read_only=True) if (settings.store / "CURRENT").exists() else None
+    text = render(store)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_queries(args) -> int:
     from policykg import queries
 
@@ -338,7 +450,10 @@ def cmd_serve(args) -> int:
     return 0
 
 
-COMMANDS = {"build": cmd_build, "query": cmd_query, "stats": cmd_stats, "queries": cmd_queries, "serve": cmd_serve}
+COMMANDS = {
+    "build": cmd_build, "query": cmd_query, "stats": cmd_stats, "queries": cmd_queries, "serve": cmd_serve,
+    "validate": cmd_validate, "reason": cmd_reason, "ontology-doc": cmd_ontology_doc,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

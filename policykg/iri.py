@@ -15,6 +15,7 @@ document's graph       ``graph/doc/…`` (one named graph per document)
 build metadata graph   ``graph/meta``
 agencies (shared)      ``graph/agencies``
 the ontology           ``graph/ontology``
+reasoner entailments   ``graph/inferred``
 =====================  ==========================================================
 """
 from __future__ import annotations
@@ -96,6 +97,10 @@ class Minter:
     @property
     def agencies_graph(self) -> str:
         return f"{self.base}graph/agencies"
+
+    @property
+    def inferred_graph(self) -> str:
+        return f"{self.base}graph/inferred"
 
     @property
     def ontology_graph(self) -> str:

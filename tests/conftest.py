@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import BASE, CORPUS
+from helpers import BASE, CORPUS, ROOT
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +23,31 @@ def built(tmp_path_factory):
     store = Store(path)
     summary = build([CORPUS], store, BASE, progress=False)
     return store, summary
+
+
+@pytest.fixture(scope="session")
+def reasoned(tmp_path_factory):
+    """The bundled corpus built from the repository root, as scripts/run does, then reasoned over:
+    (store, reasoning report, sorted dump of the document graphs before reasoning, their names)."""
+    import os
+    import shutil
+
+    from policykg.loaders.build import build
+    from policykg.ontology.reasoning import reason
+    from policykg.store import Store
+
+    if shutil.which("java") is None:
+        pytest.skip("Java is installed by scripts/setup")
+    store = Store(tmp_path_factory.mktemp("reasoned"))
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        build(["corpus/shanghai-2024"], store, BASE, progress=False)
+    finally:
+        os.chdir(cwd)
+    from policykg.iri import Minter
+
+    data = [g for g in store.named_graphs() if Minter(BASE).doc_key_of_graph(g) is not None]
+    before = store.dump_sorted(data)
+    report = reason(store, BASE)
+    return store, report, before, data

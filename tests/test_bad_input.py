@@ -44,7 +44,7 @@ def mixed_folder(tmp_path):
 
 def test_folder_with_bad_files_loads_the_good_ones(tmp_path, mixed_folder):
     store = tmp_path / "store"
-    r = run_cli("build", str(mixed_folder), "--store", str(store), "--json")
+    r = run_cli("build", "--no-reason", str(mixed_folder), "--store", str(store), "--json")
     assert r.returncode == 0, r.stderr
     summary = json.loads(r.stdout)
     by_name = {f["path"].rsplit("/", 1)[-1]: f for f in summary["files"]}
@@ -60,14 +60,14 @@ def test_folder_with_bad_files_loads_the_good_ones(tmp_path, mixed_folder):
 
 
 def test_strict_makes_bad_files_fail_the_build(tmp_path, mixed_folder):
-    r = run_cli("build", str(mixed_folder), "--store", str(tmp_path / "s"), "--strict")
+    r = run_cli("build", "--no-reason", str(mixed_folder), "--store", str(tmp_path / "s"), "--strict")
     assert r.returncode == 1
     assert "errors: 3" in r.stdout
 
 
 def test_html_keeps_the_main_content_only(tmp_path, mixed_folder):
     store = tmp_path / "store"
-    run_cli("build", str(mixed_folder / "xuhui.html"), "--store", str(store))
+    run_cli("build", "--no-reason", str(mixed_folder / "xuhui.html"), "--store", str(store))
     r = run_cli("query", "-e", "SELECT ?t WHERE { ?p pkg:text ?t }", "--store", str(store), "--format", "csv")
     assert r.returncode == 0, r.stderr
     assert "市场主体身份码" in r.stdout
@@ -77,20 +77,20 @@ def test_html_keeps_the_main_content_only(tmp_path, mixed_folder):
 
 def test_bad_files_leave_the_store_as_it_was(tmp_path, mixed_folder):
     store = tmp_path / "store"
-    assert run_cli("build", str(CORPUS), "--store", str(store)).returncode == 0
+    assert run_cli("build", "--no-reason", str(CORPUS), "--store", str(store)).returncode == 0
     before = run_cli("stats", "--store", str(store), "--json")
     bad = tmp_path / "bad"
     bad.mkdir()
     for name in ("empty.txt", "image.txt", "blob.bin"):
         shutil.copy(mixed_folder / name, bad / name)
-    r = run_cli("build", str(bad), "--store", str(store))
+    r = run_cli("build", "--no-reason", str(bad), "--store", str(store))
     assert r.returncode == 0 and "errors: 3" in r.stdout
     after = run_cli("stats", "--store", str(store), "--json")
     assert json.loads(after.stdout) == json.loads(before.stdout)
 
 
 def test_missing_path_and_missing_store_are_reported(tmp_path):
-    r = run_cli("build", str(tmp_path / "nope.txt"), "--store", str(tmp_path / "s"))
+    r = run_cli("build", "--no-reason", str(tmp_path / "nope.txt"), "--store", str(tmp_path / "s"))
     assert "nope.txt: does not exist" in r.stderr
     r = run_cli("query", "documents", "--store", str(tmp_path / "no-store"))
     assert r.returncode == 2
@@ -99,7 +99,7 @@ def test_missing_path_and_missing_store_are_reported(tmp_path):
 
 def test_malformed_query_and_unknown_parameter_exit_2(built, tmp_path):
     store = tmp_path / "s"
-    run_cli("build", str(FILES["001"]), "--store", str(store))
+    run_cli("build", "--no-reason", str(FILES["001"]), "--store", str(store))
     r = run_cli("query", "-e", "SELECT ?x WHERE { ?x ?y", "--store", str(store))
     assert r.returncode == 2 and "malformed SPARQL" in r.stderr
     r = run_cli("query", "measures", "--param", "bogus=1", "--store", str(store))

@@ -17,7 +17,7 @@ def test_help_lists_commands_and_settings():
 
 def test_store_location_from_the_environment(tmp_path):
     env = {"POLICYKG_STORE": str(tmp_path / "envstore")}
-    r = run_cli("build", str(FILES["003"]), env=env)
+    r = run_cli("build", "--no-reason", str(FILES["003"]), env=env)
     assert r.returncode == 0, r.stderr
     assert "11 document(s) found, 11 graph(s) written" in r.stdout
     stats = json.loads(run_cli("stats", "--json", env=env).stdout)
@@ -26,7 +26,7 @@ def test_store_location_from_the_environment(tmp_path):
 
 
 def test_debug_dir_dumps_intermediate_records(tmp_path):
-    r = run_cli("build", str(FILES["004"]), "--store", str(tmp_path / "s"), "--debug-dir", str(tmp_path / "dbg"))
+    r = run_cli("build", "--no-reason", str(FILES["004"]), "--store", str(tmp_path / "s"), "--debug-dir", str(tmp_path / "dbg"))
     assert r.returncode == 0
     record = json.loads((tmp_path / "dbg" / (FILES["004"].name + ".json")).read_text(encoding="utf-8"))
     assert record["normalised_lines"][1] == "嘉府办发〔2024〕2号"

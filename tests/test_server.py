@@ -23,7 +23,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     store = tmp_path_factory.mktemp("served")
-    assert run_cli("build", str(CORPUS), "--store", str(store)).returncode == 0
+    assert run_cli("build", "--no-reason", str(CORPUS), "--store", str(store)).returncode == 0
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "policykg.cli", "serve", "--store", str(store), "--port", str(port)],
