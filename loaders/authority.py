@@ -1,0 +1,273 @@
+"""Who is named: agencies, generic roles and places, resolved against the authority lists.
+
+The authority lists are ``ontology/agencies.ttl`` (W3C ORG + SKOS: full name,
+abbreviations, level, parent) and ``ontology/places.ttl`` (Shanghai, its 16
+districts with GB/T 2260 codes, functional areas). :class:`Authority` resolves
+a name as printed in a document:
+
+1. a full name or an abbreviation in the list → that agency (``resolved``);
+2. a name starting with 区 in a district's document (区市场局, 区人民政府) → that
+   district's body: the list's entry if there is one, else an agency named
+   ``上海市<district><rest>`` flagged unresolved;
+3. a generic role — a kind of body rather than a body (林业部门, 各有关部门,
+   区人民政府 in a city regulation, 街道办事处) → a role node, at the level its prefix
+   implies (市林业部门 → city, 区林业部门 → district, 林业部门 → any), whose
+   ``skos:broader`` is the unprefixed role;
+4. anything else → an agency node for the printed name, flagged unresolved — never
+   dropped; ``policykg agencies --unresolved`` lists them.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import pyoxigraph as ox
+
+from .agencies import agency_level
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+PKG = "https://policykg.org/ontology#"
+ORG = "http://www.w3.org/ns/org#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+#: the last words of a name that denote a body or a party (longest first)
+UNIT_SUFFIXES = (
+    "人民政府办公厅", "人民政府办公室", "人民政府", "管理委员会", "管委会", "委员会", "办事处", "工作机构",
+    "部门", "机构", "单位", "政府", "总部", "分局", "海关", "银行", "中心", "组织", "媒体", "学校",
+    "经营者", "林长", "个人", "部", "企业", "公司", "居村委会", "村委会", "居委会", "局", "委", "办", "厅", "院",
+    "署", "会", "联", "者", "老年人", "申请人", "当事人", "居民", "人",
+)
+#: a role rather than a body: a kind of department, or any body of a kind
+_ROLE = re.compile(
+    r"^(?P<prefix>各级|各区|各|上级|下级|本级|市和区|市、区|市|区|县|乡镇|街镇|街道|其他|本市)?"
+    r"(?P<rest>(?:有关|相关|主管|属地)?[\u4e00-\u9fff]{0,10}?(?:部门|机构|单位|工作机构|主管部门|监管部门|人民政府|政府|办事处|居村委会|委员会|林长))$"
+)
+_LEVEL_OF_PREFIX = {"市": "city", "区": "district", "县": "district", "乡镇": "town", "街镇": "town", "街道": "town"}
+_PARTIES = re.compile(r"(个人|经营者|者|企业|公司|学校|组织|媒体|单位|老年人|申请人|当事人|居民)$")
+#: bare kinds of body that take the modifier of the item before them: 市政府有关部门和单位 → 市政府有关单位
+_BARE_KIND = ("单位", "部门", "机构")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A resolved name: what it is and how it was resolved."""
+
+    text: str  # as printed
+    iri: str
+    label: str  # preferred name
+    kind: str  # agency | role
+    resolved: bool
+    level: str | None = None
+    broader: str | None = None  # for roles: the unprefixed role's IRI
+
+
+@dataclass(frozen=True)
+class Place:
+    iri: str
+    label: str
+    kind: str  # City | District | FunctionalArea
+    code: str | None
+    names: tuple[str, ...]
+
+
+def _read(name: str, base: str) -> list[ox.Triple]:
+    text = resources.files("policykg.ontology").joinpath(name).read_text(encoding="utf-8")
+    return list(ox.parse(text, format=ox.RdfFormat.TURTLE, base_iri=base))
+
+
+class Authority:
+    """The agency and place authority lists of one base IRI."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.agency_triples = _read("agencies.ttl", base)
+        self.place_triples = _read("places.ttl", base)
+        self.by_name: dict[str, tuple[str, str, str | None]] = {}  # name → (iri, label, level)
+        labels: dict[str, str] = {}
+        levels: dict[str, str] = {}
+        for t in self.agency_triples:
+            p = t.predicate.value
+            if p == SKOS + "prefLabel":
+                labels[t.subject.value] = t.object.value
+            elif p == PKG + "level":
+                levels[t.subject.value] = t.object.value
+        for t in self.agency_triples:
+            p = t.predicate.value
+            if p in (SKOS + "prefLabel", SKOS + "altLabel"):
+                s = t.subject.value
+                self.by_name.setdefault(t.object.value, (s, labels.get(s, t.object.value), levels.get(s)))
+        self.names_longest_first = sorted(self.by_name, key=len, reverse=True)
+        # places
+        info: dict[str, dict] = {}
+        for t in self.place_triples:
+            rec = info.setdefault(t.subject.value, {"names": [], "kind": None, "code": None, "label": None})
+            p = t.predicate.value
+            if p == SKOS + "prefLabel":
+                rec["label"] = t.object.value
+                rec["names"].append(t.object.value)
+            elif p == SKOS + "altLabel":
+                rec["names"].append(t.object.value)
+            elif p == RDF_TYPE:
+                rec["kind"] = t.object.value.rsplit("#", 1)[-1]
+            elif p == PKG + "gbCode":
+                rec["code"] = t.object.value
+        self.places = [Place(iri, r["label"], r["kind"], r["code"], tuple(r["names"])) for iri, r in sorted(info.items())]
+        self.districts = {p.label: p for p in self.places if p.kind == "District"}
+
+    # ------------------------------------------------------------ agencies
+    def agency_iri(self, name: str) -> str:
+        from policykg.iri import slug
+
+        return f"{self.base}agency/{slug(name)}"
+
+    def role_iri(self, name: str) -> str:
+        from policykg.iri import slug
+
+        return f"{self.base}role/{slug(name)}"
+
+    def resolve(self, text: str, district: str | None = None) -> Unit:
+        """Resolve a printed name (see the module docstring). ``district``: the document's district, if any."""
+        name = text.strip().replace("等", "") if text.strip().endswith(("等部门", "等单位", "等机构")) else text.strip()
+        name = name.rstrip("等")
+        hit = self.by_name.get(name)
+        if hit:
+            return Unit(text, hit[0], hit[1], "agency", True, hit[2])
+        if district and name.startswith("区") and len(name) > 2:
+            full = f"上海市{district}{name[1:]}"
+            hit = self.by_name.get(full) or self.by_name.get(f"{district}{name[1:]}")
+            if hit:
+                return Unit(text, hit[0], hit[1], "agency", True, hit[2])
+            if not _ROLE.match(name) or name[1:] in ("人民政府", "政府"):
+                return Unit(text, self.agency_iri(full), full, "agency", False, "district")
+        m = _ROLE.match(name)
+        if m and not self._looks_proper(m.group("rest")):
+            prefix = m.group("prefix") or ""
+            level = _LEVEL_OF_PREFIX.get(prefix)
+            broader = None
+            if prefix in _LEVEL_OF_PREFIX:
+                broader = self.role_iri(m.group("rest"))
+            return Unit(text, self.role_iri(name), name, "role", True, level, broader)
+        if _PARTIES.search(name) and not re.search(r"(局|委|办|厅|政府|海关)$", name):
+            return Unit(text, self.role_iri(name), name, "role", True, None)
+        return Unit(text, self.agency_iri(name), name, "agency", False, agency_level(name))
+
+    @staticmethod
+    def _looks_proper(rest: str) -> bool:
+        """委员会 / 人民政府 with a place or a proper name in front is a body, not a role."""
+        return bool(re.match(r"^[\u4e00-\u9fff]{2,}(市|省|县)", rest)) or "上海" in rest
+
+    # ------------------------------------------------------------ places
+    @lru_cache(maxsize=4096)
+    def places_in(self, text: str) -> tuple[Place, ...]:
+        """Places named in ``text`` (longest names first, each place once)."""
+        found: list[Place] = []
+        taken: list[tuple[int, int]] = []
+        names = sorted(((n, p) for p in self.places for n in p.names if len(n) >= 2), key=lambda x: -len(x[0]))
+        for n, p in names:
+            for m in re.finditer(re.escape(n), text):
+                s, e = m.span()
+                if any(a < e and s < b for a, b in taken):
+                    continue
+                if n in ("示范区",) or (len(n) == 2 and p.kind == "District" and text[e:e + 1] in "市"):
+                    continue  # 示范区 alone is any pilot zone; 黄浦江 etc. are not the district
+                taken.append((s, e))
+                if p not in found:
+                    found.append(p)
+        return tuple(found)
+
+    def district_of(self, name: str | None) -> str | None:
+        """The district an issuer or title names: 上海市杨浦区人民政府 → 杨浦区."""
+        if not name:
+            return None
+        for d in sorted(self.districts, key=len, reverse=True):
+            if d in name or (d != "浦东新区" and name.startswith(d[:-1]) and len(d) > 2):
+                return d
+        return None
+
+
+# ------------------------------------------------------------------ unit lists
+_SPLIT = re.compile(r"以及|或者|、|和|及|与|或")
+_ADVERBIAL = re.compile(
+    r"(在|依法|依照|按照|根据|对|及时|定期|会同|统筹|协同|结合|自|于|将|要|应|须|必须|负责|具体|主动|积极|共同|分别|联合|加强|是)"
+)
+
+
+def split_units(text: str) -> list[str] | None:
+    """A list of bodies or parties as printed, with shared heads expanded; None if ``text`` is not one.
+
+    市、区人民政府 → [市人民政府, 区人民政府]; 市财政、林业部门 → [市财政部门, 市林业部门];
+    水务、交通、农业农村等部门 → [水务部门, 交通部门, 农业农村部门]; 保护、利用森林资源 → None.
+    """
+    text = text.strip().strip("，")
+    if not text or len(text) > 80:
+        return None
+    parts = [p for p in _split_top(text) if p]
+    if not parts:
+        return None
+    parts = [p.replace("等", "") if p.endswith(("等部门", "等单位", "等机构")) else p.rstrip("等") for p in parts]
+    head = next((s for s in UNIT_SUFFIXES if _bare(parts[-1]).endswith(s)), None)
+    if head is None:
+        return None
+    prefix = next((p for p in ("市", "区") if parts[0].startswith(p)), "")
+    first_has_head = _has_head(parts[0])
+    out = []
+    for i, p in enumerate(parts):
+        if not _has_head(p):
+            p = p + head
+        if i > 0 and prefix and not first_has_head and not p.startswith(("市", "区", "各", "其他")):
+            p = prefix + p
+        if i > 0 and p in _BARE_KIND:
+            prev = out[-1]
+            kind = next((k for k in _BARE_KIND if prev.endswith(k)), None)
+            if kind and len(prev) > len(kind):
+                p = prev[: -len(kind)] + p  # the shared modifier: 市政府有关 + 单位
+        out.append(p)
+    if any(re.search(r"[，。；：的]", p) and not _PARTIES.search(p) for p in out):
+        return None
+    return out
+
+
+def _bare(name: str) -> str:
+    """The name without a trailing parenthesis: 浦东新区政府（上海自贸试验区管委会） → 浦东新区政府."""
+    return re.sub(r"（[^（）]*）$", "", name)
+
+
+def _has_head(name: str) -> bool:
+    return any(_bare(name).endswith(s) for s in UNIT_SUFFIXES)
+
+
+def _split_top(text: str) -> list[str]:
+    """Split on 、和及… outside parentheses (浦东新区政府（上海自贸试验区管委会）stays whole)."""
+    out, depth, cur, i = [], 0, "", 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "（":
+            depth += 1
+        elif ch == "）":
+            depth = max(0, depth - 1)
+        if depth == 0:
+            m = _SPLIT.match(text, i)
+            if m and cur:
+                # 和/及 inside a name (社会保障, 市场和质量) are rare in unit lists; accept
+                out.append(cur)
+                cur = ""
+                i = m.end()
+                continue
+        cur += ch
+        i += 1
+    if cur:
+        out.append(cur)
+    return [p.strip() for p in out]
+
+
+def leading_units(segment: str) -> list[str] | None:
+    """Bodies named at the start of a clause segment, before what they do: 规划资源部门在…阶段 → [规划资源部门]."""
+    seg = segment.strip()
+    cut = len(seg)
+    for m in _ADVERBIAL.finditer(seg):
+        if m.start() > 0:
+            cut = m.start()
+            break
+    return split_units(seg[:cut])
