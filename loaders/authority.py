@@ -46,6 +46,9 @@ _ROLE = re.compile(
 )
 _LEVEL_OF_PREFIX = {"市": "city", "区": "district", "县": "district", "乡镇": "town", "街镇": "town", "街道": "town"}
 _PARTIES = re.compile(r"(个人|经营者|者|企业|公司|学校|组织|媒体|单位|老年人|申请人|当事人|居民)$")
+_LEVELS = ("各级", "乡镇", "街道", "市", "区", "县")
+_BARE_NAMES = {"人民政府", "政府", "部门", "机构", "单位", "办事处", "工作机构", "委员会", "管委会", "局", "委", "办",
+               "市部门", "区部门", "级部门"}
 #: bare kinds of body that take the modifier of the item before them: 市政府有关部门和单位 → 市政府有关单位
 _BARE_KIND = ("单位", "部门", "机构")
 
@@ -156,7 +159,7 @@ class Authority:
     @staticmethod
     def _looks_proper(rest: str) -> bool:
         """委员会 / 人民政府 with a place or a proper name in front is a body, not a role."""
-        return bool(re.match(r"^[\u4e00-\u9fff]{2,}(市|省|县)", rest)) or "上海" in rest
+        return bool(re.match(r"^[\u4e00-\u9fff]{1,}(市|省|县)", rest)) or "上海" in rest
 
     # ------------------------------------------------------------ places
     @lru_cache(maxsize=4096)
@@ -207,15 +210,26 @@ def split_units(text: str) -> list[str] | None:
     if not parts:
         return None
     parts = [p.replace("等", "") if p.endswith(("等部门", "等单位", "等机构")) else p.rstrip("等") for p in parts]
-    head = next((s for s in UNIT_SUFFIXES if _bare(parts[-1]).endswith(s)), None)
-    if head is None:
+    if not _has_head(parts[-1]):
         return None
     prefix = next((p for p in ("市", "区") if parts[0].startswith(p)), "")
     first_has_head = _has_head(parts[0])
+    # right to left: an item without a head takes the head of the nearest item after it that has one;
+    # a bare level (市 in 市和区相关部门) takes that item's whole tail (市相关部门)
+    filled = list(parts)
+    for i in range(len(parts) - 2, -1, -1):
+        p = filled[i]
+        if _has_head(p):
+            continue
+        nxt = filled[i + 1]
+        lvl = next((x for x in _LEVELS if nxt.startswith(x)), None)
+        if p in _LEVELS and lvl:
+            filled[i] = p + nxt[len(lvl):]
+        else:
+            head = next(s for s in UNIT_SUFFIXES if _bare(nxt).endswith(s))
+            filled[i] = p + head
     out = []
-    for i, p in enumerate(parts):
-        if not _has_head(p):
-            p = p + head
+    for i, p in enumerate(filled):
         if i > 0 and prefix and not first_has_head and not p.startswith(("市", "区", "各", "其他")):
             p = prefix + p
         if i > 0 and p in _BARE_KIND:
@@ -224,6 +238,8 @@ def split_units(text: str) -> list[str] | None:
             if kind and len(prev) > len(kind):
                 p = prev[: -len(kind)] + p  # the shared modifier: 市政府有关 + 单位
         out.append(p)
+    if any(p in _BARE_NAMES for p in out):
+        return None  # 部门, 政府 alone: not a name
     if any(re.search(r"[，。；：的]", p) and not _PARTIES.search(p) for p in out):
         return None
     return out

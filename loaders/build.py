@@ -199,7 +199,7 @@ def build(
             report.warnings.extend(f"{d.key}: {w}" for w in d.warnings)
         replacements: dict[str, list[Quad]] = {}
         meta_quads: list[Quad] = []
-        agency_quads: list[Quad] = []
+        shared: dict[str, list[Quad]] = {}
         delete: list[str] = []
         mg = NamedNode(meta)
         srcn = NamedNode(src)
@@ -207,8 +207,10 @@ def build(
             d_iri = mint.document(doc.key)
             g_iri = mint.graph(doc.key)
             if canonical.get(d_iri) == src:
-                replacements[g_iri] = emitter.document_quads(p, doc, src)
-                agency_quads += emitter.agency_quads(doc)
+                knowledge = emitter.knowledge(doc)
+                replacements[g_iri] = emitter.document_quads(p, doc, src, knowledge)
+                for graph_iri, quads in emitter.shared_quads(doc, knowledge).items():
+                    shared.setdefault(graph_iri, []).extend(quads)
                 report.written.append(doc.key)
                 delete.append(f"GRAPH <{meta}> {{ <{g_iri}> ?p ?o }}")
                 meta_quads += [
@@ -245,7 +247,7 @@ def build(
                 replacements,
                 drops=drops,
                 delete_where=_with_prefixes(delete),
-                inserts={meta: meta_quads, mint.agencies_graph: agency_quads},
+                inserts={meta: meta_quads, **shared},
             )
         except PolicyKGError as exc:
             report.ok = False
@@ -254,6 +256,7 @@ def build(
             if on_error:
                 on_error(exc)
         summary.files.append(report)
+    resolve_links(store, mint)
     store.flush()
     _count(store, summary, mint)
     summary.files.sort(key=lambda r: r.path)
@@ -261,13 +264,49 @@ def build(
 
 
 def _load_ontology(store: Store, mint: Minter) -> None:
+    """The ontology, the agency authority list and the places, each in a graph of its own."""
     from pyoxigraph import RdfFormat, parse
 
     from policykg.ontology import ontology_text
 
-    g = NamedNode(mint.ontology_graph)
-    quads = [Quad(t.subject, t.predicate, t.object, g) for t in parse(ontology_text(), format=RdfFormat.TURTLE)]
-    store.apply({mint.ontology_graph: quads})
+    from .authority import Authority
+
+    auth = Authority(mint.base)
+    graphs = {
+        mint.ontology_graph: list(parse(ontology_text(), format=RdfFormat.TURTLE)),
+        mint.authority_graph: auth.agency_triples,
+        mint.places_graph: auth.place_triples,
+    }
+    store.apply({g: [Quad(t.subject, t.predicate, t.object, NamedNode(g)) for t in triples] for g, triples in graphs.items()})
+
+
+def resolve_links(store: Store, mint: Minter) -> int:
+    """Cited acts → documents of the store (same title; same number when the citation gives one).
+
+    Recomputed over the whole store at the end of every build, into ``graph/links``, so a document
+    built later resolves the citations of documents built before it without rebuilding them.
+    """
+    from .patterns import title_key
+
+    docs = {}
+    for row in store.query(
+        """SELECT ?doc ?title ?number ?issuing WHERE { ?doc a pkg:Document ; dct:title ?title .
+           OPTIONAL { ?doc eli:id_local ?number } OPTIONAL { ?doc pkg:promulgatedBy/eli:id_local ?issuing } }"""
+    ):
+        numbers = {t.value for t in (row["number"], row["issuing"]) if t is not None}
+        docs.setdefault(title_key(row["title"].value), []).append((row["doc"].value, numbers))
+    g = NamedNode(mint.links_graph)
+    quads = set()
+    for row in store.query(
+        f"""SELECT ?act ?title ?number WHERE {{ GRAPH <{mint.acts_graph}> {{ ?act a pkg:ExternalAct ; dct:title ?title .
+            OPTIONAL {{ ?act eli:id_local ?number }} }} }}"""
+    ):
+        number = row["number"].value if row["number"] is not None else None
+        for doc, numbers in docs.get(title_key(row["title"].value), []):
+            if number is None or number in numbers:
+                quads.add(Quad(row["act"], NamedNode(PKG + "resolvesTo"), NamedNode(doc), g))
+    store.apply({mint.links_graph: sorted(quads, key=str)}, drops=[mint.links_graph])
+    return len(quads)
 
 
 def _esc(s: str) -> str:

@@ -12,7 +12,16 @@ from pyoxigraph import Literal, NamedNode, Quad
 from policykg.iri import Minter
 from policykg.ontology import DCT, ELI, OA, PKG, PKGDT, PROV, PROVISION_CLASS, RDF, SKOS, XSD
 
+from .authority import Authority, Unit
+from .knowledge import Knowledge, extract_knowledge
 from .model import Document, NormalText, ParsedSource, Provision
+
+_BOOL = NamedNode(XSD + "boolean")
+_DEC = NamedNode(XSD + "decimal")
+_MODALITY_CLASS = {"obligation": "Obligation", "prohibition": "Prohibition", "permission": "Permission",
+                   "encouragement": "Encouragement"}
+_LINK_PROPERTY = {"based-on": ELI + "based_on", "repeals": ELI + "repeals", "interprets": PKG + "interprets",
+                  "revises": PKG + "revises"}
 
 _TYPE = NamedNode(RDF + "type")
 _DATE = NamedNode(XSD + "date")
@@ -24,13 +33,67 @@ def _n(iri: str) -> NamedNode:
     return NamedNode(iri)
 
 
+def _decimal(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else repr(v)
+
+
 def _zh(text: str) -> Literal:
     return Literal(text, language="zh")
 
 
 class Emitter:
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, authority: Authority | None = None) -> None:
         self.mint = Minter(base)
+        self.authority = authority or Authority(base)
+
+    def knowledge(self, doc: Document) -> Knowledge:
+        return extract_knowledge(doc, self.authority)
+
+    def unit_quads(self, unit: Unit) -> list[Quad]:
+        """Description of an agency or role not in the authority list, for the shared agencies graph."""
+        if unit.kind == "agency" and unit.resolved:
+            return []  # described by the authority list (graph/authority)
+        g = _n(self.mint.agencies_graph)
+        node = _n(unit.iri)
+        quads = [Quad(node, _TYPE, _n(PKG + ("Agency" if unit.kind == "agency" else "GenericRole")), g),
+                 Quad(node, _n(SKOS + "prefLabel"), _zh(unit.label), g)]
+        if unit.kind == "agency":
+            quads.append(Quad(node, _n(PKG + "resolved"), Literal("false", datatype=_BOOL), g))
+        if unit.level:
+            quads.append(Quad(node, _n(PKG + "level"), Literal(unit.level), g))
+        if unit.broader:
+            quads.append(Quad(node, _n(SKOS + "broader"), _n(unit.broader), g))
+            broader_label = unit.broader.rsplit("/", 1)[-1]
+            quads += [Quad(_n(unit.broader), _TYPE, _n(PKG + "GenericRole"), g),
+                      Quad(_n(unit.broader), _n(SKOS + "prefLabel"), _zh(broader_label), g)]
+        return quads
+
+    def act_quads(self, title: str, number: str | None) -> list[Quad]:
+        g = _n(self.mint.acts_graph)
+        node = _n(self.mint.act(title, number))
+        quads = [Quad(node, _TYPE, _n(PKG + "ExternalAct"), g), Quad(node, _n(DCT + "title"), _zh(title), g)]
+        if number:
+            quads.append(Quad(node, _n(ELI + "id_local"), Literal(number), g))
+        return quads
+
+    def shared_quads(self, doc: Document, k: Knowledge) -> dict[str, list[Quad]]:
+        """Quads for the shared graphs (agencies not in the list, roles, cited acts): one graph each."""
+        units = [r.unit for r in k.responsibilities] + [b for s in k.statements for b in s.bearers]
+        issuer = self.issuer(doc)
+        if issuer:
+            units.append(issuer)
+        agencies = [q for u in units for q in self.unit_quads(u)]
+        acts = [q for link in k.links for q in self.act_quads(link.title, link.number)]
+        interpreted = next((l for l in k.links if l.relation == "interprets"), None)
+        if interpreted and any(l.relation == "revises" for l in k.links):
+            acts += self.act_quads(interpreted.title, interpreted.number)
+        return {self.mint.agencies_graph: agencies, self.mint.acts_graph: acts}
+
+    def issuer(self, doc: Document) -> Unit | None:
+        if not doc.issuer:
+            return None
+        district = self.authority.district_of(doc.issuer)
+        return self.authority.resolve(doc.issuer, district)
 
     def _span(self, quads: list, graph: NamedNode, node: str, normal: NormalText, raw: str,
               source: str, start: int, end: int, quote: bool) -> None:
@@ -54,29 +117,10 @@ class Emitter:
             add(Quad(q, _n(OA + "prefix"), Literal(raw[max(0, rs - _CONTEXT):rs]), graph))
             add(Quad(q, _n(OA + "suffix"), Literal(raw[re_:re_ + _CONTEXT]), graph))
 
-    def agency_quads(self, doc: Document) -> list[Quad]:
-        """Quads describing the document's issuer, for the shared agencies graph.
-
-        They live in one graph only: a triple repeated in several named graphs is
-        repeated in the union default graph too, and would multiply query rows.
-        """
-        if not doc.issuer:
-            return []
-        from .agencies import agency_level
-
-        g = _n(self.mint.agencies_graph)
-        agency = _n(self.mint.agency(doc.issuer))
-        quads = [
-            Quad(agency, _TYPE, _n(PKG + "Agency"), g),
-            Quad(agency, _n(SKOS + "prefLabel"), _zh(doc.issuer), g),
-        ]
-        level = agency_level(doc.issuer)
-        if level:
-            quads.append(Quad(agency, _n(PKG + "level"), Literal(level), g))
-        return quads
-
-    def document_quads(self, parsed: ParsedSource, doc: Document, source_iri: str | None = None) -> list[Quad]:
+    def document_quads(self, parsed: ParsedSource, doc: Document, source_iri: str | None = None,
+                       knowledge: Knowledge | None = None) -> list[Quad]:
         """All quads of one document's named graph."""
+        k = knowledge if knowledge is not None else self.knowledge(doc)
         m = self.mint
         graph = _n(m.graph(doc.key))
         d = m.document(doc.key)
@@ -92,10 +136,12 @@ class Emitter:
         add(Quad(dn, _n(PROV + "wasDerivedFrom"), _n(src), graph))
         if doc.number:
             add(Quad(dn, _n(ELI + "id_local"), Literal(doc.number), graph))
-        if doc.issuer:
-            agency = _n(m.agency(doc.issuer))
-            add(Quad(dn, _n(ELI + "passed_by"), agency, graph))
+        issuer = self.issuer(doc)
+        if issuer:
+            add(Quad(dn, _n(ELI + "passed_by"), _n(issuer.iri), graph))
             add(Quad(dn, _n(PKG + "issuerMethod"), Literal(doc.issuer_method or "unknown"), graph))
+        if k.district is not None:
+            add(Quad(dn, _n(PKG + "district"), _n(k.district.iri), graph))
         for prop, value in (
             ("date_document", doc.date_signed),
             ("first_date_entry_in_force", doc.in_force),
@@ -114,7 +160,69 @@ class Emitter:
         self._span(q, graph, d, parsed.normal, raw, src, doc.start, doc.end, quote=True)
         for p in doc.provisions:
             self._provision(q, graph, parsed, doc, p, d, src)
+        self._knowledge(q, graph, doc, k)
         return q
+
+    def _knowledge(self, q: list, graph: NamedNode, doc: Document, k: Knowledge) -> None:
+        m = self.mint
+        add = q.append
+        d = _n(m.document(doc.key))
+        counters: dict[str, int] = {}
+        for r in k.responsibilities:
+            prov = m.provision(doc.key, r.provision)
+            counters[prov] = counters.get(prov, 0) + 1
+            node = _n(f"{prov}#resp-{counters[prov]}")
+            add(Quad(_n(prov), _n(PKG + "hasResponsibility"), node, graph))
+            add(Quad(node, _TYPE, _n(PKG + "Responsibility"), graph))
+            add(Quad(node, _n(PKG + "responsibleUnit"), _n(r.unit.iri), graph))
+            add(Quad(node, _n(PKG + "unitText"), _zh(r.unit.text), graph))
+            add(Quad(node, _n(PKG + "role"), Literal(r.role), graph))
+            add(Quad(node, _n(PKG + "method"), Literal(r.method), graph))
+        for s in k.statements:
+            prov = m.provision(doc.key, s.provision)
+            node = _n(f"{prov}#stmt-{s.ordinal}")
+            add(Quad(node, _TYPE, _n(PKG + _MODALITY_CLASS[s.modality]), graph))
+            add(Quad(node, _TYPE, _n(PKG + "DeonticStatement"), graph))
+            add(Quad(node, _n(PKG + "statedIn"), _n(prov), graph))
+            add(Quad(node, _n(PKG + "modality"), Literal(s.modality), graph))
+            add(Quad(node, _n(PKG + "keyword"), _zh(s.keyword), graph))
+            add(Quad(node, _n(PKG + "clause"), _zh(s.text), graph))
+            if s.action:
+                add(Quad(node, _n(PKG + "action"), _zh(s.action), graph))
+            add(Quad(node, _n(PKG + "bearerStated"), Literal("true" if s.bearers else "false", datatype=_BOOL), graph))
+            for i, b in enumerate(s.bearers, start=1):
+                add(Quad(node, _n(PKG + "bearer"), _n(b.iri), graph))
+                # the printed name, paired with its bearer (a statement may have several)
+                mention = _n(f"{prov}#stmt-{s.ordinal}-bearer-{i}")
+                add(Quad(node, _n(PKG + "bearerMention"), mention, graph))
+                add(Quad(mention, _TYPE, _n(PKG + "BearerMention"), graph))
+                add(Quad(mention, _n(PKG + "bearer"), _n(b.iri), graph))
+                add(Quad(mention, _n(PKG + "bearerText"), _zh(b.text), graph))
+        for t in k.targets:
+            prov = m.provision(doc.key, t.provision)
+            node = _n(f"{prov}#target-{t.ordinal}")
+            add(Quad(node, _TYPE, _n(PKG + "Target"), graph))
+            add(Quad(node, _n(PKG + "statedIn"), _n(prov), graph))
+            add(Quad(node, _n(PKG + "metric"), _zh(t.metric), graph))
+            add(Quad(node, _n(PKG + "value"), Literal(_decimal(t.value), datatype=_DEC), graph))
+            add(Quad(node, _n(PKG + "unit"), _zh(t.unit), graph))
+            add(Quad(node, _n(PKG + "comparator"), Literal(t.comparator), graph))
+            add(Quad(node, _n(PKG + "clause"), _zh(t.text), graph))
+            if t.year:
+                add(Quad(node, _n(PKG + "targetYear"), Literal(str(t.year), datatype=_INT), graph))
+            if t.group:
+                add(Quad(node, _n(PKG + "group"), _zh(t.group), graph))
+        interpreted = next((l for l in k.links if l.relation == "interprets"), None)
+        for link in k.links:
+            target = _n(m.act(link.title, link.number))
+            if link.relation == "revises" and interpreted is not None:
+                # the interpretation states that the act it explains revises another
+                add(Quad(_n(m.act(interpreted.title, interpreted.number)), _n(PKG + "revises"), target, graph))
+            else:
+                add(Quad(d, _n(_LINK_PROPERTY[link.relation]), target, graph))
+        for path, places in sorted(k.places.items()):
+            for place in places:
+                add(Quad(_n(m.provision(doc.key, path)), _n(PKG + "mentionsPlace"), _n(place.iri), graph))
 
     def _provision(self, q: list, graph: NamedNode, parsed: ParsedSource, doc: Document,
                    p: Provision, parent: str, src: str) -> None:

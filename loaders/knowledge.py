@@ -246,7 +246,7 @@ def _starts_unit(segment: str) -> bool:
 
 
 # ---------------------------------------------------------------------- responsibility
-_SUBJECT_TAIL = re.compile(r"^(是|为|具体负责|负责|应当|要|应|须|会同|牵头|统筹|按照|依托|加强|建立|做好|发挥|及时|定期|对|在|将|设立|制定|承担|推进|推动|完善|探索|落实|加快|指导)")
+_SUBJECT_TAIL = re.compile(r"^(是|为|具体负责|负责|应当|要(?!求)|应(?!用)|须|根据|依据|配合|协助|开展|会同|牵头|统筹|按照|依托|加强|建立|做好|发挥|及时|定期|对|在|将|设立|制定|承担|推进|推动|完善|探索|落实|加快|指导)")
 
 
 def subject_units(text: str) -> list[str] | None:
@@ -260,9 +260,21 @@ def subject_units(text: str) -> list[str] | None:
         if not _SUBJECT_TAIL.match(t[cut:]):
             continue
         names = split_units(head)
-        if names:
+        if names and all(_name_like(n) for n in names):
             return names
     return None
+
+
+_VERB_START = re.compile(
+    r"^(探索|落实|推进|推动|加强|完善|建立|开展|支持|鼓励|深化|优化|持续|全面|实施|做好|发挥|引导|提升|加快|强化|"
+    r"健全|构建|打造|创新|扩大|积极|依托|围绕|聚焦|坚持|促进|组织|规范|严格|指导|协调|通过|对|在|按照|根据|具体|统一|逐步|进一步|"
+    r"后续|今后|同时|此外)"
+)
+
+
+def _name_like(name: str) -> bool:
+    """Could this be the name of a body (not a verb phrase that happens to end in 中心 or 部署)?"""
+    return not _VERB_START.match(name) and not re.search(r"[“”《》的由在将对]|应当|会同|协助|配合|负责", name)
 
 
 def _government_of(issuer: str | None) -> str | None:
@@ -406,43 +418,65 @@ _COMPARATOR = {"超过": ">", "不少于": ">=", "不低于": ">=", "至少": ">
                "缩短至": "<=", "压缩至": "<=", "降至": "<="}
 
 
+_NOT_COMMITMENT = re.compile(r"(之日起|期限|期间|情况下|时限|届满|以前|之前|前$)")
+
+
+def _clean_metric(raw: str) -> str:
+    """The metric as printed, trimmed, with its quotes balanced: 高频事项“首办成功率 → “首办成功率”."""
+    metric = raw.strip("，、 \n")
+    metric = re.sub(r"^(推进|推动|实现|确保|力争|其中|到20\d{2}年|20\d{2}年)", "", metric).strip("，、 ")
+    if metric.count("“") > metric.count("”"):
+        metric = metric[metric.rindex("“"):] + "”"
+    elif metric.count("”") > metric.count("“"):
+        metric = "“" + metric
+    return metric
+
+
 def quantified_targets(doc: Document) -> list[Target]:
-    """Quantified commitments: a metric reaching a number with a unit (达到/超过/不少于/提高到 …
-    N%/个/项 …; “1分钟响应，90%解决率”), with the year of the paragraph (2025年，…) when it starts
-    with one; and money amounts (每人每月N元) with the group they apply to (the provision's text
-    before the amount, e.g. 65-69周岁)."""
+    """Quantified commitments of plans: a metric reaching a number with a unit (达到/超过/不少于/提高到 …
+    N%/个/项 …; “1分钟响应，90%解决率”), with the year of its paragraph when the paragraph (or an earlier
+    sentence of it) starts with one (2025年，…); procedural time limits (自…之日起不少于25日) are rules,
+    not commitments, and are left out. In any document: money amounts (每人每月N元) with the group they
+    apply to (the provision's text before the amount, e.g. 65-69周岁)."""
     out: list[Target] = []
-    for p in doc.walk():
-        if not p.text or p.kind in ("preamble",) or (p.children and p.kind != "article"):
+    plan = doc.doc_type in PLAN_TYPES_SET
+    for container in doc.walk():
+        leaves = [c for c in container.children if c.kind == "measure"] or ([container] if not container.children else [])
+        if not container.text or container.kind == "preamble" or not leaves:
             continue
-        text = p.text
-        year = None
-        y = _YEAR.search(text)
-        if y:
-            year = int(y.group("y"))
-        else:
-            y = re.match(r"^(?P<y>20\d{2})年", text)
-            year = int(y.group("y")) if y else None
-        k = 0
-        for m in _TARGET.finditer(text):
-            metric = m.group("metric").strip("“”，、 ")
-            metric = re.sub(r"^(推进|推动|实现|确保|力争|其中|到20\d{2}年|20\d{2}年)", "", metric).strip("“”，、 ")
-            if not metric or re.search(r"(期限|日期|之日|期间|以前|届满|前)$", metric):
-                continue
-            k += 1
-            comp = _COMPARATOR.get(m.group("verb"), "=")
-            if m.group("more") == "以上":
-                comp = ">="
-            elif m.group("more") == "以内":
-                comp = "<="
-            out.append(Target(p.path, k, metric, float(m.group("value")), m.group("unit"), year, comp, None, m.group(0)))
-        for m in _RATE_FIRST.finditer(text):
-            k += 1
-            out.append(Target(p.path, k, m.group("metric"), float(m.group("value")), m.group("unit"), year, "=", None, m.group(0)))
+        text = container.text
+        years = [(m.start(), int(m.group("y"))) for m in re.finditer(r"(?:^|[。；])(?P<y>20\d{2})年[，,]", text)]
+
+        def year_at(pos: int) -> int | None:
+            found = [y for s, y in years if s <= pos]
+            return found[-1] if found else None
+
+        def leaf_of(snippet: str) -> Provision:
+            return next((l for l in leaves if snippet in (l.text or "")), leaves[0])
+
+        counters: dict[str, int] = {}
+
+        def add(snippet: str, pos: int, metric: str, value: str, unit: str, comp: str, group: str | None) -> None:
+            leaf = leaf_of(snippet)
+            counters[leaf.path] = counters.get(leaf.path, 0) + 1
+            out.append(Target(leaf.path, counters[leaf.path], metric, float(value), unit, year_at(pos), comp, group, snippet))
+
+        if plan:
+            for m in _TARGET.finditer(text):
+                metric = _clean_metric(m.group("metric"))
+                if not metric or _NOT_COMMITMENT.search(metric):
+                    continue
+                comp = _COMPARATOR.get(m.group("verb"), "=")
+                if m.group("more") == "以上":
+                    comp = ">="
+                elif m.group("more") == "以内":
+                    comp = "<="
+                add(m.group(0), m.start(), metric, m.group("value"), m.group("unit"), comp, None)
+            for m in _RATE_FIRST.finditer(text):
+                add(m.group(0), m.start(), m.group("metric"), m.group("value"), m.group("unit"), "=", None)
         for m in _MONEY.finditer(text):
-            k += 1
             group = text[: m.start()].strip("，、 ") or None
-            out.append(Target(p.path, k, "每人每月金额", float(m.group("value")), "元/人/月", year, "=", group, m.group(0)))
+            add(m.group(0), m.start(), "每人每月金额", m.group("value"), "元/人/月", "=", group)
     return out
 
 

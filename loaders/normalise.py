@@ -157,6 +157,9 @@ def _line_width(lines: list[str]) -> float:
 
 
 _TERMINATORS = "。！？；：…"
+_TITLE_LINE_END = re.compile(
+    r"(?:的通知|的决定|的意见|的批复|政策解读|的解读|行动方案|实施方案|工作方案|行动计划|管理规定|管理办法|实施细则|条例|规划|纲要|年）)$"
+)
 
 
 def _should_join(a: str, b: str, b_indented: bool, width: float) -> bool:
@@ -168,6 +171,8 @@ def _should_join(a: str, b: str, b_indented: bool, width: float) -> bool:
         return False
     if is_standalone(a) or is_standalone(b):
         return False
+    if _TITLE_LINE_END.search(a) and not any(p in a for p in "，。；：、"):
+        return False  # a complete title (…方案, …规定, …通知) never runs on into the next paragraph
     short = 0.6 * width
     if starts_with_marker(a) and len(a) < 0.8 * width and not any(p in a for p in "，；"):
         return False  # a short heading line: 一、总体要求 / （二）对申请和审定程序进行修订

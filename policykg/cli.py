@@ -132,6 +132,21 @@ def parser() -> argparse.ArgumentParser:
     _common(od)
     od.add_argument("-o", "--output", metavar="FILE", help="write here (default: standard output)")
 
+    ag = sub.add_parser(
+        "agencies",
+        help="agencies and roles the documents name, with how many provisions they are responsible for",
+        description=(
+            "List the agencies and generic roles named as responsible units, issuers or bearers. With "
+            "--unresolved, only names not in the authority list (ontology/agencies.ttl): none is dropped from "
+            "the graph, and this is the list to extend the authority list from."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common(ag)
+    ag.add_argument("--unresolved", action="store_true", help="only names not in the authority list")
+    ag.add_argument("--format", choices=["table", "json", "csv", "tsv", "xml"], default="table")
+
     ql = sub.add_parser("queries", help="list the named queries with their parameters and columns")
     ql.add_argument("--json", action="store_true", help="print as JSON")
     return top
@@ -419,6 +434,13 @@ def cmd_ontology_doc(args) -> int:
     return 0
 
 
+def cmd_agencies(args) -> int:
+    args.query = "unresolved-agencies" if args.unresolved else "agency-workload"
+    args.expression = None
+    args.param = []
+    return cmd_query(args)
+
+
 def cmd_queries(args) -> int:
     from policykg import queries
 
@@ -452,7 +474,7 @@ def cmd_serve(args) -> int:
 
 COMMANDS = {
     "build": cmd_build, "query": cmd_query, "stats": cmd_stats, "queries": cmd_queries, "serve": cmd_serve,
-    "validate": cmd_validate, "reason": cmd_reason, "ontology-doc": cmd_ontology_doc,
+    "validate": cmd_validate, "reason": cmd_reason, "ontology-doc": cmd_ontology_doc, "agencies": cmd_agencies,
 }
 
 

@@ -13,7 +13,13 @@ agency (by name)       ``agency/上海市人民政府办公厅``
 source file            ``source/<first 16 hex digits of its SHA-256>``
 document's graph       ``graph/doc/…`` (one named graph per document)
 build metadata graph   ``graph/meta``
-agencies (shared)      ``graph/agencies``
+authority list         ``graph/authority`` (agencies.ttl: named agencies, abbreviations, levels)
+places                 ``graph/places`` (places.ttl: city, 16 districts, functional areas)
+other agencies, roles  ``graph/agencies`` (names not in the authority list, generic roles)
+cited acts             ``graph/acts``; their resolution to documents in ``graph/links``
+cited act              ``act/<title>`` or ``act/<title>--<number>``
+generic role           ``role/<name>``, e.g. ``role/区林业部门``
+place                  ``place/<GB/T 2260 code>`` or ``place/<name>`` for functional areas
 the ontology           ``graph/ontology``
 reasoner entailments   ``graph/inferred``
 =====================  ==========================================================
@@ -91,8 +97,32 @@ class Minter:
     def agency(self, name: str) -> str:
         return f"{self.base}agency/{slug(name)}"
 
+    def act(self, title: str, number: str | None = None) -> str:
+        """A cited act: by title, and by number too when the citation gives one (two acts may share a title)."""
+        key = slug(title)
+        if number:
+            parsed = DocumentNumber.parse(number)
+            key += "--" + (parsed.slug if parsed else slug(number))
+        return f"{self.base}act/{key}"
+
     def source(self, sha256: str) -> str:
         return f"{self.base}source/{sha256[:16]}"
+
+    @property
+    def authority_graph(self) -> str:
+        return f"{self.base}graph/authority"
+
+    @property
+    def places_graph(self) -> str:
+        return f"{self.base}graph/places"
+
+    @property
+    def acts_graph(self) -> str:
+        return f"{self.base}graph/acts"
+
+    @property
+    def links_graph(self) -> str:
+        return f"{self.base}graph/links"
 
     @property
     def agencies_graph(self) -> str:

@@ -49,7 +49,8 @@ def test_sparqlwrapper_select(server):
 
     sw = SPARQLWrapper(server + "/sparql")
     sw.setQuery("""PREFIX eli: <http://data.europa.eu/eli/ontology#>
-                   SELECT ?n WHERE { ?d eli:id_local ?n } ORDER BY ?n""")
+                   PREFIX pkg: <https://policykg.org/ontology#>
+                   SELECT ?n WHERE { ?d a pkg:Document ; eli:id_local ?n } ORDER BY ?n""")
     sw.setReturnFormat(JSON)
     data = sw.query().convert()
     numbers = [b["n"]["value"] for b in data["results"]["bindings"]]

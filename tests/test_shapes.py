@@ -20,12 +20,15 @@ NOTICE = """某市人民政府办公厅关于印发《某市优化营商环境�
 2024年3月5日
 某市优化营商环境行动方案
 一、重点任务
-（一）深化改革。全面推行告知承诺制。推进“一网通办”。
+（一）深化改革。在临港新片区全面推行告知承诺制。推进“一网通办”。
+（二）提升效能。2025年，网办率达到90%。
 """
 REGULATION = """某市森林管理规定
 第一条（目的和依据）
-为了保护森林资源，制定本规定。
-第二条（施行日期）
+为了保护森林资源，根据《中华人民共和国森林法》，制定本规定。
+第二条（管理部门）
+市林业部门应当加强森林资源管理。林业部门应当做好监督工作。禁止毁林开垦。
+第三条（施行日期）
 本规定自2024年5月1日起施行。
 """
 P = "PREFIX pkg: <https://policykg.org/ontology#> PREFIX eli: <http://data.europa.eu/eli/ontology#> " \
@@ -41,6 +44,16 @@ POS = f"<{BASE}doc/2024/某市优化营商环境行动方案/sec_1__subsec_1__me
 SPAN = f"<{BASE}doc/2024/某市优化营商环境行动方案/sec_1__subsec_1__meas_1#source>"
 QUOTE = f"<{BASE}doc/2024/某市优化营商环境行动方案/sec_1__subsec_1__meas_1#quote>"
 SRC = "?src"  # bound by the updates below
+RESP = f"<{BASE}doc/2024/某市优化营商环境行动方案/sec_1__subsec_1__meas_1#resp-1>"
+STMT = f"<{BASE}doc/2024/某市森林管理规定/art_2#stmt-1>"
+STMT3 = f"<{BASE}doc/2024/某市森林管理规定/art_2#stmt-3>"
+TARGET = f"<{BASE}doc/2024/某市优化营商环境行动方案/sec_1__subsec_2__meas_1#target-1>"
+ACT = f"<{BASE}act/中华人民共和国森林法>"
+ROLE = f"<{BASE}role/林业部门>"
+PUDONG = f"<{BASE}place/310115>"
+M1 = "某市优化营商环境行动方案 sec_1__subsec_1__meas_1"
+A2 = "某市森林管理规定 art_2"
+T2 = "某市优化营商环境行动方案 sec_1__subsec_2__meas_1"
 
 # (message as the validator prints it, severity, SPARQL update that breaks exactly that rule)
 CASES = [
@@ -97,6 +110,39 @@ CASES = [
     ("source file notice.txt does not have one SHA-256 checksum", "Violation",
      "DELETE { ?s pkg:sha256 ?h } INSERT { ?s pkg:sha256 \"not-a-checksum\" } WHERE { ?s pkg:filePath \"notice.txt\" ; pkg:sha256 ?h }"),
     (f"source file {BASE}source/SRC has no path", "Violation", "DELETE WHERE { ?s pkg:filePath \"notice.txt\" }"),
+    (f"a responsibility link of {M1} does not name exactly one agency or role", "Violation", f"DELETE WHERE {{ {RESP} pkg:responsibleUnit ?u }}"),
+    (f"a responsibility link of {M1} has a role other than lead, co or responsible", "Violation",
+     f"DELETE {{ {RESP} pkg:role ?r }} INSERT {{ {RESP} pkg:role \"owner\" }} WHERE {{ {RESP} pkg:role ?r }}"),
+    (f"a responsibility link of {M1} was found by a method other than explicit, subject or default", "Violation",
+     f"DELETE {{ {RESP} pkg:method ?r }} INSERT {{ {RESP} pkg:method \"guess\" }} WHERE {{ {RESP} pkg:method ?r }}"),
+    (f"a responsibility link of {M1} does not keep the unit's name as printed", "Violation", f"DELETE WHERE {{ {RESP} pkg:unitText ?t }}"),
+    (f"measure {M1} has no responsible unit", "Warning", f"DELETE WHERE {{ {MEASURE} pkg:hasResponsibility ?r }}"),
+    (f"a statement of {A2} does not have exactly one modality among obligation, prohibition, permission, encouragement", "Violation",
+     f"DELETE {{ {STMT} pkg:modality ?m }} INSERT {{ {STMT} pkg:modality \"duty\" }} WHERE {{ {STMT} pkg:modality ?m }}"),
+    (f"a statement of {A2} is not in exactly one provision", "Violation",
+     f"DELETE WHERE {{ {STMT} pkg:statedIn ?p }}"),
+    (f"a bearer of a statement of {A2} is neither an agency nor a role", "Violation",
+     f"INSERT DATA {{ {STMT} pkg:bearer <{BASE}doc/2024/某市森林管理规定> }}"),
+    (f"a statement of {A2} does not say whether its text names a bearer", "Violation", f"DELETE WHERE {{ {STMT} pkg:bearerStated ?b }}"),
+    (f"a statement of {A2} does not keep the clause it was read from", "Violation", f"DELETE WHERE {{ {STMT} pkg:clause ?c }}"),
+    (f"a statement of {A2} says whether it names a bearer, and the bearers it has disagree", "Violation",
+     f"DELETE {{ {STMT3} pkg:bearerStated ?b }} INSERT {{ {STMT3} pkg:bearerStated true }} WHERE {{ {STMT3} pkg:bearerStated ?b }}"),
+    (f"a target of {T2} has no numeric value", "Violation", f"DELETE WHERE {{ {TARGET} pkg:value ?v }}"),
+    (f"a target of {T2} has no unit", "Violation", f"DELETE WHERE {{ {TARGET} pkg:unit ?v }}"),
+    (f"a target of {T2} does not say what it measures", "Violation", f"DELETE WHERE {{ {TARGET} pkg:metric ?v }}"),
+    (f"a target of {T2} has a comparator other than =, >=, >, <=", "Violation",
+     f"DELETE {{ {TARGET} pkg:comparator ?c }} INSERT {{ {TARGET} pkg:comparator \"≈\" }} WHERE {{ {TARGET} pkg:comparator ?c }}"),
+    (f"a target of {T2} has an implausible year", "Warning",
+     f"DELETE {{ {TARGET} pkg:targetYear ?y }} INSERT {{ {TARGET} pkg:targetYear 1800 }} WHERE {{ {TARGET} pkg:targetYear ?y }}"),
+    ("district 浦东新区 does not have one six-digit GB/T 2260 code", "Violation", f"DELETE WHERE {{ {PUDONG} pkg:gbCode ?c }}"),
+    (f"district {BASE}place/310115 has no name", "Violation", f"DELETE WHERE {{ {PUDONG} skos:prefLabel ?c }}"),
+    ("document 某府办发〔2024〕12号 is not linked to exactly one district", "Violation",
+     f"INSERT DATA {{ {NOTICE_IRI} pkg:district <{BASE}place/310104> , <{BASE}place/310105> }}"),
+    (f"cited act {BASE}act/中华人民共和国森林法 does not have exactly one title", "Violation", f"DELETE WHERE {{ {ACT} dct:title ?t }}"),
+    ("cited act 第一号 has a number in no known form", "Violation", f"INSERT DATA {{ {ACT} eli:id_local \"第一号\" }}"),
+    ("cited act 中华人民共和国森林法 resolves to something that is not a document", "Violation", f"INSERT DATA {{ {ACT} pkg:resolvesTo {AGENCY} }}"),
+    (f"role {BASE}role/林业部门 does not have exactly one name", "Violation", f"DELETE WHERE {{ {ROLE} skos:prefLabel ?l }}"),
+    ("role 林业部门 has a level outside national, city, district, town", "Violation", f"INSERT DATA {{ {ROLE} pkg:level \"province\" }}"),
     ("source file notice.txt has no known format", "Violation",
      "DELETE { ?s pkg:format ?f } INSERT { ?s pkg:format \"odt\" } WHERE { ?s pkg:filePath \"notice.txt\" ; pkg:format ?f }"),
 ]
