@@ -62,13 +62,9 @@ def _example(store, term, is_class: bool) -> str:
     rows = list(store.query(q))
     if not rows:
         return ""
-    o = rows[0]["o"]
-    import pyoxigraph as ox
+    from policykg.store import rdflib_term
 
-    if isinstance(o, ox.Literal):
-        obj = rdflib.Literal(o.value, lang=o.language) if o.language else rdflib.Literal(o.value, datatype=rdflib.URIRef(o.datatype.value))
-    else:
-        obj = rdflib.URIRef(o.value)
+    obj = rdflib_term(rows[0]["o"])
     return f"`{_short(rdflib.URIRef(rows[0]['s'].value))} {_curie(term)} {_short(obj)}`"
 
 

@@ -16,6 +16,25 @@ from policykg.errors import QueryError, StoreError
 from policykg.ontology import PREFIXES
 
 
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def rdflib_term(t):
+    """A pyoxigraph term as an rdflib term (xsd:string literals become plain: the same in RDF 1.1,
+    but rdflib compares them apart, so sh:in ("city") would not match "city"^^xsd:string)."""
+    import rdflib
+
+    if isinstance(t, ox.NamedNode):
+        return rdflib.URIRef(t.value)
+    if isinstance(t, ox.BlankNode):
+        return rdflib.BNode(t.value)
+    if t.language:
+        return rdflib.Literal(t.value, lang=t.language)
+    if t.datatype.value == _XSD_STRING:
+        return rdflib.Literal(t.value)
+    return rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value))
+
+
 def _nt(quads: Iterable[ox.Quad]) -> str:
     """Triples of quads as N-Triples lines (for INSERT DATA)."""
     return "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)

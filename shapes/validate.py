@@ -25,7 +25,6 @@ from rdflib.namespace import RDF, SH
 from policykg.errors import PolicyKGError
 from policykg.iri import Minter
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 
 
@@ -89,26 +88,14 @@ def _short(iri: str) -> str:
 
 def data_graph(store, base: str, graphs: list[str] | None = None) -> rdflib.Graph:
     """The asserted graphs of a store as one rdflib graph."""
-    import pyoxigraph as ox
-
     mint = Minter(base)
     if graphs is None:
         shared = (mint.agencies_graph, mint.meta_graph, mint.authority_graph, mint.places_graph, mint.acts_graph,
                   mint.links_graph)
         graphs = [g for g in store.named_graphs() if mint.doc_key_of_graph(g) is not None or g in shared]
+    from policykg.store import rdflib_term as term
+
     g = rdflib.Graph()
-
-    def term(t):
-        if isinstance(t, ox.NamedNode):
-            return rdflib.URIRef(t.value)
-        if isinstance(t, ox.BlankNode):
-            return rdflib.BNode(t.value)
-        if t.language:
-            return rdflib.Literal(t.value, lang=t.language)
-        if t.datatype.value == _XSD_STRING:
-            return rdflib.Literal(t.value)  # RDF 1.1: a plain literal is an xsd:string; rdflib compares them apart
-        return rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value))
-
     for name in graphs:
         for q in store.quads(name):
             g.add((term(q.subject), term(q.predicate), term(q.object)))
