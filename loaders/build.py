@@ -257,6 +257,9 @@ def build(
                 on_error(exc)
         summary.files.append(report)
     resolve_links(store, mint)
+    from .followup import link_followups
+
+    link_followups(store, mint)
     store.flush()
     _count(store, summary, mint)
     summary.files.sort(key=lambda r: r.path)

@@ -147,6 +147,24 @@ def parser() -> argparse.ArgumentParser:
     ag.add_argument("--unresolved", action="store_true", help="only names not in the authority list")
     ag.add_argument("--format", choices=["table", "json", "csv", "tsv", "xml"], default="table")
 
+    au = sub.add_parser(
+        "audit",
+        help="which city measures each district followed up, and which not",
+        description=(
+            "For each district with a plan in the store that answers a city plan: how many city measures it "
+            "followed up, by section; every gap with its text and the closest district measure; every follow-up "
+            "with its score and shared phrases. Districts with a plan for another city plan, and districts with "
+            "no plan in the store, are listed apart. The JSON form is documented in docs/audit.md."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common(au)
+    au.add_argument("--district", metavar="NAME|CODE", help="one district: 杨浦区, 杨浦 or 310110")
+    au.add_argument("--plan", metavar="DOCNUMBER", help="one city plan, by its number (or its issuing notice's) or title")
+    au.add_argument("--format", choices=["text", "json", "csv", "html"], default="text")
+    au.add_argument("-o", "--output", metavar="FILE", help="write here (default: standard output)")
+
     ql = sub.add_parser("queries", help="list the named queries with their parameters and columns")
     ql.add_argument("--json", action="store_true", help="print as JSON")
     return top
@@ -441,6 +459,23 @@ def cmd_agencies(args) -> int:
     return cmd_query(args)
 
 
+def cmd_audit(args) -> int:
+    from policykg.queries import audit as audit_mod
+    from policykg.store import Store
+
+    settings = Settings.from_env(args.store, args.base)
+    store = Store(settings.store, read_only=True)
+    report = audit_mod.audit(store, settings.base, district=args.district, plan=args.plan)
+    render = {"text": audit_mod.as_text, "json": audit_mod.as_json, "csv": audit_mod.as_csv, "html": audit_mod.as_html}
+    text = render[args.format](report)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_queries(args) -> int:
     from policykg import queries
 
@@ -475,6 +510,7 @@ def cmd_serve(args) -> int:
 COMMANDS = {
     "build": cmd_build, "query": cmd_query, "stats": cmd_stats, "queries": cmd_queries, "serve": cmd_serve,
     "validate": cmd_validate, "reason": cmd_reason, "ontology-doc": cmd_ontology_doc, "agencies": cmd_agencies,
+    "audit": cmd_audit,
 }
 
 

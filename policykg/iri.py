@@ -17,6 +17,7 @@ authority list         ``graph/authority`` (agencies.ttl: named agencies, abbrev
 places                 ``graph/places`` (places.ttl: city, 16 districts, functional areas)
 other agencies, roles  ``graph/agencies`` (names not in the authority list, generic roles)
 cited acts             ``graph/acts``; their resolution to documents in ``graph/links``
+follow-up links        ``graph/followups`` (district measure → city measure, score, evidence)
 cited act              ``act/<title>`` or ``act/<title>--<number>``
 generic role           ``role/<name>``, e.g. ``role/区林业部门``
 place                  ``place/<GB/T 2260 code>`` or ``place/<name>`` for functional areas
@@ -119,6 +120,10 @@ class Minter:
     @property
     def acts_graph(self) -> str:
         return f"{self.base}graph/acts"
+
+    @property
+    def followups_graph(self) -> str:
+        return f"{self.base}graph/followups"
 
     @property
     def links_graph(self) -> str:

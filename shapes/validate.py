@@ -91,7 +91,7 @@ def data_graph(store, base: str, graphs: list[str] | None = None) -> rdflib.Grap
     mint = Minter(base)
     if graphs is None:
         shared = (mint.agencies_graph, mint.meta_graph, mint.authority_graph, mint.places_graph, mint.acts_graph,
-                  mint.links_graph)
+                  mint.links_graph, mint.followups_graph)
         graphs = [g for g in store.named_graphs() if mint.doc_key_of_graph(g) is not None or g in shared]
     from policykg.store import rdflib_term as term
 
@@ -159,7 +159,7 @@ def validate_graph(data: rdflib.Graph) -> ValidationReport:
     try:
         conforms, results, _text = pyshacl.validate(
             data, shacl_graph=shapes, inference="none",
-            allow_warnings=True, allow_infos=True, advanced=False,
+            allow_warnings=True, allow_infos=True, advanced=True,  # SHACL-AF: SPARQL targets
         )
     except Exception as exc:  # pySHACL raises its own types for broken shapes
         raise PolicyKGError(f"validation could not run: {exc}", kind="validation-error")

@@ -102,7 +102,7 @@ def test_every_measure_has_a_responsible_unit_and_says_how(built):
     store, _ = built
     [row] = select(store, "SELECT (COUNT(?m) AS ?n) WHERE { ?m a pkg:Measure FILTER NOT EXISTS { ?m pkg:hasResponsibility ?r } }")
     assert row["n"] == "0"
-    rows = select(store, "SELECT ?method (COUNT(?r) AS ?n) WHERE { ?r pkg:method ?method } GROUP BY ?method")
+    rows = select(store, "SELECT ?method (COUNT(?r) AS ?n) WHERE { ?r a pkg:Responsibility ; pkg:method ?method } GROUP BY ?method")
     methods = {r["method"]: int(r["n"]) for r in rows}
     assert set(methods) == {"explicit", "subject", "default"}
     # the city plan lists no units: its measures default to the municipal government, for which its office issued it

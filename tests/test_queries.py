@@ -22,6 +22,8 @@ REQUIRED = {
     "legal-bases": ["doc", "basis", "basisTitle", "basisNumber", "inCorpus"],
     "document-links": ["from", "relation", "to", "toTitle"],
     "targets": ["measure", "doc", "metric", "value", "unit", "year", "text"],
+    "followups": ["districtMeasure", "districtMeasureText", "district", "districtCode", "cityMeasure", "cityMeasureText", "score"],
+    "measures-without-followup": ["cityMeasure", "cityMeasureText", "path", "district", "districtCode"],
 }
 
 

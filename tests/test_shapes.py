@@ -31,6 +31,12 @@ REGULATION = """某市森林管理规定
 第三条（施行日期）
 本规定自2024年5月1日起施行。
 """
+DISTRICT = """上海市杨浦区优化营商环境行动方案
+以《某市优化营商环境行动方案》为依据，制定本方案。
+一、重点任务
+（一）深化改革。在临港新片区全面推行告知承诺制。推进“一网通办”。
+（二）提升效能。2025年，网办率达到90%。
+"""
 P = "PREFIX pkg: <https://policykg.org/ontology#> PREFIX eli: <http://data.europa.eu/eli/ontology#> " \
     "PREFIX dct: <http://purl.org/dc/terms/> PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> " \
     "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX oa: <http://www.w3.org/ns/oa#> " \
@@ -50,6 +56,9 @@ STMT3 = f"<{BASE}doc/2024/某市森林管理规定/art_2#stmt-3>"
 TARGET = f"<{BASE}doc/2024/某市优化营商环境行动方案/sec_1__subsec_2__meas_1#target-1>"
 ACT = f"<{BASE}act/中华人民共和国森林法>"
 ROLE = f"<{BASE}role/林业部门>"
+DPLAN = f"<{BASE}doc/上海市杨浦区优化营商环境行动方案>"
+FU = f"<{BASE}doc/上海市杨浦区优化营商环境行动方案/sec_1__subsec_1__meas_1#followup-1>"
+DM1 = "上海市杨浦区优化营商环境行动方案 sec_1__subsec_1__meas_1"
 PUDONG = f"<{BASE}place/310115>"
 M1 = "某市优化营商环境行动方案 sec_1__subsec_1__meas_1"
 A2 = "某市森林管理规定 art_2"
@@ -78,7 +87,8 @@ CASES = [
     ("document 某府办发〔2024〕12号 does not say where in its source file it was read", "Violation", f"DELETE WHERE {{ {NOTICE_IRI} pkg:sourceSpan ?s }}"),
     ("document 某府办发〔2024〕12号 does not name the file it was read from", "Violation", f"DELETE WHERE {{ {NOTICE_IRI} prov:wasDerivedFrom ?s }}"),
     ("document 某市优化营商环境行动方案 is a plan but no measure was found in it", "Warning",
-     f"DELETE {{ ?m a pkg:Measure }} INSERT {{ ?m a pkg:Paragraph }} WHERE {{ ?m a pkg:Measure }}"),
+     f"DELETE {{ ?m a pkg:Measure }} INSERT {{ ?m a pkg:Paragraph }} WHERE {{ ?m a pkg:Measure ; pkg:inDocument {PLAN_IRI} }} ; "
+     "DELETE WHERE { ?f a pkg:FollowUp ; ?p ?o }"),
     ("provision 某市优化营商环境行动方案 sec_1__subsec_1__meas_1 belongs to no document", "Violation", f"DELETE WHERE {{ {MEASURE} pkg:inDocument ?d }}"),
     ("provision 某市优化营商环境行动方案 sec_1__subsec_1__meas_1 belongs to more than one document", "Violation", f"INSERT DATA {{ {MEASURE} pkg:inDocument {NOTICE_IRI} }}"),
     ("provision 某市优化营商环境行动方案 sec_1__subsec_1__meas_1 does not have exactly one parent", "Violation", f"INSERT DATA {{ {MEASURE} eli:is_part_of {PLAN_IRI} }}"),
@@ -143,6 +153,15 @@ CASES = [
     ("cited act 中华人民共和国森林法 resolves to something that is not a document", "Violation", f"INSERT DATA {{ {ACT} pkg:resolvesTo {AGENCY} }}"),
     (f"role {BASE}role/林业部门 does not have exactly one name", "Violation", f"DELETE WHERE {{ {ROLE} skos:prefLabel ?l }}"),
     ("role 林业部门 has a level outside national, city, district, town", "Violation", f"INSERT DATA {{ {ROLE} pkg:level \"province\" }}"),
+    (f"the follow-up link of {DM1} does not have one score in [0, 1]", "Violation",
+     f"DELETE {{ {FU} pkg:score ?s }} INSERT {{ {FU} pkg:score 1.5 }} WHERE {{ {FU} pkg:score ?s }}"),
+    (f"the follow-up link of {DM1} does not start at one measure", "Violation", f"DELETE WHERE {{ {FU} pkg:districtMeasure ?m }}"),
+    (f"the follow-up link of {DM1} does not end at one measure", "Violation",
+     f"DELETE {{ {FU} pkg:cityMeasure ?m }} INSERT {{ {FU} pkg:cityMeasure {ART1} }} WHERE {{ {FU} pkg:cityMeasure ?m }}"),
+    (f"the follow-up link of {DM1} does not say how it was found", "Violation", f"DELETE WHERE {{ {FU} pkg:method ?m }}"),
+    (f"the follow-up link of {DM1} does not start in a district's document", "Violation", f"DELETE WHERE {{ {DPLAN} pkg:district ?d }}"),
+    ("measure 某市优化营商环境行动方案 sec_1__subsec_1__meas_2 has no follow-up in 杨浦区, whose plan is based on its city plan", "Info",
+     f"DELETE WHERE {{ ?dm eli:ensures_implementation_of <{BASE}doc/2024/某市优化营商环境行动方案/sec_1__subsec_1__meas_2> }}"),
     ("source file notice.txt has no known format", "Violation",
      "DELETE { ?s pkg:format ?f } INSERT { ?s pkg:format \"odt\" } WHERE { ?s pkg:filePath \"notice.txt\" ; pkg:format ?f }"),
 ]
@@ -154,13 +173,14 @@ def passing(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("shapes")
     (tmp / "notice.txt").write_text(NOTICE, encoding="utf-8")
     (tmp / "regulation.txt").write_text(REGULATION, encoding="utf-8")
+    (tmp / "district.txt").write_text(DISTRICT, encoding="utf-8")
     store = Store(tmp / "store")
     import os
 
     cwd = os.getcwd()
     os.chdir(tmp)  # so the metadata records the relative paths notice.txt and regulation.txt
     try:
-        build(["notice.txt", "regulation.txt"], store, BASE, progress=False)
+        build(["notice.txt", "regulation.txt", "district.txt"], store, BASE, progress=False)
     finally:
         os.chdir(cwd)
     return data_graph(store, BASE)

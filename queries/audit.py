@@ -1,0 +1,301 @@
+"""The follow-up audit: for each district, which city measures its plan takes up and which it does not.
+
+Built on the follow-up links (``graph/followups``) and the named queries. Three kinds of district are kept
+apart, so that "no follow-up" and "no data" are never confused:
+
+* districts whose plan in the store answers the city plan (cites it, or shares its subject and year):
+  followed and total per section, every link with its score, evidence and source text, every gap with the
+  closest district measure and its score (why it is a gap);
+* districts with a plan in the store that answers another city plan (e.g. one not in the store);
+* districts with no plan in the store at all.
+
+The JSON form (``as_json``) is documented in docs/audit.md and stable: keys never change meaning; new keys
+may be added.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from dataclasses import dataclass, field
+
+from policykg.errors import QueryError
+from policykg.iri import Minter
+
+AUDIT_VERSION = 1
+
+
+def _rows(store, q: str) -> list[dict]:
+    res = store.query(q)
+    names = [v.value for v in res.variables]
+    return [{n: (r[n].value if r[n] is not None else None) for n in names} for r in res]
+
+
+def _sources(store, meta: str, iris: list[str]) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for i in range(0, len(iris), 300):
+        values = " ".join(f"<{x}>" for x in iris[i:i + 300])
+        for r in _rows(store, f"""SELECT ?m ?file ?start ?end WHERE {{ VALUES ?m {{ {values} }}
+              ?m pkg:sourceSpan ?sp . ?sp oa:hasSource ?src ; oa:hasSelector ?sel . ?sel oa:start ?start ; oa:end ?end .
+              OPTIONAL {{ GRAPH <{meta}> {{ ?src pkg:filePath ?file }} }} }}"""):
+            out[r["m"]] = {"file": r["file"], "start": int(r["start"]), "end": int(r["end"])}
+    return out
+
+
+def _match_district(name: str | None, code: str, label: str) -> bool:
+    return name is None or name == code or name in label
+
+
+def audit(store, base: str, district: str | None = None, plan: str | None = None) -> dict:
+    """The audit as a plain dict (the stable JSON form)."""
+    from policykg.loaders.followup import METHOD, THRESHOLD, measures_of, score_pairs
+
+    mint = Minter(base)
+    districts = _rows(store, """SELECT ?d ?name ?code WHERE { ?d a pkg:District ; skos:prefLabel ?name ; pkg:gbCode ?code }
+                                ORDER BY ?code""")
+    plans = _rows(store, """SELECT ?plan ?title ?d ?number ?city ?by WHERE { ?plan pkg:district ?d ; dct:title ?title ;
+                              pkg:documentType ?t . FILTER(?t IN (pkgdt:action-plan, pkgdt:implementation-plan, pkgdt:plan))
+                              OPTIONAL { ?plan pkg:promulgatedBy/eli:id_local ?number }
+                              OPTIONAL { ?plan pkg:followsPlan ?city . OPTIONAL { ?plan pkg:candidateBy ?by } } } ORDER BY ?plan""")
+    city_info = {r["plan"]: r for r in _rows(store, """SELECT ?plan ?title ?number WHERE { ?x pkg:followsPlan ?plan .
+                   ?plan dct:title ?title . OPTIONAL { ?plan eli:id_local ?own } OPTIONAL { ?plan pkg:promulgatedBy/eli:id_local ?issuing }
+                   BIND(COALESCE(?own, ?issuing) AS ?number) }""")}
+    if plan is not None:
+        chosen = {k for k, v in city_info.items() if plan in (v["number"], k, v["title"])}
+        if not chosen:
+            raise QueryError(f"no city plan answered by a district plan has number or title {plan!r}", "audit")
+    else:
+        chosen = set(city_info)
+    bases = {r["doc"]: r["title"] for r in _rows(store, """SELECT ?doc ?title WHERE { ?doc eli:based_on ?a . ?a dct:title ?title
+                                                             FILTER NOT EXISTS { ?a pkg:resolvesTo ?x } }""")}
+    report = {
+        "auditVersion": AUDIT_VERSION,
+        "method": METHOD,
+        "threshold": THRESHOLD,
+        "cityPlans": [{"plan": k, "title": city_info[k]["title"], "number": city_info[k]["number"]} for k in sorted(chosen)],
+        "districts": [],
+        "districtsWithOtherPlans": [],
+        "districtsWithoutPlan": [],
+    }
+    measures_cache: dict[str, list] = {}
+
+    def measures(doc):
+        if doc not in measures_cache:
+            measures_cache[doc] = measures_of(store, doc)
+        return measures_cache[doc]
+
+    for d in districts:
+        if not _match_district(district, d["code"], d["name"]):
+            continue
+        own = [p for p in plans if p["d"] == d["d"]]
+        answering = [p for p in own if p["city"] in chosen]
+        if not own:
+            report["districtsWithoutPlan"].append({"district": d["name"], "code": d["code"]})
+            continue
+        if not answering:
+            report["districtsWithOtherPlans"].append({
+                "district": d["name"], "code": d["code"],
+                "plans": [{"plan": p["plan"], "title": p["title"], "number": p["number"],
+                           "basisNotInStore": bases.get(p["plan"])} for p in {p["plan"]: p for p in own}.values()],
+            })
+            continue
+        for city_plan in sorted({p["city"] for p in answering}):
+            dplans = sorted({p["plan"] for p in answering if p["city"] == city_plan})
+            report["districts"].append(_district_entry(store, mint, d, city_plan, dplans, answering, measures, score_pairs, THRESHOLD))
+    return report
+
+
+def _district_entry(store, mint, d, city_plan, dplans, answering, measures, score_pairs, threshold) -> dict:
+    links = _rows(store, f"""SELECT ?dm ?cm ?score ?section WHERE {{ ?f pkg:districtMeasure ?dm ; pkg:cityMeasure ?cm ; pkg:score ?score ;
+                              pkg:matchingSection ?section . ?dm pkg:inDocument ?p . ?cm pkg:inDocument <{city_plan}> .
+                              VALUES ?p {{ {" ".join(f"<{x}>" for x in dplans)} }} }}""")
+    evidence: dict[tuple, list] = {}
+    for r in _rows(store, f"""SELECT ?dm ?cm ?e WHERE {{ ?f pkg:districtMeasure ?dm ; pkg:cityMeasure ?cm ; pkg:evidence ?e .
+                               ?cm pkg:inDocument <{city_plan}> }}"""):
+        evidence.setdefault((r["dm"], r["cm"]), []).append(r["e"])
+    city = measures(city_plan)
+    district_measures = [m for p in dplans for m in measures(p)]
+    by_iri = {m.iri: m for m in city + district_measures}
+    followed = {r["cm"] for r in links}
+    sources = _sources(store, mint.meta_graph, [m.iri for m in city] + [m.iri for m in district_measures])
+    # for every gap: the closest district measure and its score, which fell short of the threshold
+    gaps_idx = [j for j, c in enumerate(city) if c.iri not in followed]
+    closest: dict[str, tuple] = {}
+    if gaps_idx and district_measures:
+        scores = score_pairs(district_measures, [city[j] for j in gaps_idx])
+        for k, j in enumerate(gaps_idx):
+            i = max(range(len(district_measures)), key=lambda i: scores[i][k])
+            closest[city[j].iri] = (district_measures[i], round(scores[i][k], 4))
+    sections: dict[str, dict] = {}
+    for c in city:
+        s = sections.setdefault(c.section, {"section": c.section, "heading": c.heading, "followed": 0, "total": 0})
+        s["total"] += 1
+        s["followed"] += c.iri in followed
+    by_by = next((p["by"] for p in answering if p["city"] == city_plan and p["by"]), None)
+    entry = {
+        "district": d["name"], "code": d["code"], "cityPlan": city_plan,
+        "plans": [{"plan": p, "title": next(a["title"] for a in answering if a["plan"] == p),
+                   "number": next((a["number"] for a in answering if a["plan"] == p), None)} for p in dplans],
+        "candidateBy": by_by,
+        "followed": len(followed), "total": len(city),
+        "sections": list(sections.values()),
+        "links": [],
+        "gaps": [],
+    }
+    for r in sorted(links, key=lambda r: (_order(city, r["cm"]), r["dm"])):
+        dm, cm = by_iri.get(r["dm"]), by_iri.get(r["cm"])
+        entry["links"].append({
+            "cityMeasure": r["cm"], "cityPath": cm.path if cm else None, "cityText": cm.text if cm else None,
+            "section": cm.heading if cm else None,
+            "districtMeasure": r["dm"], "districtPath": dm.path if dm else None, "districtText": dm.text if dm else None,
+            "score": float(r["score"]), "evidence": sorted(evidence.get((r["dm"], r["cm"]), []), key=lambda e: (-len(e), e)),
+            "citySource": sources.get(r["cm"]), "districtSource": sources.get(r["dm"]),
+        })
+    for c in city:
+        if c.iri in followed:
+            continue
+        near = closest.get(c.iri)
+        reason = None
+        if near:
+            # a district measure close enough on its own may follow up another city measure more closely
+            reason = "below-threshold" if near[1] < threshold else "closer-match-elsewhere"
+        entry["gaps"].append({
+            "cityMeasure": c.iri, "cityPath": c.path, "cityText": c.text, "section": c.heading,
+            "citySource": sources.get(c.iri),
+            "closestDistrictMeasure": near[0].iri if near else None,
+            "closestDistrictText": near[0].text if near else None,
+            "closestScore": near[1] if near else None,
+            "gapReason": reason,
+        })
+    return entry
+
+
+def _order(city, iri):
+    return next((k for k, c in enumerate(city) if c.iri == iri), 10**6)
+
+
+# ---------------------------------------------------------------------- renderings
+def as_json(report: dict) -> str:
+    return json.dumps(report, ensure_ascii=False, indent=2, sort_keys=False)
+
+
+def _pad(text: str, width: int) -> str:
+    """Pad to a display width (a Chinese character takes two columns)."""
+    import unicodedata
+
+    w = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - w)
+
+
+def as_text(report: dict) -> str:
+    lines = [f"Follow-up audit (method {report['method']}, threshold {report['threshold']})"]
+    for cp in report["cityPlans"]:
+        lines.append(f"city plan: {cp['title']} ({cp['number'] or 'no number'})")
+    for e in report["districts"]:
+        lines.append("")
+        lines.append(f"== {e['district']} ({e['code']}): {e['followed']} of {e['total']} city measures followed up")
+        for p in e["plans"]:
+            lines.append(f"   plan: {p['title']} ({p['number'] or 'no number'}); matched because: {e['candidateBy']}")
+        lines.append("   by section:")
+        for s in e["sections"]:
+            bar = "#" * s["followed"] + "." * (s["total"] - s["followed"])
+            name = s["heading"] or s["section"].rsplit("/", 1)[-1]
+            lines.append(f"     {_pad(name, 44)} {s['followed']:>3}/{s['total']:<3} {bar}")
+        lines.append(f"   gaps ({len(e['gaps'])}): city measures with no follow-up")
+        for g in e["gaps"]:
+            lines.append(f"     - [{g['cityPath']}] {g['cityText']}")
+            if g["closestDistrictText"]:
+                why = (f"score {g['closestScore']:.2f} < {report['threshold']}" if g["gapReason"] == "below-threshold"
+                       else f"score {g['closestScore']:.2f}, but it follows up another city measure more closely")
+                lines.append(f"         closest district measure ({why}): {g['closestDistrictText']}")
+        lines.append(f"   follow-ups ({len(e['links'])})")
+        for l in e["links"]:
+            lines.append(f"     + [{l['cityPath']}] {l['cityText']}")
+            lines.append(f"       ← [{l['districtPath']}] {l['districtText']}")
+            lines.append(f"         score {l['score']:.2f}; shared: {'、'.join(l['evidence']) or '—'}")
+    if report["districtsWithOtherPlans"]:
+        lines.append("")
+        lines.append("Districts whose plan in the store answers another city plan:")
+        for e in report["districtsWithOtherPlans"]:
+            for p in e["plans"]:
+                why = f"; its basis 《{p['basisNotInStore']}》 is not in the store" if p.get("basisNotInStore") else ""
+                lines.append(f"  {e['district']} ({e['code']}): {p['title']}{why}")
+    if report["districtsWithoutPlan"]:
+        lines.append("")
+        lines.append("Districts with no plan in the store (no data — not the same as no follow-up):")
+        lines.append("  " + "、".join(f"{e['district']}({e['code']})" for e in report["districtsWithoutPlan"]))
+    return "\n".join(lines) + "\n"
+
+
+CSV_COLUMNS = ["district", "code", "status", "cityPath", "section", "cityText", "districtPath", "districtText", "score",
+               "evidence", "cityFile", "cityStart", "cityEnd"]
+
+
+def as_csv(report: dict) -> str:
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(CSV_COLUMNS)
+    for e in report["districts"]:
+        for l in e["links"]:
+            src = l["citySource"] or {}
+            w.writerow([e["district"], e["code"], "followed", l["cityPath"], l["section"], l["cityText"], l["districtPath"],
+                        l["districtText"], f"{l['score']:.4f}", "、".join(l["evidence"]), src.get("file"), src.get("start"), src.get("end")])
+        for g in e["gaps"]:
+            src = g["citySource"] or {}
+            w.writerow([e["district"], e["code"], "gap", g["cityPath"], g["section"], g["cityText"], "", g["closestDistrictText"] or "",
+                        f"{g['closestScore']:.4f}" if g["closestScore"] is not None else "", "", src.get("file"), src.get("start"), src.get("end")])
+    for e in report["districtsWithOtherPlans"]:
+        w.writerow([e["district"], e["code"], "other-plan"] + [""] * (len(CSV_COLUMNS) - 3))
+    for e in report["districtsWithoutPlan"]:
+        w.writerow([e["district"], e["code"], "no-plan"] + [""] * (len(CSV_COLUMNS) - 3))
+    return out.getvalue()
+
+
+def as_html(report: dict) -> str:
+    esc = html.escape
+    parts = ["""<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>Follow-up audit</title>
+<style>
+body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC",sans-serif;margin:2em;color:#222;max-width:60em}
+h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:2px solid #444;margin-top:2em;page-break-before:always}
+h2:first-of-type{page-break-before:auto}table{border-collapse:collapse;width:100%;margin:.5em 0}
+td,th{border:1px solid #bbb;padding:.25em .5em;vertical-align:top;font-size:.9em}th{background:#eee;text-align:left}
+.bar{display:inline-block;height:.8em;background:#3a7}.gap{background:#fff3f0}.score{white-space:nowrap}
+.muted{color:#777;font-size:.85em}@media print{body{margin:1cm}a{color:inherit;text-decoration:none}}
+</style></head><body>"""]
+    parts.append(f"<h1>Follow-up audit</h1><p class='muted'>Method {esc(report['method'])}, threshold {report['threshold']}.</p>")
+    for cp in report["cityPlans"]:
+        parts.append(f"<p>City plan: <b>{esc(cp['title'])}</b> ({esc(cp['number'] or 'no number')})</p>")
+    for e in report["districts"]:
+        parts.append(f"<h2>{esc(e['district'])} ({e['code']}): {e['followed']} of {e['total']} city measures followed up</h2>")
+        for p in e["plans"]:
+            parts.append(f"<p>Plan: {esc(p['title'])} ({esc(p['number'] or 'no number')}); matched by {esc(e['candidateBy'] or '')}</p>")
+        parts.append("<table><tr><th>Section</th><th>Followed</th><th>Total</th><th></th></tr>")
+        for s in e["sections"]:
+            w = int(200 * s["followed"] / s["total"]) if s["total"] else 0
+            parts.append(f"<tr><td>{esc(s['heading'] or '')}</td><td>{s['followed']}</td><td>{s['total']}</td>"
+                         f"<td><span class='bar' style='width:{w}px'></span></td></tr>")
+        parts.append("</table>")
+        parts.append(f"<h3>City measures with no follow-up ({len(e['gaps'])})</h3><table><tr><th>City measure</th><th>Closest district measure (score)</th></tr>")
+        for g in e["gaps"]:
+            near = f"{esc(g['closestDistrictText'])} <span class='score'>({g['closestScore']:.2f})</span>" if g["closestDistrictText"] else "—"
+            parts.append(f"<tr class='gap'><td><span class='muted'>{esc(g['cityPath'])} · {esc(g['section'] or '')}</span><br>{esc(g['cityText'])}</td><td>{near}</td></tr>")
+        parts.append(f"</table><h3>Follow-ups ({len(e['links'])})</h3><table><tr><th>City measure</th><th>District measure</th><th>Score</th><th>Shared phrases</th></tr>")
+        for l in e["links"]:
+            parts.append(f"<tr><td><span class='muted'>{esc(l['cityPath'])}</span><br>{esc(l['cityText'])}</td>"
+                         f"<td><span class='muted'>{esc(l['districtPath'])}</span><br>{esc(l['districtText'])}</td>"
+                         f"<td class='score'>{l['score']:.2f}</td><td>{esc('、'.join(l['evidence']))}</td></tr>")
+        parts.append("</table>")
+    if report["districtsWithOtherPlans"]:
+        parts.append("<h2>Districts whose plan answers another city plan</h2><ul>")
+        for e in report["districtsWithOtherPlans"]:
+            for p in e["plans"]:
+                why = f" — its basis 《{esc(p['basisNotInStore'])}》 is not in the store" if p.get("basisNotInStore") else ""
+                parts.append(f"<li>{esc(e['district'])} ({e['code']}): {esc(p['title'])}{why}</li>")
+        parts.append("</ul>")
+    if report["districtsWithoutPlan"]:
+        parts.append("<h2>Districts with no plan in the store</h2><p>No data — not the same as no follow-up.</p><p>")
+        parts.append("、".join(f"{esc(e['district'])} ({e['code']})" for e in report["districtsWithoutPlan"]))
+        parts.append("</p>")
+    parts.append("</body></html>\n")
+    return "".join(parts)
