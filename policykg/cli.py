@@ -85,14 +85,27 @@ def parser() -> argparse.ArgumentParser:
     sv = sub.add_parser(
         "serve",
         help="serve the store over SPARQL (HTTP)",
-        description="Serve the store read-only over the SPARQL 1.1 Protocol at /sparql, under the waitress WSGI server.",
+        description=(
+            "Serve the store over the SPARQL 1.1 Protocol at /sparql (YASGUI at /, named queries at /queries, entity "
+            "pages under the base IRI's path, /healthz), under the waitress WSGI server. Read-only unless an update "
+            "token is given; SERVICE, LOAD and FROM of graphs outside the store are refused; each query runs in a "
+            "worker process and is stopped at the time limit."
+        ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _common(sv)
     sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     sv.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    sv.add_argument("--threads", type=int, default=4, help="worker threads (default 4)")
+    sv.add_argument("--threads", type=int, default=8, help="HTTP threads (default 8)")
+    sv.add_argument("--workers", type=int, default=2, help="query worker processes (default 2)")
+    sv.add_argument("--timeout", type=float, default=30.0, help="seconds a query may run before it is stopped (default 30)")
+    sv.add_argument("--max-rows", type=int, default=10000, help="rows returned at most; the response says when it cut (default 10000)")
+    sv.add_argument("--update-token", metavar="TOKEN",
+                    help="accept SPARQL Update with Authorization: Bearer TOKEN (or $POLICYKG_UPDATE_TOKEN); read-only without")
+    sv.add_argument("--no-cors", action="store_true", help="do not send Access-Control-Allow-Origin: * on reads")
+    sv.add_argument("--endpoint", metavar="URL", help="serve a remote SPARQL endpoint instead of the embedded store")
+    sv.add_argument("--update-endpoint", metavar="URL", help="its update endpoint (default: --endpoint)")
 
     v = sub.add_parser(
         "validate",
@@ -500,10 +513,21 @@ def cmd_serve(args) -> int:
     from policykg.store import Store
 
     settings = Settings.from_env(args.store, args.base)
-    Store(settings.store, read_only=True)  # fail now, with a clear message, if there is no store
-    app = create_app({"STORE": str(settings.store), "BASE": settings.base})
-    print(f"policykg: serving {settings.store} at http://{args.host}:{args.port}/sparql", flush=True)
-    serve(app, host=args.host, port=args.port, threads=args.threads, ident="policykg")
+    config = {"STORE": str(settings.store), "BASE": settings.base, "TIMEOUT": args.timeout, "MAX_ROWS": args.max_rows,
+              "WORKERS": args.workers, "UPDATE_TOKEN": args.update_token or os.environ.get("POLICYKG_UPDATE_TOKEN") or None,
+              "CORS": not args.no_cors, "ENDPOINT": args.endpoint, "UPDATE_ENDPOINT": args.update_endpoint}
+    if not args.endpoint:
+        Store(settings.store, read_only=True)  # fail now, with a clear message, if there is no store
+    app = create_app(config)
+    where = args.endpoint or settings.store
+    mode = "read-write with the update token" if config["UPDATE_TOKEN"] else "read-only"
+    print(f"policykg: serving {where} ({mode}) at http://{args.host}:{args.port}/sparql", flush=True)
+    try:
+        serve(app, host=args.host, port=args.port, threads=args.threads, ident="policykg",
+              # the application answers an over-long query with its own JSON 413; waitress only guards memory
+              max_request_body_size=10 * 1024 * 1024)
+    finally:
+        app.extensions["policykg.backend"].close()
     return 0
 
 

@@ -1,113 +1,80 @@
-"""The HTTP side: a Flask application serving the store over the SPARQL 1.1 Protocol.
+"""The HTTP side: a Flask application serving the store over the SPARQL 1.1 Protocol, safely.
 
-This first version answers queries (GET ``query=``, POST form-encoded, POST
-``application/sparql-query``) with content negotiation for SELECT/ASK results
-(JSON, XML, CSV, TSV) and CONSTRUCT/DESCRIBE graphs (Turtle, N-Triples,
-RDF/XML, JSON-LD), lists the named queries at ``/queries`` and reports health at
-``/healthz``. Updates are not accepted. Every error has the same JSON body:
+:func:`create_app` takes a config dict (keys below) and registers two blueprints: :mod:`.sparql` (the
+protocol endpoint and its service description) and :mod:`.pages` (YASGUI, the named queries, entity pages,
+health). Queries run in worker processes with a hard time limit (:mod:`.execution`); what would make the
+server fetch from elsewhere is refused before execution (:mod:`.safety`). Every error is the same JSON body:
 ``{"error": kind, "message": …}``.
+
+=================  ==========================================================  ===========
+config key         meaning                                                     default
+=================  ==========================================================  ===========
+STORE              store directory                                             settings
+BASE               base IRI of minted resources (entity pages live under its   settings
+                   path, e.g. /id/…)
+TIMEOUT            seconds a query may run before it is stopped                30
+MAX_ROWS           rows (or triples) returned at most; more is cut and said    10000
+MAX_QUERY_BYTES    largest query or update accepted                            100000
+WORKERS            query worker processes                                      2
+UPDATE_TOKEN       when set, SPARQL Update is accepted with                    None
+                   ``Authorization: Bearer <token>`` (one read-write worker)
+CORS               Access-Control-Allow-Origin: * on reads                     True
+ENDPOINT           a remote SPARQL endpoint to serve instead of the store      None
+UPDATE_ENDPOINT    its update endpoint                                         None
+=================  ==========================================================  ===========
 """
 from __future__ import annotations
 
-import threading
-
-from flask import Flask, Response, jsonify, request
+from flask import Flask, jsonify, request
 
 from policykg.errors import PolicyKGError, QueryError
 
-_RESULT_TYPES = {
-    "application/sparql-results+json": "JSON",
-    "application/json": "JSON",
-    "application/sparql-results+xml": "XML",
-    "application/xml": "XML",
-    "text/csv": "CSV",
-    "text/tab-separated-values": "TSV",
-}
-_GRAPH_TYPES = {
-    "text/turtle": "TURTLE",
-    "application/n-triples": "N_TRIPLES",
-    "application/rdf+xml": "RDF_XML",
-    "application/ld+json": "JSON_LD",
-}
+DEFAULTS = {"TIMEOUT": 30.0, "MAX_ROWS": 10000, "MAX_QUERY_BYTES": 100_000, "WORKERS": 2, "UPDATE_TOKEN": None,
+            "CORS": True, "ENDPOINT": None, "UPDATE_ENDPOINT": None}
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def error(kind: str, message: str, status: int):
+    return jsonify({"error": kind, "message": message}), status
+
+
+def create_app(config: dict | None = None) -> Flask:
     from policykg.settings import Settings
 
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder="static", static_url_path="/static")
     settings = Settings.from_env()
-    app.config.update(STORE=str(settings.store), BASE=settings.base, MAX_CONTENT_LENGTH=1 << 20)
-    if test_config:
-        app.config.update(test_config)
+    app.config.update(STORE=str(settings.store), BASE=settings.base, **DEFAULTS)
+    if config:
+        app.config.update(config)
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_QUERY_BYTES"]) + 10_000
+    app.json.ensure_ascii = False
 
-    lock = threading.Lock()
+    from . import pages, sparql
+    from .backend import make_backend
 
-    def get_store():
-        """One read-only store handle for the application, opened on first use."""
-        from policykg.store import Store
-
-        with lock:
-            if "policykg.store" not in app.extensions:
-                app.extensions["policykg.store"] = Store(app.config["STORE"], read_only=True)
-        return app.extensions["policykg.store"]
+    app.extensions["policykg.backend"] = make_backend(app.config)
+    app.register_blueprint(sparql.bp)
+    app.register_blueprint(pages.bp)
+    pages.register_entity_route(app)
 
     @app.errorhandler(PolicyKGError)
     def domain_error(exc: PolicyKGError):
-        status = 400 if isinstance(exc, QueryError) else 500
-        return jsonify(exc.as_dict()), status
+        return jsonify(exc.as_dict()), 400 if isinstance(exc, QueryError) else 500
 
-    @app.errorhandler(404)
-    @app.errorhandler(405)
-    @app.errorhandler(406)
-    @app.errorhandler(413)
-    @app.errorhandler(415)
-    def http_error(exc):
-        return jsonify({"error": exc.name.lower().replace(" ", "-"), "message": exc.description}), exc.code
+    for code in (400, 401, 403, 404, 405, 406, 413, 415, 500, 503):
+        app.register_error_handler(code, lambda exc, code=code: error(
+            getattr(exc, "name", "error").lower().replace(" ", "-"), getattr(exc, "description", str(exc)), code))
 
-    @app.get("/healthz")
-    def healthz():
-        store = get_store()
-        return jsonify({"status": "ok", "triples": len(store)})
-
-    @app.get("/queries")
-    def queries():
-        from policykg import queries as lib
-
-        return jsonify([
-            {"name": q.name, "title": q.title, "description": q.description, "params": q.params, "columns": q.columns}
-            for q in lib.library()
-        ])
-
-    @app.route("/sparql", methods=["GET", "POST"])
-    def sparql():
-        import pyoxigraph as ox
-
-        if request.method == "GET":
-            text = request.args.get("query")
-        elif request.mimetype == "application/x-www-form-urlencoded":
-            if "update" in request.form:
-                return jsonify({"error": "forbidden", "message": "this endpoint is read-only: SPARQL Update is refused"}), 403
-            text = request.form.get("query")
-        elif request.mimetype == "application/sparql-query":
-            text = request.get_data(as_text=True)
-        elif request.mimetype == "application/sparql-update":
-            return jsonify({"error": "forbidden", "message": "this endpoint is read-only: SPARQL Update is refused"}), 403
-        else:
-            return jsonify({"error": "unsupported-media-type",
-                            "message": f"POST a query as application/x-www-form-urlencoded or application/sparql-query, not {request.mimetype or 'nothing'}"}), 415
-        if not text:
-            return jsonify({"error": "bad-request", "message": "missing the query parameter"}), 400
-        result = get_store().query(text, source="query")
-        if isinstance(result, ox.QueryTriples):
-            mime = request.accept_mimetypes.best_match(list(_GRAPH_TYPES), default="text/turtle")
-            if request.accept_mimetypes and not request.accept_mimetypes.best_match(list(_GRAPH_TYPES)) and "*/*" not in str(request.accept_mimetypes):
-                return jsonify({"error": "not-acceptable", "message": f"CONSTRUCT results are available as {', '.join(_GRAPH_TYPES)}"}), 406
-            data = result.serialize(format=getattr(ox.RdfFormat, _GRAPH_TYPES[mime]))
-            return Response(data, mimetype=mime)
-        mime = request.accept_mimetypes.best_match(list(_RESULT_TYPES), default="application/sparql-results+json")
-        if request.accept_mimetypes and not request.accept_mimetypes.best_match(list(_RESULT_TYPES)) and "*/*" not in str(request.accept_mimetypes):
-            return jsonify({"error": "not-acceptable", "message": f"results are available as {', '.join(_RESULT_TYPES)}"}), 406
-        data = result.serialize(format=getattr(ox.QueryResultsFormat, _RESULT_TYPES[mime]))
-        return Response(data, mimetype=mime)
+    @app.after_request
+    def cors(resp):
+        if app.config["CORS"] and request.method in ("GET", "POST", "OPTIONS", "HEAD"):
+            try:
+                is_update = request.mimetype == "application/sparql-update" or "update" in request.form
+            except Exception:  # an over-long body: the form cannot be read, and this is an error response anyway
+                is_update = False
+            if not is_update:
+                resp.headers["Access-Control-Allow-Origin"] = "*"
+                resp.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+                resp.headers["Access-Control-Expose-Headers"] = "X-PolicyKG-Truncated, X-PolicyKG-Row-Limit"
+        return resp
 
     return app

@@ -1,0 +1,109 @@
+"""Where queries run: the embedded store (worker processes) or a remote SPARQL endpoint."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from .execution import QueryPool, QueryTimeout, Result
+
+
+class LocalBackend:
+    """The embedded store, through a pool of worker processes (read-only, or one read-write in update mode)."""
+
+    def __init__(self, config: dict) -> None:
+        self.config = config
+        self.pool = QueryPool(config["STORE"], workers=int(config["WORKERS"]), writable=bool(config["UPDATE_TOKEN"]))
+        self._graphs: set[str] | None = None
+        self._lock = threading.Lock()
+
+    def run(self, request: dict, timeout: float | None = None) -> Result:
+        result = self.pool.run(request, timeout or float(self.config["TIMEOUT"]))
+        if request["op"] == "update" and not result.error:
+            with self._lock:
+                self._graphs = None
+        return result
+
+    def select(self, text: str, timeout: float | None = None) -> list[dict]:
+        """Rows of an internal SELECT as dicts of plain values."""
+        r = self.run({"op": "query", "text": text, "select_type": "application/sparql-results+json",
+                      "graph_type": "text/turtle", "max_rows": 100_000}, timeout)
+        if r.error:
+            raise RuntimeError(r.error)
+        data = json.loads(r.body)
+        return [{k: v["value"] for k, v in b.items()} for b in data["results"]["bindings"]]
+
+    def graphs(self) -> set[str]:
+        with self._lock:
+            cached = self._graphs
+        if cached is None:
+            cached = {r["g"] for r in self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")}
+            with self._lock:
+                self._graphs = cached
+        return cached
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+class RemoteBackend(LocalBackend):
+    """Any SPARQL 1.1 endpoint (Oxigraph server, Fuseki, GraphDB, Virtuoso): requests are forwarded.
+
+    The time limit is the HTTP client's: the remote server may go on working after policykg gives up, so
+    give the remote server its own limit too. Named queries expect the default graph to be the union of the
+    named graphs: start Oxigraph with ``--union-default-graph``, or configure the store likewise.
+    """
+
+    def __init__(self, config: dict) -> None:
+        self.config = config
+        self.endpoint = config["ENDPOINT"]
+        self.update_endpoint = config["UPDATE_ENDPOINT"] or config["ENDPOINT"]
+        self._graphs = None
+        self._lock = threading.Lock()
+
+    def run(self, request: dict, timeout: float | None = None) -> Result:
+        from policykg.ontology import PREFIXES
+
+        timeout = timeout or float(self.config["TIMEOUT"])
+        if request["op"] == "update":
+            url, data, accept = self.update_endpoint, {"update": request["text"]}, "*/*"
+        else:
+            prologue = "".join(f"PREFIX {k}: <{v}>\n" for k, v in PREFIXES.items())
+            data = {"query": prologue + request["text"]}
+            for g in request.get("default_graphs") or []:
+                data.setdefault("default-graph-uri", []).append(g)
+            for g in request.get("named_graphs") or []:
+                data.setdefault("named-graph-uri", []).append(g)
+            url = self.endpoint
+            accept = f'{request["select_type"]}, {request["graph_type"]};q=0.9'
+        body = urllib.parse.urlencode(data, doseq=True).encode("utf-8")
+        req = urllib.request.Request(url, data=body, headers={"Accept": accept,
+                                                              "Content-Type": "application/x-www-form-urlencoded"})
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                media = resp.headers.get_content_type()
+                payload = resp.read()
+        except urllib.error.HTTPError as exc:
+            return Result("solutions", b"", "text/plain", error=f"the remote endpoint answered {exc.code}: {exc.read()[:300].decode('utf-8', 'replace')}")
+        except (TimeoutError, OSError) as exc:
+            if time.monotonic() - started >= timeout:
+                raise QueryTimeout(f"the remote endpoint did not answer within {timeout:g} s")
+            return Result("solutions", b"", "text/plain", error=f"the remote endpoint could not be reached: {exc}")
+        if request["op"] == "update":
+            with self._lock:
+                self._graphs = None
+            return Result("update", b"", "text/plain")
+        kind = "graph" if media in ("text/turtle", "application/n-triples", "application/rdf+xml", "application/ld+json",
+                                    "application/trig", "application/n-quads") else "solutions"
+        return Result(kind, payload, media)
+
+    def close(self) -> None:
+        pass
+
+
+def make_backend(config: dict):
+    return RemoteBackend(config) if config.get("ENDPOINT") else LocalBackend(config)

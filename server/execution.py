@@ -1,0 +1,288 @@
+"""Query execution with a hard time limit and a row cap, in worker processes.
+
+pyoxigraph's Python API has no query timeout, and a thread cannot be stopped. Queries therefore run in a
+pool of worker processes, each with its own read-only handle on the store. A request takes an idle worker;
+when the time limit passes, the worker is killed (which really stops the work) and replaced, and the
+request gets a 503. Several workers mean one slow query never blocks the others.
+
+In update mode (an update token is configured) one worker opens the store read-write and runs queries and
+updates one at a time: a read-only handle would not see the updates.
+
+Results are serialised in the worker, with the row cap applied there: a SELECT stops after ``max_rows``
+rows and says so (:attr:`Result.truncated`).
+"""
+from __future__ import annotations
+
+import io
+import json
+import multiprocessing as mp
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+SELECT_FORMATS = {
+    "application/sparql-results+json": "json",
+    "application/json": "json",
+    "application/sparql-results+xml": "xml",
+    "application/xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+}
+GRAPH_FORMATS = {
+    "text/turtle": "TURTLE",
+    "application/n-triples": "N_TRIPLES",
+    "application/rdf+xml": "RDF_XML",
+    "application/ld+json": "JSON_LD",
+    "application/trig": "TRIG",
+    "application/n-quads": "N_QUADS",
+}
+
+
+class QueryTimeout(Exception):
+    pass
+
+
+class PoolBusy(Exception):
+    pass
+
+
+@dataclass
+class Result:
+    kind: str  # boolean | solutions | graph | update
+    body: bytes
+    media_type: str
+    truncated: bool = False
+    rows: int = 0
+    error: str | None = None  # a SPARQL syntax or evaluation error, for a 400
+
+
+# ---------------------------------------------------------------------- serialisers (run in the worker)
+def _json_term(t) -> dict:
+    import pyoxigraph as ox
+
+    if isinstance(t, ox.NamedNode):
+        return {"type": "uri", "value": t.value}
+    if isinstance(t, ox.BlankNode):
+        return {"type": "bnode", "value": t.value}
+    out = {"type": "literal", "value": t.value}
+    if t.language:
+        out["xml:lang"] = t.language
+    elif t.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+        out["datatype"] = t.datatype.value
+    return out
+
+
+def _xml_term(t) -> str:
+    import pyoxigraph as ox
+
+    if isinstance(t, ox.NamedNode):
+        return f"<uri>{escape(t.value)}</uri>"
+    if isinstance(t, ox.BlankNode):
+        return f"<bnode>{escape(t.value)}</bnode>"
+    if t.language:
+        return f'<literal xml:lang="{escape(t.language)}">{escape(t.value)}</literal>'
+    if t.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+        return f'<literal datatype="{escape(t.datatype.value)}">{escape(t.value)}</literal>'
+    return f"<literal>{escape(t.value)}</literal>"
+
+
+def _csv_cell(t) -> str:
+    if t is None:
+        return ""
+    v = t.value
+    if any(c in v for c in ',"\n\r'):
+        v = '"' + v.replace('"', '""') + '"'
+    return v
+
+
+def _tsv_cell(t) -> str:
+    return "" if t is None else str(t).replace("\t", "\\t").replace("\n", "\\n")
+
+
+def serialize_solutions(variables: list[str], rows: list[list], fmt: str, truncated: bool) -> bytes:
+    if fmt == "json":
+        doc = {"head": {"vars": variables},
+               "results": {"bindings": [{v: _json_term(t) for v, t in zip(variables, r) if t is not None} for r in rows]}}
+        if truncated:
+            doc["head"]["link"] = ["#truncated"]  # the JSON results format's only extension point
+        return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    if fmt == "xml":
+        out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>']
+        out += [f'<variable name="{escape(v)}"/>' for v in variables]
+        out.append("</head><results>")
+        for r in rows:
+            out.append("<result>")
+            out += [f'<binding name="{escape(v)}">{_xml_term(t)}</binding>' for v, t in zip(variables, r) if t is not None]
+            out.append("</result>")
+        out.append("</results></sparql>\n")
+        return "".join(out).encode("utf-8")
+    if fmt == "csv":
+        lines = [",".join(variables)] + [",".join(_csv_cell(t) for t in r) for r in rows]
+        return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+    lines = ["\t".join("?" + v for v in variables)] + ["\t".join(_tsv_cell(t) for t in r) for r in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def serialize_boolean(value: bool, fmt: str) -> bytes:
+    if fmt == "xml":
+        return (f'<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/>'
+                f"<boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode("utf-8")
+    if fmt in ("csv", "tsv"):
+        return (("_askResult\n" if fmt == "csv" else "?_askResult\n") + ("true" if value else "false") + "\n").encode("utf-8")
+    return json.dumps({"head": {}, "boolean": bool(value)}).encode("utf-8")
+
+
+def execute(store, request: dict) -> Result:
+    """Run one request on a store handle (in the worker)."""
+    import pyoxigraph as ox
+
+    from policykg.ontology import PREFIXES
+
+    if request["op"] == "update":
+        try:
+            store.update(request["text"], base_iri=request.get("base"))
+            store.flush()
+        except SyntaxError as exc:
+            return Result("update", b"", "text/plain", error=f"malformed SPARQL update: {str(exc).splitlines()[0][:300]}")
+        except (OSError, ValueError) as exc:
+            return Result("update", b"", "text/plain", error=f"update failed: {exc}")
+        return Result("update", b"", "text/plain")
+    kwargs = {"prefixes": PREFIXES, "base_iri": request.get("base")}
+    default, named = request.get("default_graphs"), request.get("named_graphs")
+    if default or named:
+        if default:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in default]
+        if named:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named]
+        if not default:
+            kwargs["use_default_graph_as_union"] = True
+    else:
+        kwargs["use_default_graph_as_union"] = True
+    try:
+        result = store.query(request["text"], **kwargs)
+    except SyntaxError as exc:
+        return Result("solutions", b"", "text/plain", error=f"malformed SPARQL: {str(exc).splitlines()[0][:300]}")
+    except (OSError, ValueError, RuntimeError) as exc:
+        return Result("solutions", b"", "text/plain", error=f"the query could not be evaluated: {exc}")
+    max_rows = request["max_rows"]
+    try:
+        if isinstance(result, ox.QueryBoolean):
+            fmt = SELECT_FORMATS.get(request["select_type"], "json")
+            return Result("boolean", serialize_boolean(bool(result), fmt), request["select_type"])
+        if isinstance(result, ox.QuerySolutions):
+            variables = [v.value for v in result.variables]
+            rows, truncated = [], False
+            for sol in result:
+                if len(rows) >= max_rows:
+                    truncated = True
+                    break
+                rows.append([sol[v] for v in variables])
+            fmt = SELECT_FORMATS.get(request["select_type"], "json")
+            return Result("solutions", serialize_solutions(variables, rows, fmt, truncated), request["select_type"],
+                          truncated, len(rows))
+        triples, truncated = [], False
+        for t in result:
+            if len(triples) >= max_rows:
+                truncated = True
+                break
+            triples.append(t)
+        media = request["graph_type"]
+        fmt = getattr(ox.RdfFormat, GRAPH_FORMATS[media])
+        if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
+            data = ox.serialize([ox.Quad(t.subject, t.predicate, t.object) for t in triples], format=fmt)
+        elif fmt == ox.RdfFormat.TURTLE:
+            data = ox.serialize(triples, format=fmt, prefixes=PREFIXES)
+        else:
+            data = ox.serialize(triples, format=fmt)
+        return Result("graph", data, media, truncated, len(triples))
+    except (OSError, ValueError, RuntimeError) as exc:
+        return Result("solutions", b"", "text/plain", error=f"the query could not be evaluated: {exc}")
+
+
+# ---------------------------------------------------------------------- the pool
+def _worker(path: str, writable: bool, conn) -> None:
+    import pyoxigraph as ox
+
+    store = ox.Store(path) if writable else ox.Store.read_only(path)
+    conn.send("ready")
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            return
+        if request is None:
+            return
+        try:
+            conn.send(execute(store, request))
+        except Exception as exc:  # never leave the caller waiting
+            conn.send(Result("solutions", b"", "text/plain", error=f"the query could not be evaluated: {exc}"))
+
+
+class _Worker:
+    def __init__(self, ctx, path: str, writable: bool) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker, args=(path, writable, child), daemon=True)
+        self.process.start()
+        child.close()
+        if not self.conn.poll(60) or self.conn.recv() != "ready":
+            self.kill()
+            raise RuntimeError("a query worker could not open the store")
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class QueryPool:
+    """A pool of worker processes that run queries with a hard time limit."""
+
+    def __init__(self, path: str, workers: int = 2, writable: bool = False) -> None:
+        self.path, self.writable = path, writable
+        self.size = 1 if writable else max(1, workers)
+        self._ctx = mp.get_context("spawn")  # a fresh interpreter: no store handle is inherited across fork
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._all: list[_Worker] = []
+        for _ in range(self.size):
+            self._add()
+
+    def _add(self) -> None:
+        w = _Worker(self._ctx, self.path, self.writable)
+        with self._lock:
+            self._all.append(w)
+        self._idle.put(w)
+
+    def run(self, request: dict, timeout: float, wait: float = 10.0) -> Result:
+        try:
+            worker = self._idle.get(timeout=wait)
+        except queue.Empty:
+            raise PoolBusy(f"every query worker is busy (waited {wait:.0f} s); try again")
+        try:
+            worker.conn.send(request)
+            if worker.conn.poll(timeout):
+                result = worker.conn.recv()
+                self._idle.put(worker)
+                return result
+        except (EOFError, OSError, BrokenPipeError):
+            pass
+        # over time (or the worker died): stop the work for real, and replace the worker
+        with self._lock:
+            if worker in self._all:
+                self._all.remove(worker)
+        worker.kill()
+        threading.Thread(target=self._add, daemon=True).start()
+        raise QueryTimeout(f"the query ran past the time limit of {timeout:g} s and was stopped")
+
+    def close(self) -> None:
+        with self._lock:
+            workers, self._all = self._all, []
+        for w in workers:
+            try:
+                w.conn.send(None)
+            except (OSError, BrokenPipeError):
+                pass
+            w.kill()

@@ -1,0 +1,190 @@
+"""Pages and small APIs: YASGUI at /, the named queries, entity pages, /healthz."""
+from __future__ import annotations
+
+import html
+import json
+from urllib.parse import quote, urlparse
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from . import error
+from .execution import GRAPH_FORMATS, SELECT_FORMATS
+
+bp = Blueprint("pages", __name__)
+
+
+def backend():
+    return current_app.extensions["policykg.backend"]
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        [row] = backend().select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", timeout=10)
+    except Exception as exc:  # the health check must answer, whatever broke
+        return jsonify({"status": "error", "message": str(exc)}), 503
+    return jsonify({"status": "ok", "triples": int(row["n"]), "updates": bool(current_app.config["UPDATE_TOKEN"])})
+
+
+@bp.get("/queries")
+def list_queries():
+    from policykg import queries as lib
+
+    return jsonify([{"name": q.name, "title": q.title, "description": q.description, "params": q.params,
+                     "columns": q.columns, "query": q.text, "url": f"/queries/{q.name}"} for q in lib.library()])
+
+
+@bp.get("/queries/<name>")
+def run_named(name: str):
+    import pyoxigraph as ox
+
+    from policykg import queries as lib
+
+    from .sparql import _negotiate, respond
+
+    try:
+        q = lib.load(name)
+    except Exception:
+        return error("not-found", f"no named query {name!r}; see /queries", 404)
+    params = {k: v for k, v in request.args.items() if k != "format"}
+    unknown = sorted(set(params) - set(q.params))
+    if unknown:
+        return error("bad-request", f"unknown parameter(s) {', '.join(unknown)}; {name} takes: {', '.join(sorted(q.params)) or 'none'}", 400)
+    values = {k: (ox.NamedNode(v[1:-1]) if v.startswith("<") and v.endswith(">") else ox.Literal(v)) for k, v in params.items()}
+    fmt = request.args.get("format")
+    select = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml", "csv": "text/csv",
+              "tsv": "text/tab-separated-values"}.get(fmt or "")
+    types = (select, "text/turtle") if select else _negotiate("SELECT")
+    if types is None:
+        return error("not-acceptable", "named queries answer in JSON, XML, CSV or TSV", 406)
+    return respond({"op": "query", "text": lib.bind(q.text, values), "select_type": types[0], "graph_type": types[1],
+                    "max_rows": int(current_app.config["MAX_ROWS"]), "base": request.url_root})
+
+
+@bp.get("/")
+def index():
+    return Response(_INDEX, mimetype="text/html")
+
+
+# ---------------------------------------------------------------------- entity pages
+def register_entity_route(app) -> None:
+    """Entity IRIs minted under the base dereference here: https://policykg.org/id/doc/… → /id/doc/…"""
+    path = urlparse(app.config["BASE"]).path or "/"
+    app.add_url_rule(f"{path}<path:rest>", "entity", entity)
+
+
+def _local(iri: str) -> str:
+    base = current_app.config["BASE"]
+    if iri.startswith(base):
+        return urlparse(base).path + quote(iri[len(base):], safe="/#-_.~")
+    return iri
+
+
+def entity(rest: str):
+    import pyoxigraph as ox
+
+    iri = current_app.config["BASE"] + rest
+    accept = request.accept_mimetypes
+    rdf = accept.best_match(list(GRAPH_FORMATS)) if accept else None
+    wants_html = accept.best_match(["text/html"] + list(GRAPH_FORMATS)) == "text/html" if accept else True
+    construct = f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o .
+        FILTER(?s = <{iri}> || STRSTARTS(STR(?s), CONCAT(STR(<{iri}>), "#"))) }}"""
+    if rdf and not wants_html:
+        from .sparql import respond
+
+        return respond({"op": "query", "text": construct, "select_type": "application/sparql-results+json",
+                        "graph_type": rdf, "max_rows": int(current_app.config["MAX_ROWS"]), "base": request.url_root})
+    props = backend().select(f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }} ORDER BY ?p ?o")
+    if not props:
+        return error("not-found", f"nothing is known about {iri}", 404)
+    incoming = backend().select(f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p <{iri}> FILTER(!STRSTARTS(STR(?s), CONCAT(STR(<{iri}>), \"#\"))) }} ORDER BY ?p ?s LIMIT 200")
+    labels = {}
+    names = {r["o"] for r in props} | {r["s"] for r in incoming} | {iri}
+    for chunk in _chunks(sorted(n for n in names if n.startswith("http")), 100):
+        values = " ".join(f"<{n}>" for n in chunk)
+        for r in backend().select(f"""SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }}
+                                      {{ ?x <http://purl.org/dc/terms/title> ?l }} UNION {{ ?x <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }}
+                                      UNION {{ ?x <https://policykg.org/ontology#path> ?l }} }}"""):
+            labels.setdefault(r["x"], r["l"])
+    source = backend().select(f"""PREFIX pkg: <https://policykg.org/ontology#> PREFIX oa: <http://www.w3.org/ns/oa#>
+        SELECT ?start ?end ?dstart ?exact WHERE {{
+          <{iri}> pkg:sourceSpan/oa:hasSelector ?pos . ?pos a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
+          OPTIONAL {{ <{iri}> pkg:inDocument ?doc }} BIND(COALESCE(?doc, <{iri}>) AS ?d)
+          ?d pkg:sourceSpan/oa:hasSelector ?dpos , ?dquote . ?dpos a oa:TextPositionSelector ; oa:start ?dstart .
+          ?dquote a oa:TextQuoteSelector ; oa:exact ?exact }} LIMIT 1""")
+    return Response(_entity_html(iri, props, incoming, labels, source[0] if source else None), mimetype="text/html")
+
+
+def _chunks(items, n):
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def _short(iri: str) -> str:
+    from policykg.ontology import PREFIXES
+
+    for k, v in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
+        if iri.startswith(v):
+            return f"{k}:{iri[len(v):]}"
+    return iri
+
+
+def _value(v: str, labels: dict) -> str:
+    esc = html.escape
+    if v.startswith("http://") or v.startswith("https://"):
+        text = labels.get(v) or _short(v)
+        return f'<a href="{esc(_local(v))}">{esc(text)}</a>'
+    return esc(v)
+
+
+def _entity_html(iri, props, incoming, labels, source) -> str:
+    esc = html.escape
+    title = labels.get(iri) or iri.rsplit("/", 1)[-1]
+    rows = "".join(f"<tr><th>{esc(_short(r['p']))}</th><td>{_value(r['o'], labels)}</td></tr>" for r in props
+                   if not r["p"].endswith("#exact"))
+    back = "".join(f"<li>{_value(r['s'], labels)} <span class='muted'>{esc(_short(r['p']))}</span></li>" for r in incoming)
+    passage = ""
+    if source:
+        text, s, e = source["exact"], int(source["start"]) - int(source["dstart"]), int(source["end"]) - int(source["dstart"])
+        if 0 <= s <= e <= len(text):
+            lo, hi = max(0, s - 300), min(len(text), e + 300)
+            passage = (f"<h2>Source</h2><pre class='src'>{'…' if lo else ''}{esc(text[lo:s])}<mark>{esc(text[s:e])}</mark>"
+                       f"{esc(text[e:hi])}{'…' if hi < len(text) else ''}</pre>"
+                       f"<p class='muted'>characters {source['start']}–{source['end']} of the source text</p>")
+    return f"""<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>{esc(title)}</title>
+<style>body{{font-family:sans-serif;margin:2em;max-width:60em}}th{{text-align:left;vertical-align:top;padding-right:1em;white-space:nowrap;color:#555}}
+td{{padding:.2em 0}}.muted{{color:#777;font-size:.85em}}pre.src{{white-space:pre-wrap;background:#f7f7f7;padding:1em;border-left:3px solid #3a7}}
+mark{{background:#ffe58a}}code{{font-size:.9em}}</style></head><body>
+<p class="muted"><a href="/">policykg</a></p><h1>{esc(title)}</h1><p><code>{esc(iri)}</code></p>
+<p class="muted">As RDF: request this address with Accept: text/turtle, application/n-triples or application/ld+json.</p>
+<table>{rows}</table>{passage}<h2>Linked from</h2><ul>{back or '<li class="muted">nothing</li>'}</ul></body></html>"""
+
+
+_INDEX = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>policykg SPARQL</title>
+<link rel="stylesheet" href="/static/yasgui/yasgui.min.css">
+<style>body{font-family:sans-serif;margin:0}header{padding:.5em 1em;background:#234;color:#fff}
+header a{color:#cde}</style></head><body>
+<header><b>policykg</b> — SPARQL endpoint <code>/sparql</code> · <a href="/queries">named queries (JSON)</a> ·
+<a href="/sparql">service description</a></header>
+<div id="yasgui"></div>
+<script src="/static/yasgui/yasgui.min.js"></script>
+<script>
+const endpoint = new URL("/sparql", window.location.href).toString();
+const yasgui = new Yasgui(document.getElementById("yasgui"), {
+  requestConfig: { endpoint: endpoint, method: "POST" },
+  copyEndpointOnNewTab: true,
+  persistenceId: null,
+});
+fetch("/queries").then(r => r.json()).then(queries => {
+  const first = yasgui.getTab();
+  queries.forEach((q, i) => {
+    const tab = i === 0 ? first : yasgui.addTab(false, { ...Yasgui.Tab.getDefaults(), name: q.name });
+    if (i === 0) { tab.setName(q.name); }
+    tab.setQuery(q.query);
+  });
+  yasgui.selectTabId(first.getId());
+  window.policykgReady = true;
+});
+</script></body></html>
+"""

@@ -1,0 +1,210 @@
+"""The SPARQL 1.1 Protocol endpoint at /sparql, and its service description."""
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, Response, current_app, request
+
+from . import error
+from .execution import GRAPH_FORMATS, SELECT_FORMATS, PoolBusy, QueryTimeout
+from .safety import inspect
+
+bp = Blueprint("sparql", __name__)
+_FORM = "application/x-www-form-urlencoded"
+
+
+def backend():
+    return current_app.extensions["policykg.backend"]
+
+
+def _negotiate(form: str | None):
+    """(select media type, graph media type) for the request's Accept header, or None when nothing fits."""
+    accept = request.accept_mimetypes
+    select = accept.best_match(list(SELECT_FORMATS), default=None) if accept else "application/sparql-results+json"
+    graph = accept.best_match(list(GRAPH_FORMATS), default=None) if accept else "text/turtle"
+    wildcard = not accept or any(m in ("*/*",) for m, _ in accept)
+    select = select or ("application/sparql-results+json" if wildcard else None)
+    graph = graph or ("text/turtle" if wildcard else None)
+    needed = graph if form in ("CONSTRUCT", "DESCRIBE") else select
+    return (select, graph) if needed else None
+
+
+def _single(values: list[str], name: str):
+    if len(values) > 1:
+        return None, error("bad-request", f"give one {name}, not {len(values)}", 400)
+    return (values[0] if values else None), None
+
+
+@bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+def sparql():
+    if request.method == "OPTIONS":
+        return Response(status=204, headers={"Allow": "GET, POST, OPTIONS"})
+    args = request.args
+    default_graphs = args.getlist("default-graph-uri")
+    named_graphs = args.getlist("named-graph-uri")
+    using = args.getlist("using-graph-uri") + args.getlist("using-named-graph-uri")
+    query = update = None
+    if request.method == "GET":
+        if "update" in args:
+            return error("bad-request", "SPARQL Update must be sent with POST", 400)
+        query, bad = _single(args.getlist("query"), "query")
+        if bad:
+            return bad
+        if query is None:
+            return service_description()
+    else:
+        mime = request.mimetype
+        charset = (request.mimetype_params.get("charset") or "utf-8").lower()
+        if charset not in ("utf-8", "utf8"):
+            return error("unsupported-media-type", f"the request body must be UTF-8, not {charset}", 415)
+        if mime == _FORM:
+            form = request.form
+            default_graphs += form.getlist("default-graph-uri")
+            named_graphs += form.getlist("named-graph-uri")
+            using += form.getlist("using-graph-uri") + form.getlist("using-named-graph-uri")
+            if "query" in form and "update" in form:
+                return error("bad-request", "give a query or an update, not both", 400)
+            query, bad = _single(form.getlist("query"), "query")
+            if bad:
+                return bad
+            update, bad = _single(form.getlist("update"), "update")
+            if bad:
+                return bad
+            if query is None and update is None:
+                return error("bad-request", "the form has no query and no update parameter", 400)
+        elif mime == "application/sparql-query":
+            query = request.get_data(as_text=True)
+        elif mime == "application/sparql-update":
+            update = request.get_data(as_text=True)
+        else:
+            return error("unsupported-media-type",
+                         f"POST a query as {_FORM} or application/sparql-query (an update as application/sparql-update), "
+                         f"not {mime or 'a body without a media type'}", 415)
+    text = query if query is not None else update
+    if len(text.encode("utf-8")) > int(current_app.config["MAX_QUERY_BYTES"]):
+        return error("payload-too-large", f"the query is longer than {current_app.config['MAX_QUERY_BYTES']} bytes", 413)
+    if update is not None:
+        return _update(update, using)
+    return _query(query, default_graphs, named_graphs)
+
+
+def _query(text: str, default_graphs: list[str], named_graphs: list[str]):
+    from policykg.ontology import PREFIXES
+
+    found = inspect(text, PREFIXES)
+    graphs = backend().graphs()
+    refusal = found.refusal(graphs)
+    if refusal:
+        return error("refused", refusal, 400)
+    # protocol-named graphs are only looked up in the store (an unknown one is empty, never fetched)
+    types = _negotiate(found.form)
+    if types is None:
+        return error("not-acceptable", "no result format you accept: SELECT/ASK results are JSON, XML, CSV or TSV; "
+                                       "CONSTRUCT/DESCRIBE results Turtle, N-Triples, RDF/XML, JSON-LD, TriG or N-Quads", 406)
+    req = {"op": "query", "text": text, "default_graphs": default_graphs, "named_graphs": named_graphs,
+           "select_type": types[0], "graph_type": types[1], "max_rows": int(current_app.config["MAX_ROWS"]),
+           "base": request.url_root}
+    return respond(req)
+
+
+def respond(req: dict):
+    try:
+        result = backend().run(req)
+    except QueryTimeout as exc:
+        return error("timeout", str(exc), 503)
+    except PoolBusy as exc:
+        return error("busy", str(exc), 503)
+    if result.error:
+        return error("query-error", result.error, 400)
+    resp = Response(result.body, mimetype=result.media_type)
+    if result.media_type.startswith("text/"):
+        resp.headers["Content-Type"] = f"{result.media_type}; charset=utf-8"
+    if result.truncated:
+        resp.headers["X-PolicyKG-Truncated"] = "true"
+        resp.headers["X-PolicyKG-Row-Limit"] = str(current_app.config["MAX_ROWS"])
+    return resp
+
+
+def _update(text: str, using: list[str]):
+    token = current_app.config["UPDATE_TOKEN"]
+    if not token:
+        return error("forbidden", "this endpoint is read-only: SPARQL Update is refused (no update token is configured)", 403)
+    given = request.headers.get("Authorization", "")
+    if not (given.startswith("Bearer ") and hmac.compare_digest(given[7:].strip(), token)):
+        return error("unauthorized", "SPARQL Update needs the update token: Authorization: Bearer <token>", 401)
+    found = inspect(text)
+    if found.load or found.service:
+        return error("refused", found.refusal(set()), 400)
+    if using and found.dataset_graphs:
+        return error("bad-request", "give the dataset either as using-graph-uri/using-named-graph-uri or as USING/WITH, not both", 400)
+    if using:
+        text = with_using(text, request.values.getlist("using-graph-uri"), request.values.getlist("using-named-graph-uri"))
+    try:
+        result = backend().run({"op": "update", "text": text, "base": request.url_root})
+    except QueryTimeout as exc:
+        return error("timeout", str(exc), 503)
+    except PoolBusy as exc:
+        return error("busy", str(exc), 503)
+    if result.error:
+        return error("update-error", result.error, 400)
+    return Response(status=204)
+
+
+def with_using(text: str, default: list[str], named: list[str]) -> str:
+    """The update with the protocol's dataset written as USING / USING NAMED before each WHERE."""
+    from .safety import keyword_positions
+
+    clause = " ".join([f"USING <{g}>" for g in default] + [f"USING NAMED <{g}>" for g in named]) + " "
+    out, last = [], 0
+    for pos in keyword_positions(text, "WHERE"):
+        out.append(text[last:pos])
+        out.append(clause)
+        last = pos
+    out.append(text[last:])
+    return "".join(out)
+
+
+def service_description():
+    """SPARQL 1.1 Service Description with a VoID description of the dataset."""
+    import pyoxigraph as ox
+
+    endpoint = request.base_url
+    updates = bool(current_app.config["UPDATE_TOKEN"])
+    rows = backend().select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
+    total = sum(int(r["n"]) for r in rows)
+    lines = [
+        "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .",
+        "@prefix void: <http://rdfs.org/ns/void#> .",
+        "@prefix formats: <http://www.w3.org/ns/formats/> .",
+        "@prefix dct: <http://purl.org/dc/terms/> .",
+        f"<{endpoint}#service> a sd:Service ;",
+        f"    sd:endpoint <{endpoint}> ;",
+        "    sd:supportedLanguage sd:SPARQL11Query" + (" , sd:SPARQL11Update ;" if updates else " ;"),
+        "    sd:feature sd:UnionDefaultGraph ;",
+        "    sd:resultFormat formats:SPARQL_Results_JSON , formats:SPARQL_Results_XML , formats:SPARQL_Results_CSV ,",
+        "        formats:SPARQL_Results_TSV , formats:Turtle , formats:N-Triples , formats:RDF_XML , formats:JSON-LD ,",
+        "        formats:TriG , formats:N-Quads ;",
+        "    dct:description \"policykg: government policy documents as RDF. The default graph is the union of the named graphs. "
+        "SERVICE, LOAD and FROM of graphs outside the store are refused.\" ;",
+        f"    sd:defaultDataset <{endpoint}#dataset> .",
+        f"<{endpoint}#dataset> a sd:Dataset , void:Dataset ;",
+        f"    void:sparqlEndpoint <{endpoint}> ;",
+        f"    void:triples {total} ;",
+        f"    sd:defaultGraph [ a sd:Graph ; void:triples {total} ]",
+    ]
+    for r in rows:
+        lines[-1] += " ;"
+        lines.append(f"    sd:namedGraph [ a sd:NamedGraph ; sd:name <{r['g']}> ; sd:graph [ a sd:Graph ; void:triples {r['n']} ] ]")
+    lines[-1] += " ."
+    turtle = "\n".join(lines) + "\n"
+    accept = request.accept_mimetypes
+    media = accept.best_match(list(GRAPH_FORMATS), default="text/turtle") if accept else "text/turtle"
+    if media == "text/turtle":
+        return Response(turtle, mimetype="text/turtle")
+    triples = list(ox.parse(turtle, format=ox.RdfFormat.TURTLE))
+    fmt = getattr(ox.RdfFormat, GRAPH_FORMATS[media])
+    if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
+        data = ox.serialize([ox.Quad(t.subject, t.predicate, t.object) for t in triples], format=fmt)
+    else:
+        data = ox.serialize(triples, format=fmt)
+    return Response(data, mimetype=media)
