@@ -26,6 +26,10 @@ EPILOG = "environment:\n" + "\n".join(f"  {k:<16} {v}" for k, v in SETTINGS_DOC.
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--store", metavar="DIR", help="store directory (default: $POLICYKG_STORE or ./policykg-store)")
+    p.add_argument("--endpoint", metavar="URL", default=os.environ.get("POLICYKG_ENDPOINT"),
+                   help="use a remote SPARQL 1.1 store instead of the embedded one (default: $POLICYKG_ENDPOINT)")
+    p.add_argument("--update-endpoint", metavar="URL", default=os.environ.get("POLICYKG_UPDATE_ENDPOINT"),
+                   help="the remote store's update endpoint (default: --endpoint)")
     p.add_argument("--base", metavar="IRI", help="base IRI of minted resources (default: $POLICYKG_BASE or https://policykg.org/id/)")
 
 
@@ -104,8 +108,6 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--update-token", metavar="TOKEN",
                     help="accept SPARQL Update with Authorization: Bearer TOKEN (or $POLICYKG_UPDATE_TOKEN); read-only without")
     sv.add_argument("--no-cors", action="store_true", help="do not send Access-Control-Allow-Origin: * on reads")
-    sv.add_argument("--endpoint", metavar="URL", help="serve a remote SPARQL endpoint instead of the embedded store")
-    sv.add_argument("--update-endpoint", metavar="URL", help="its update endpoint (default: --endpoint)")
 
     v = sub.add_parser(
         "validate",
@@ -189,6 +191,17 @@ def _names() -> list[str]:
     return queries.names()
 
 
+def open_store(args, read_only: bool = False):
+    """The embedded store, or the remote one named by --endpoint."""
+    if getattr(args, "endpoint", None):
+        from policykg.remote import RemoteStore
+
+        return RemoteStore(args.endpoint, getattr(args, "update_endpoint", None))
+    from policykg.store import Store
+
+    return Store(Settings.from_env(args.store, getattr(args, "base", None)).store, read_only=read_only)
+
+
 def _err(msg: str) -> None:
     sys.stderr.write(f"policykg: error: {msg}\n")
 
@@ -198,7 +211,7 @@ def cmd_build(args) -> int:
     from policykg.store import Store
 
     settings = Settings.from_env(args.store, args.base)
-    store = Store(settings.store)
+    store = open_store(args)
     summary = build(
         args.paths,
         store,
@@ -219,7 +232,7 @@ def cmd_build(args) -> int:
             for w in f.warnings:
                 print(f"  warning: {f.path}: {w}", file=out)
         print(
-            f"store {settings.store}: {summary.documents} documents, {summary.measures} measures, "
+            f"store {store.path}: {summary.documents} documents, {summary.measures} measures, "
             f"{summary.articles} articles, {summary.provisions} provisions, {summary.triples} triples",
             file=out,
         )
@@ -343,8 +356,7 @@ def cmd_query(args) -> int:
             f"unknown parameter(s) {', '.join(unknown)}; this query takes: {', '.join(sorted(nq.params)) or 'none'}",
             nq.name,
         )
-    settings = Settings.from_env(args.store, getattr(args, "base", None))
-    store = Store(settings.store, read_only=True)
+    store = open_store(args, read_only=True)
     result = run_query(store, nq.text, params, nq.name)
     out = sys.stdout
     if isinstance(result, ox.QueryBoolean):
@@ -356,7 +368,9 @@ def cmd_query(args) -> int:
         else:
             raise QueryError(f"--format {fmt} is not available for an ASK query")
         return 0
-    if isinstance(result, ox.QueryTriples):
+    from policykg.remote import TripleResult
+
+    if isinstance(result, (ox.QueryTriples, TripleResult)):
         fmt = args.format or "turtle"
         rdf = {"turtle": ox.RdfFormat.TURTLE, "json": ox.RdfFormat.JSON_LD, "xml": ox.RdfFormat.RDF_XML}
         if fmt not in rdf:
@@ -400,14 +414,14 @@ def cmd_stats(args) -> int:
     from policykg.store import Store
 
     settings = Settings.from_env(args.store, args.base)
-    store = Store(settings.store, read_only=True)
+    store = open_store(args, read_only=True)
     counts = {r["what"].value: int(r["n"].value) for r in store.query(STATS_QUERY)}
     types = {r["type"].value: int(r["n"].value) for r in store.query(TYPES_QUERY)}
     mint = Minter(settings.base)
     graphs = store.named_graphs()
     doc_graphs = [g for g in graphs if mint.doc_key_of_graph(g) is not None]
     stats = {
-        "store": str(settings.store),
+        "store": str(store.path),
         "triples": len(store),
         "named graphs": len(graphs),
         "document graphs": len(doc_graphs),
@@ -432,7 +446,7 @@ def cmd_validate(args) -> int:
     from policykg.store import Store
 
     settings = Settings.from_env(args.store, args.base)
-    store = Store(settings.store, read_only=True)
+    store = open_store(args, read_only=True)
     report = validate(store, settings.base)
     if args.format == "json":
         print(report.as_json())
@@ -447,7 +461,7 @@ def cmd_reason(args) -> int:
     from policykg.store import Store
 
     settings = Settings.from_env(args.store, args.base)
-    return _reason(Store(settings.store), settings, sys.stdout)
+    return _reason(open_store(args), settings, sys.stdout)
 
 
 def cmd_ontology_doc(args) -> int:
@@ -477,7 +491,7 @@ def cmd_audit(args) -> int:
     from policykg.store import Store
 
     settings = Settings.from_env(args.store, args.base)
-    store = Store(settings.store, read_only=True)
+    store = open_store(args, read_only=True)
     report = audit_mod.audit(store, settings.base, district=args.district, plan=args.plan)
     render = {"text": audit_mod.as_text, "json": audit_mod.as_json, "csv": audit_mod.as_csv, "html": audit_mod.as_html}
     text = render[args.format](report)

@@ -46,6 +46,23 @@ def _short(message: str) -> str:
     return first if len(first) <= 200 else first[:200] + "…"
 
 
+def update_text(replacements: dict[str, list[ox.Quad]], drops: Iterable[str] = (),
+                delete_where: Iterable[str] = (), inserts: dict[str, list[ox.Quad]] | None = None) -> str:
+    """One SPARQL Update: drop graphs, run DELETE WHERE patterns, insert quads (empty string if nothing to do)."""
+    parts: list[str] = []
+    for g in sorted(set(drops) | set(replacements)):
+        parts.append(f"DROP SILENT GRAPH <{g}>")
+    for pattern in delete_where:
+        parts.append(f"DELETE WHERE {{ {pattern} }}")
+    blocks = []
+    for g, quads in sorted(replacements.items()) + sorted((inserts or {}).items()):
+        if quads:
+            blocks.append(f"GRAPH <{g}> {{\n{_nt(quads)}\n}}")
+    if blocks:
+        parts.append("INSERT DATA {\n" + "\n".join(blocks) + "\n}")
+    return " ;\n".join(parts)
+
+
 class Store:
     """A policykg store in a directory (created on first write)."""
 
@@ -69,24 +86,11 @@ class Store:
     def apply(self, replacements: dict[str, list[ox.Quad]], drops: Iterable[str] = (),
               delete_where: Iterable[str] = (), inserts: dict[str, list[ox.Quad]] | None = None) -> None:
         """One transaction: replace graphs, drop graphs, run DELETE WHERE patterns, insert quads."""
-        parts: list[str] = []
-        for g in sorted(set(drops) | set(replacements)):
-            parts.append(f"DROP SILENT GRAPH <{g}>")
-        for pattern in delete_where:
-            parts.append(f"DELETE WHERE {{ {pattern} }}")
-        blocks = []
-        for g, quads in sorted(replacements.items()):
-            if quads:
-                blocks.append(f"GRAPH <{g}> {{\n{_nt(quads)}\n}}")
-        for g, quads in sorted((inserts or {}).items()):
-            if quads:
-                blocks.append(f"GRAPH <{g}> {{\n{_nt(quads)}\n}}")
-        if blocks:
-            parts.append("INSERT DATA {\n" + "\n".join(blocks) + "\n}")
-        if not parts:
+        text = update_text(replacements, drops, delete_where, inserts)
+        if not text:
             return
         try:
-            self._store.update(" ;\n".join(parts))
+            self._store.update(text)
         except (OSError, SyntaxError, ValueError) as exc:
             raise StoreError(f"write failed, nothing was changed ({exc})", str(self.path))
 

@@ -26,12 +26,23 @@ def healthz():
     return jsonify({"status": "ok", "triples": int(row["n"]), "updates": bool(current_app.config["UPDATE_TOKEN"])})
 
 
+def with_prologue(text: str) -> str:
+    """The query with PREFIX declarations for the prefixes it uses (the endpoint knows them; other tools do not)."""
+    import re
+
+    from policykg.ontology import PREFIXES
+
+    used = [k for k in PREFIXES if re.search(rf"(?<![\w:/]){re.escape(k)}:", text)]
+    return "".join(f"PREFIX {k}: <{PREFIXES[k]}>\n" for k in used) + text
+
+
 @bp.get("/queries")
 def list_queries():
     from policykg import queries as lib
 
     return jsonify([{"name": q.name, "title": q.title, "description": q.description, "params": q.params,
-                     "columns": q.columns, "query": q.text, "url": f"/queries/{q.name}"} for q in lib.library()])
+                     "columns": q.columns, "query": with_prologue(q.text), "url": f"/queries/{q.name}"}
+                    for q in lib.library()])
 
 
 @bp.get("/queries/<name>")
@@ -59,6 +70,11 @@ def run_named(name: str):
         return error("not-acceptable", "named queries answer in JSON, XML, CSV or TSV", 406)
     return respond({"op": "query", "text": lib.bind(q.text, values), "select_type": types[0], "graph_type": types[1],
                     "max_rows": int(current_app.config["MAX_ROWS"]), "base": request.url_root})
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    return Response(status=204)
 
 
 @bp.get("/")
@@ -177,11 +193,17 @@ const yasgui = new Yasgui(document.getElementById("yasgui"), {
   persistenceId: null,
 });
 fetch("/queries").then(r => r.json()).then(queries => {
+  queries.sort((a, b) => (b.name === "documents") - (a.name === "documents"));  // the overview first
   const first = yasgui.getTab();
   queries.forEach((q, i) => {
-    const tab = i === 0 ? first : yasgui.addTab(false, { ...Yasgui.Tab.getDefaults(), name: q.name });
-    if (i === 0) { tab.setName(q.name); }
-    tab.setQuery(q.query);
+    if (i === 0) {
+      first.setName(q.name);
+      first.setQuery(q.query);
+    } else {
+      // an inactive tab has no editor yet: its query goes in the tab's configuration
+      const defaults = Yasgui.Tab.getDefaults();
+      yasgui.addTab(false, { ...defaults, name: q.name, yasqe: { ...defaults.yasqe, value: q.query } });
+    }
   });
   yasgui.selectTabId(first.getId());
   window.policykgReady = true;
