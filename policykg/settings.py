@@ -21,6 +21,9 @@ DEFAULT_BASE = "https://policykg.org/id/"
 SETTINGS_DOC = {
     "POLICYKG_STORE": "directory of the embedded store (default ./policykg-store)",
     "POLICYKG_BASE": "base IRI of minted resources (default https://policykg.org/id/)",
+    "POLICYKG_ENDPOINT": "a remote SPARQL 1.1 store to use instead (query endpoint)",
+    "POLICYKG_UPDATE_ENDPOINT": "its update endpoint (default: POLICYKG_ENDPOINT)",
+    "POLICYKG_UPDATE_TOKEN": "serve: accept SPARQL Update with Authorization: Bearer <token>",
 }
 
 
