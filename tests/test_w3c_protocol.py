@@ -1,4 +1,4 @@
-"""The W3C SPARQL 1.1 Protocol tests (../shared/w3c/sparql11-protocol) against the running server.
+"""The W3C SPARQL 1.1 Protocol tests (tests/w3c/sparql11-protocol, from ../shared/w3c) against the running server.
 
 Each test's requests are replayed on a real port; the expected status class, result format and boolean are
 checked. Update tests run against a server in update mode (the runner adds the update token, which the
@@ -21,9 +21,8 @@ from policykg.store import Store
 from helpers import ROOT
 from server_helpers import serving
 
-SUITE = ROOT.parent / "shared" / "w3c" / "sparql11-protocol"
-if not SUITE.exists():  # CI checks out the project beside shared/
-    SUITE = Path(__file__).resolve().parents[2] / "shared" / "w3c" / "sparql11-protocol"
+# a copy of ../shared/w3c (licence and commit beside it), so the suite runs from any clone
+SUITE = ROOT / "tests" / "w3c" / "sparql11-protocol"
 MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 HT = rdflib.Namespace("http://www.w3.org/2011/http#")
 CNT = rdflib.Namespace("http://www.w3.org/2011/content#")
