@@ -180,6 +180,24 @@ def parser() -> argparse.ArgumentParser:
     au.add_argument("--format", choices=["text", "json", "csv", "html"], default="text")
     au.add_argument("-o", "--output", metavar="FILE", help="write here (default: standard output)")
 
+    ex = sub.add_parser(
+        "export",
+        help="export a view of the graph for Gephi, Cytoscape, yEd, Graphviz",
+        description=(
+            "Export a view — responsibility (agencies → measures), followup (district → city measures), legal "
+            "(documents and cited acts), full (every resource and object-property edge) — as GraphML, GEXF "
+            "(styled for Gephi), Cytoscape.js JSON, CSV (a nodes file and an edges file), DOT or JSON-LD."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common(ex)
+    ex.add_argument("--format", required=True, choices=["graphml", "gexf", "cytoscape", "csv", "dot", "jsonld"])
+    ex.add_argument("--view", default="responsibility", choices=["responsibility", "followup", "legal", "full"])
+    ex.add_argument("--scope", metavar="IRI", help="only what concerns this document, agency or district")
+    ex.add_argument("-o", "--output", metavar="FILE",
+                    help="write here (CSV: FILE.nodes.csv and FILE.edges.csv); default: standard output (not for CSV)")
+
     ql = sub.add_parser("queries", help="list the named queries with their parameters and columns")
     ql.add_argument("--json", action="store_true", help="print as JSON")
     return top
@@ -503,6 +521,26 @@ def cmd_audit(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from policykg.queries import export
+
+    settings = Settings.from_env(args.store, args.base)
+    store = open_store(args, read_only=True)
+    files = export.to_format(export.build_view(store, settings.base, args.view, args.scope), args.format)
+    if args.output:
+        stem = args.output[: -len(".csv")] if args.format == "csv" and args.output.endswith(".csv") else args.output
+        for suffix, data in files.items():
+            path = f"{stem}.{suffix}" if args.format == "csv" else args.output
+            with open(path, "wb") as f:
+                f.write(data)
+            print(f"wrote {path}", file=sys.stderr)
+    else:
+        if args.format == "csv":
+            raise PolicyKGError("CSV export writes two files: give -o FILE")
+        sys.stdout.buffer.write(next(iter(files.values())))
+    return 0
+
+
 def cmd_queries(args) -> int:
     from policykg import queries
 
@@ -548,7 +586,7 @@ def cmd_serve(args) -> int:
 COMMANDS = {
     "build": cmd_build, "query": cmd_query, "stats": cmd_stats, "queries": cmd_queries, "serve": cmd_serve,
     "validate": cmd_validate, "reason": cmd_reason, "ontology-doc": cmd_ontology_doc, "agencies": cmd_agencies,
-    "audit": cmd_audit,
+    "audit": cmd_audit, "export": cmd_export,
 }
 
 

@@ -72,6 +72,37 @@ def run_named(name: str):
                     "max_rows": int(current_app.config["MAX_ROWS"]), "base": request.url_root})
 
 
+@bp.get("/export")
+def export_view():
+    """The same exports as `policykg export`, over HTTP: /export?format=…&view=…&scope=…&part=nodes|edges."""
+    from policykg.queries import export
+
+    fmt, view = request.args.get("format", "cytoscape"), request.args.get("view", "responsibility")
+    if fmt not in export.FORMATS or view not in export.VIEWS:
+        return error("bad-request", f"format is one of {', '.join(export.FORMATS)}; view one of {', '.join(export.VIEWS)}", 400)
+    store = _read_store()
+    files = export.to_format(export.build_view(store, current_app.config["BASE"], view, request.args.get("scope")), fmt)
+    key = f"{request.args.get('part', 'nodes')}.csv" if fmt == "csv" else next(iter(files))
+    if key not in files:
+        return error("bad-request", "part is nodes or edges", 400)
+    resp = Response(files[key], mimetype=export.MEDIA[key])
+    resp.headers["Content-Disposition"] = f'inline; filename="policykg-{view}.{key}"'
+    return resp
+
+
+def _read_store():
+    """A store for the read-side reports (exports, audit): the embedded one read-only, or the remote one."""
+    if current_app.config.get("ENDPOINT"):
+        from policykg.remote import RemoteStore
+
+        return RemoteStore(current_app.config["ENDPOINT"])
+    if "policykg.read_store" not in current_app.extensions:
+        from policykg.store import Store
+
+        current_app.extensions["policykg.read_store"] = Store(current_app.config["STORE"], read_only=True)
+    return current_app.extensions["policykg.read_store"]
+
+
 @bp.get("/favicon.ico")
 def favicon():
     return Response(status=204)
