@@ -34,6 +34,8 @@ COLOURS = {  # per node type (Gephi), RGB
     "ExternalAct": (214, 39, 40), "Article": (148, 103, 189), "District": (140, 86, 75),
 }
 DISTRICT_COLOURS = [(228, 26, 28), (55, 126, 184), (77, 175, 74), (152, 78, 163), (255, 127, 0), (166, 86, 40)]
+PKG = "https://policykg.org/ontology#"
+GENERAL_TYPES = {"Provision", "Actor", "DeonticStatement", "Place"}  # superclasses: a subclass names the node better
 SIZES = {"Document": 20, "Agency": 14, "ExternalAct": 14, "GenericRole": 10, "Measure": 6}
 
 
@@ -133,17 +135,36 @@ def build_view(store, base: str, view: str, scope: str | None = None) -> nx.Mult
             node(r["to"], r["toType"], r["toTitle"])
             g.add_edge(r["from"], r["to"], key=r["relation"], relation=r["relation"])
     else:
-        types = {}
+        # a node's type: its most specific policykg class (Article before Provision, Agency before org:Organization)
+        candidates: dict[str, list] = {}
         for t in _rows(store, "SELECT ?s ?t WHERE { ?s a ?t }"):
-            types.setdefault(t["s"], t["t"].rsplit("#", 1)[-1].rsplit("/", 1)[-1])
-        labels = {r["s"]: r["l"] for r in _rows(store, """SELECT ?s (MIN(?x) AS ?l) WHERE {
-            { ?s dct:title ?x } UNION { ?s skos:prefLabel ?x } UNION { ?s pkg:path ?x } } GROUP BY ?s""")}
+            name = t["t"].rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+            rank = (not t["t"].startswith(PKG), name in GENERAL_TYPES, name)
+            candidates.setdefault(t["s"], []).append((rank, name))
+        types = {s: min(c)[1] for s, c in candidates.items()}
+        # the label is the Chinese (or untagged) one where there is one; label_en is added below
+        labels: dict[str, str] = {}
+        for r in sorted(_rows(store, """SELECT ?s ?x (LANGMATCHES(LANG(?x), "en") AS ?en) WHERE {
+                { ?s dct:title ?x } UNION { ?s skos:prefLabel ?x } UNION { ?s rdfs:label ?x } UNION { ?s pkg:path ?x } }"""),
+                        key=lambda r: (r["s"], r["en"] == "true", r["x"])):
+            labels.setdefault(r["s"], r["x"])
         for r in _full(store, base, scope):
             for x in (r["s"], r["o"]):
                 node(x, types.get(x, "Resource"), labels.get(x))
             rel = r["p"].rsplit("#", 1)[-1].rsplit("/", 1)[-1]
             g.add_edge(r["s"], r["o"], key=r["p"], relation=rel)
+    _english_labels(store, g)
     return g
+
+
+def _english_labels(store, g: nx.MultiDiGraph) -> None:
+    """``label_en`` for the nodes that have an English label (the data's labels are Chinese; terms are both)."""
+    iris = sorted(n for n in g.nodes if n.startswith("http"))
+    for i in range(0, len(iris), 500):
+        values = " ".join(f"<{x}>" for x in iris[i:i + 500])
+        for r in _rows(store, f"""SELECT ?s (MIN(STR(?l)) AS ?en) WHERE {{ VALUES ?s {{ {values} }}
+                {{ ?s skos:prefLabel|rdfs:label|dct:title ?l }} FILTER(LANGMATCHES(LANG(?l), "en")) }} GROUP BY ?s"""):
+            g.nodes[r["s"]]["label_en"] = r["en"]
 
 
 def counts(store, base: str, view: str, scope: str | None = None) -> tuple[int, int]:

@@ -80,6 +80,17 @@ def test_gexf_is_styled_and_graphml_declares_its_keys(built):
         assert key in graphml
 
 
+def test_nodes_have_the_chinese_label_and_the_english_one_where_there_is_one(built):
+    store, _ = built
+    back = nx.read_graphml(io.BytesIO(export.to_format(export.build_view(store, BASE, "full"), "graphml")["graphml"]))
+    by_label = {d.get("label"): d for _, d in back.nodes(data=True) if d.get("type") != "ExternalAct"}
+    # the document type of the city action plan: 行动方案 / action plan in ontology/policykg.ttl
+    assert by_label["行动方案"]["label_en"] == "action plan" and by_label["行动方案"]["type"] == "DocumentType"
+    # a document (not the act of the same title it repeals): its title as printed, no English label invented
+    forest = by_label["上海市森林管理规定"]
+    assert forest["type"] == "Document" and "label_en" not in forest
+
+
 def test_export_command_and_http(built, tmp_path):
     store, _ = built
     out = tmp_path / "legal.csv"
