@@ -1,8 +1,8 @@
 """The HTTP side: a Flask application serving the store over the SPARQL 1.1 Protocol, safely.
 
-:func:`create_app` takes a config dict (keys below) and registers two blueprints: :mod:`.sparql` (the
-protocol endpoint and its service description) and :mod:`.pages` (YASGUI, the named queries, entity pages,
-health). Queries run in worker processes with a hard time limit (:mod:`.execution`); what would make the
+:func:`create_app` takes a config dict (keys below) and registers three blueprints: :mod:`.sparql` (the
+protocol endpoint and its service description), :mod:`.pages` (YASGUI, the named queries, entity pages,
+exports, health) and :mod:`.views` (the graph, audit and document pages and the audit report). Queries run in worker processes with a hard time limit (:mod:`.execution`); what would make the
 server fetch from elsewhere is refused before execution (:mod:`.safety`). Every error is the same JSON body:
 ``{"error": kind, "message": …}``.
 
@@ -48,12 +48,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_QUERY_BYTES"]) + 10_000
     app.json.ensure_ascii = False
 
-    from . import pages, sparql
+    from . import pages, sparql, views
     from .backend import make_backend
 
     app.extensions["policykg.backend"] = make_backend(app.config)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(views.bp)
     pages.register_entity_route(app)
 
     @app.errorhandler(PolicyKGError)

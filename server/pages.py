@@ -159,7 +159,26 @@ def entity(rest: str):
           OPTIONAL {{ <{iri}> pkg:inDocument ?doc }} BIND(COALESCE(?doc, <{iri}>) AS ?d)
           ?d pkg:sourceSpan/oa:hasSelector ?dpos , ?dquote . ?dpos a oa:TextPositionSelector ; oa:start ?dstart .
           ?dquote a oa:TextQuoteSelector ; oa:exact ?exact }} LIMIT 1""")
-    return Response(_entity_html(iri, props, incoming, labels, source[0] if source else None), mimetype="text/html")
+    return Response(_entity_html(iri, props, incoming, labels, source[0] if source else None, _views_of(iri, props)),
+                    mimetype="text/html")
+
+
+def _views_of(iri: str, props: list[dict]) -> list[tuple[str, str]]:
+    """Links to the pages that show this entity: a document's structure, the graphs scoped to it."""
+    from urllib.parse import quote as q
+
+    pkg = "https://policykg.org/ontology#"
+    types = {r["o"] for r in props if r["p"] == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"}
+    s = q(iri, safe="")
+    out = []
+    if pkg + "Document" in types:
+        out += [("document view", f"/document?iri={s}"), ("responsibility graph", f"/graph?view=responsibility&scope={s}"),
+                ("legal links", f"/graph?view=legal&scope={s}"), ("follow-ups", f"/graph?view=followup&scope={s}")]
+    if types & {pkg + "Agency", pkg + "GenericRole"}:
+        out.append(("responsibility graph", f"/graph?view=responsibility&scope={s}"))
+    if pkg + "District" in types:
+        out += [("follow-ups", f"/graph?view=followup&scope={s}"), ("audit", "/audit-view")]
+    return out
 
 
 def _chunks(items, n):
@@ -184,7 +203,7 @@ def _value(v: str, labels: dict) -> str:
     return esc(v)
 
 
-def _entity_html(iri, props, incoming, labels, source) -> str:
+def _entity_html(iri, props, incoming, labels, source, views=()) -> str:
     esc = html.escape
     title = labels.get(iri) or iri.rsplit("/", 1)[-1]
     rows = "".join(f"<tr><th>{esc(_short(r['p']))}</th><td>{_value(r['o'], labels)}</td></tr>" for r in props
@@ -202,8 +221,9 @@ def _entity_html(iri, props, incoming, labels, source) -> str:
 <style>body{{font-family:sans-serif;margin:2em;max-width:60em}}th{{text-align:left;vertical-align:top;padding-right:1em;white-space:nowrap;color:#555}}
 td{{padding:.2em 0}}.muted{{color:#777;font-size:.85em}}pre.src{{white-space:pre-wrap;background:#f7f7f7;padding:1em;border-left:3px solid #3a7}}
 mark{{background:#ffe58a}}code{{font-size:.9em}}</style></head><body>
-<p class="muted"><a href="/">policykg</a></p><h1>{esc(title)}</h1><p><code>{esc(iri)}</code></p>
+<p class="muted"><a href="/">policykg</a> · <a href="/graph">graph</a> · <a href="/audit-view">audit</a></p><h1>{esc(title)}</h1><p><code>{esc(iri)}</code></p>
 <p class="muted">As RDF: request this address with Accept: text/turtle, application/n-triples or application/ld+json.</p>
+{'<p id="views">' + ' · '.join(f'<a href="{esc(u)}">{esc(t)}</a>' for t, u in views) + '</p>' if views else ''}
 <table>{rows}</table>{passage}<h2>Linked from</h2><ul>{back or '<li class="muted">nothing</li>'}</ul></body></html>"""
 
 
@@ -213,7 +233,8 @@ _INDEX = """<!DOCTYPE html>
 <style>body{font-family:sans-serif;margin:0}header{padding:.5em 1em;background:#234;color:#fff}
 header a{color:#cde}</style></head><body>
 <header><b>policykg</b> — SPARQL endpoint <code>/sparql</code> · <a href="/queries">named queries (JSON)</a> ·
-<a href="/sparql">service description</a></header>
+<a href="/sparql">service description</a> ·
+<a href="/graph">graph</a> · <a href="/audit-view">audit</a></header>
 <div id="yasgui"></div>
 <script src="/static/yasgui/yasgui.min.js"></script>
 <script>

@@ -60,3 +60,144 @@ def test_an_entity_page_shows_its_source_passage(site, browser):
     page.locator("a", has_text="上海市森林管理规定").first.click()
     page.wait_for_selector("h1")
     assert page.locator("h1").inner_text() == "上海市森林管理规定"
+
+
+# ---------------------------------------------------------------------- graph, audit and document pages
+FOREST = "https://policykg.org/id/doc/2024/上海市森林管理规定"
+CITY_PLAN = "https://policykg.org/id/doc/2024/上海市坚持对标改革持续打造国际一流营商环境行动方案"
+
+
+def _page_with_errors(browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    return page, errors
+
+
+def test_the_graph_view_draws_the_export_and_a_click_opens_the_node(site, browser):
+    import json
+    import urllib.request
+    from urllib.parse import quote
+
+    scope = quote(FOREST, safe="")
+    with urllib.request.urlopen(f"{site}/export?format=cytoscape&view=responsibility&scope={scope}") as r:
+        exported = json.load(r)["elements"]
+    page, errors = _page_with_errors(browser)
+    page.goto(f"{site}/graph?view=responsibility&scope={scope}")
+    page.wait_for_function("window.policykgGraphReady === true", timeout=60000)
+    drawn = page.evaluate("[cy.nodes().length, cy.edges('[!grouping]').length]")
+    assert drawn == [len(exported["nodes"]), len(exported["edges"])] and drawn[0] > 0
+    # the regulation's article 4 names 水务 among the departments that implement it: its node is drawn
+    labels = page.evaluate("cy.nodes().map(n => n.data('label'))")
+    assert "水务部门" in labels and "上海市森林管理规定" in labels
+    # click the document's node where it is drawn on the screen
+    x, y = page.evaluate("""(() => { const n = cy.nodes().filter(n => n.data('type') === 'Document')[0];
+        const p = n.renderedPosition(), box = cy.container().getBoundingClientRect();
+        return [box.left + p.x, box.top + p.y]; })()""")
+    page.mouse.click(x, y)
+    page.wait_for_url("**/id/doc/**", timeout=20000)
+    assert page.locator("h1").inner_text() == "上海市森林管理规定"
+    assert errors == []
+
+
+def test_a_large_unscoped_view_is_not_drawn_but_explained(site, browser):
+    page, errors = _page_with_errors(browser)
+    page.goto(f"{site}/graph?view=full")
+    page.wait_for_function("window.policykgGraphReady === true", timeout=60000)
+    assert "too many to draw" in page.locator("#status").inner_text()
+    assert page.evaluate("typeof window.cy") == "undefined" and errors == []
+
+
+def _labelled_followed(district: str, section: str) -> set[str]:
+    import json
+
+    from helpers import ROOT
+
+    labels = json.loads((ROOT / "tests" / "labels" / "followups.json").read_text(encoding="utf-8"))[district]
+    return {c for cities in labels.values() for c in cities if c.startswith(section + "__")}
+
+
+def test_the_audit_matrix_shows_the_hand_labelled_numbers_and_a_cell_lists_its_measures(site, browser):
+    page, errors = _page_with_errors(browser)
+    page.goto(f"{site}/audit-view")
+    page.wait_for_function("window.policykgAuditReady === true", timeout=60000)
+    # 市场准入 (sec_1__subsec_1) has 8 measures and 获取经营场所 (sec_1__subsec_2) 7, counted in the city plan;
+    # which of them each district follows up comes from the hand labels (tests/labels/followups.json)
+    for district, label in (("杨浦区", "yangpu"), ("嘉定区", "jiading")):
+        for heading, section, total in (("市场准入", "sec_1__subsec_1", 8), ("获取经营场所", "sec_1__subsec_2", 7)):
+            cell = page.locator(f"tr[data-district='{district}'] td.cell[data-heading='{heading}']")
+            assert cell.inner_text() == f"{len(_labelled_followed(label, section))}/{total}", (district, heading)
+    page.locator("tr[data-district='杨浦区'] td.cell[data-heading='市场准入']").click()
+    items = page.locator("#measures > li")
+    assert items.count() == 8
+    gaps = {items.nth(i).get_attribute("data-path") for i in range(8) if "gap" in items.nth(i).get_attribute("class")}
+    expected_gaps = {f"sec_1__subsec_1__meas_{k}" for k in range(1, 9)} - _labelled_followed("yangpu", "sec_1__subsec_1")
+    assert gaps == expected_gaps
+    assert "followed by" in items.first.inner_text() or "gap" in items.first.inner_text()
+    # districts without a plan are listed, not shown as zero coverage
+    assert "黄浦区" in page.locator("#matrix").inner_text()
+    assert page.locator("tr[data-district='黄浦区']").count() == 0
+    page.locator("#measures a").first.click()
+    page.wait_for_url("**/id/doc/**", timeout=20000)
+    assert errors == []
+
+
+def test_the_document_page_puts_units_and_obligations_beside_the_text(site, browser):
+    from urllib.parse import quote
+
+    page, errors = _page_with_errors(browser)
+    page.goto(f"{site}/document?iri={quote(FOREST, safe='')}")
+    assert page.locator("h1").inner_text() == "上海市森林管理规定"
+    # 第四条第三款: 发展改革、规划资源、水务、交通、农业农村、国资、财政、应急管理等部门以及消防救援机构…协同实施本规定
+    row = page.locator(".prov[data-path='art_4__para_3']")
+    assert "协同实施本规定" in row.locator(".t").inner_text()
+    units = row.locator(".ann .role").all_inner_texts()
+    for unit in ("水务部门", "财政部门", "消防救援机构"):
+        assert any(unit in u for u in units), (unit, units)
+    # 第二十八条第一款 begins 禁止毁林开垦: a prohibition
+    assert "prohibition" in page.locator(".prov[data-path='art_28__para_1'] .ann").inner_text()
+    # the tree: article 28 is a heading over its paragraphs, in document order
+    paths = page.locator(".prov").evaluate_all("els => els.map(e => e.dataset.path)")
+    assert paths.index("art_28") < paths.index("art_28__para_1") < paths.index("art_28__para_2") < paths.index("art_29")
+    page.locator(".prov[data-path='art_4__para_3'] .ann .role a", has_text="水务部门").click()
+    page.wait_for_selector("h1")
+    assert page.locator("h1").inner_text() == "水务部门" and errors == []
+
+
+def test_the_screenshot_command_writes_a_png_of_every_page(site, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from policykg.server import screenshots
+
+    # in its own process, as scripts/screenshots runs it (and Playwright allows one sync session per thread)
+    done = subprocess.run([sys.executable, "-m", "policykg.server.screenshots", site, str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    written = [Path(line) for line in done.stdout.split()]
+    assert [p.name for p in written] == [f"{name}.png" for name, *_ in screenshots.PAGES]
+    for p in written:
+        data = p.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000, p
+
+
+def test_the_audit_report_over_http_and_clear_errors_for_bad_page_parameters(site):
+    import json
+    import urllib.error
+    import urllib.request
+
+    with urllib.request.urlopen(f"{site}/audit?format=json&district=杨浦区".replace("杨浦区", "%E6%9D%A8%E6%B5%A6%E5%8C%BA")) as r:
+        report = json.load(r)
+    [yangpu] = report["districts"]
+    assert yangpu["district"] == "杨浦区" and yangpu["total"] == 157 and report["cityPlans"][0]["plan"] == CITY_PLAN
+    for path, status, words in (("/audit?plan=nonexistent", 404, "nonexistent"), ("/audit?format=pdf", 400, "format"),
+                                ("/document?iri=https://example.org/x", 404, "no document"),
+                                ("/graph?view=everything", 400, "view is one of")):
+        try:
+            urllib.request.urlopen(site + path)
+            raise AssertionError(f"{path} answered 200")
+        except urllib.error.HTTPError as exc:
+            body = json.load(exc)
+            assert exc.code == status and words in body["message"], (path, body)

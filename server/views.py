@@ -1,0 +1,343 @@
+"""Pages people look at rather than read: the graph view, the audit view and the document view.
+
+* ``/graph?view=responsibility|followup|legal|full&scope=IRI`` — Cytoscape.js (vendored, no CDN) draws the
+  same projection as ``/export?format=cytoscape``; a click on a node opens its entity page (and from there
+  its source text).
+* ``/audit-view?plan=…`` — districts × sections of the city plan as a coverage matrix (colour = share of the
+  section's measures followed up); a click on a cell lists the section's city measures with the district
+  measures that follow them up (score, evidence) or the gap and its closest candidate. Data: ``/audit``.
+* ``/document?iri=IRI`` — a document's structure tree, each provision's text with, beside it, whether it is
+  a measure, its responsible units and roles, its deontic statements and its quantified targets.
+* ``/audit?format=json|html|csv|text&district=…&plan=…`` — the follow-up audit report (docs/audit.md).
+"""
+from __future__ import annotations
+
+import html
+import json
+
+from flask import Blueprint, Response, current_app, request
+
+from . import error
+from .pages import _local, _read_store, backend
+
+bp = Blueprint("views", __name__)
+
+_STYLE = """body{font-family:sans-serif;margin:0}header{padding:.5em 1em;background:#234;color:#fff}
+header a{color:#cde;margin-right:.8em}main{padding:1em}.muted{color:#777;font-size:.85em}"""
+_NAV = ('<header><b>policykg</b> &nbsp; <a href="/">SPARQL</a><a href="/graph">graph</a>'
+        '<a href="/audit-view">audit</a><a href="/queries">named queries</a></header>')
+
+
+def _page(title: str, body: str, head: str = "") -> Response:
+    return Response(f"""<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>{_STYLE}</style>{head}</head><body>{_NAV}<main>{body}</main></body></html>""", mimetype="text/html")
+
+
+# ---------------------------------------------------------------------- /audit (data)
+@bp.get("/audit")
+def audit_report():
+    from policykg.errors import QueryError
+    from policykg.queries import audit as audit_mod
+
+    fmt = request.args.get("format", "json")
+    render = {"json": (audit_mod.as_json, "application/json"), "html": (audit_mod.as_html, "text/html"),
+              "csv": (audit_mod.as_csv, "text/csv"), "text": (audit_mod.as_text, "text/plain")}
+    if fmt not in render:
+        return error("bad-request", "format is one of json, html, csv, text", 400)
+    try:
+        report = audit_mod.audit(_read_store(), current_app.config["BASE"], request.args.get("district"),
+                                 request.args.get("plan"))
+    except QueryError as exc:
+        return error("not-found", str(exc), 404)
+    fn, mime = render[fmt]
+    return Response(fn(report), mimetype=f"{mime}; charset=utf-8")
+
+
+# ---------------------------------------------------------------------- /graph
+@bp.get("/graph")
+def graph_view():
+    from policykg.queries import export
+
+    view, scope = request.args.get("view", "legal"), request.args.get("scope", "")
+    if view not in export.VIEWS:
+        return error("bad-request", f"view is one of {', '.join(export.VIEWS)}", 400)
+    options = backend().select("""SELECT ?x ?label ?kind WHERE {
+        { ?x a <https://policykg.org/ontology#Document> ; <http://purl.org/dc/terms/title> ?label . BIND("document" AS ?kind) }
+        UNION { ?x a <https://policykg.org/ontology#District> ; <http://www.w3.org/2004/02/skos/core#prefLabel> ?label .
+                FILTER EXISTS { ?d <https://policykg.org/ontology#district> ?x } BIND("district" AS ?kind) }
+        } ORDER BY ?kind ?label""")
+    esc = html.escape
+    known = {r["x"] for r in options}
+    opts = ['<option value="">whole store</option>']
+    if scope and scope not in known:
+        opts.append(f'<option value="{esc(scope)}" selected>{esc(scope)}</option>')
+    opts += [f'<option value="{esc(r["x"])}"{" selected" if r["x"] == scope else ""}>{esc(r["kind"])}: {esc(r["label"])}</option>'
+             for r in options]
+    views = "".join(f'<option{" selected" if v == view else ""}>{v}</option>' for v in export.VIEWS)
+    base = current_app.config["BASE"]
+    from urllib.parse import urlparse
+
+    body = f"""<form id="controls" method="get" action="/graph">view <select name="view" onchange="this.form.submit()">{views}</select>
+ scope <select name="scope" onchange="this.form.submit()" style="max-width:40em">{''.join(opts)}</select>
+ <span id="status" class="muted">loading…</span>
+ <span class="muted"> · export: <a id="exp-graphml" href="#">GraphML</a> <a id="exp-gexf" href="#">GEXF</a>
+ <a id="exp-cy" href="#">Cytoscape.js</a> <a id="exp-dot" href="#">DOT</a></span></form>
+<div id="legend" class="muted"></div><div id="graph"></div>
+<script src="/static/cytoscape/cytoscape.min.js"></script>
+<script>
+const BASE = {json.dumps(base)}, BASE_PATH = {json.dumps(urlparse(base).path or "/")};
+const view = {json.dumps(view)}, scope = {json.dumps(scope)}, LIMIT = {GRAPH_NODE_LIMIT};
+{_GRAPH_JS}
+</script>"""
+    head = """<style>#graph{width:100%;height:calc(100vh - 9em);border:1px solid #ccc;margin-top:.5em}
+#legend span{display:inline-block;margin-right:1em}#legend i{display:inline-block;width:.8em;height:.8em;border-radius:50%;margin-right:.3em}</style>"""
+    return _page(f"policykg graph: {view}", body, head)
+
+
+GRAPH_NODE_LIMIT = 2500  # beyond this a browser layout is slow and unreadable: choose a scope or use Gephi
+TYPE_COLOURS = {"Agency": "#1f77b4", "GenericRole": "#9ecae1", "Measure": "#2ca02c", "Document": "#ff7f0e",
+                "ExternalAct": "#d62728", "Article": "#9467bd", "District": "#8c564b"}
+
+_GRAPH_JS = """
+const TYPE_COLOURS = %s;
+const PALETTE = ["#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628"];
+function localUrl(iri) { return iri.startsWith(BASE) ? BASE_PATH + encodeURI(iri.slice(BASE.length)) : iri; }
+const query = "view=" + encodeURIComponent(view) + (scope ? "&scope=" + encodeURIComponent(scope) : "");
+for (const [id, fmt] of [["exp-graphml", "graphml"], ["exp-gexf", "gexf"], ["exp-cy", "cytoscape"], ["exp-dot", "dot"]])
+  document.getElementById(id).href = "/export?format=" + fmt + "&" + query;
+const status = document.getElementById("status");
+fetch("/export?format=cytoscape&" + query).then(r => {
+  if (!r.ok) return r.json().then(e => { throw new Error(e.message); });
+  return r.json();
+}).then(doc => {
+  const els = doc.elements, n = els.nodes.length;
+  if (n > LIMIT) {
+    status.textContent = n + " nodes: too many to draw here — choose a scope, or export the view to Gephi or Cytoscape.";
+    window.policykgGraphReady = true;
+    return;
+  }
+  const districts = [...new Set(els.nodes.map(x => x.data.district).filter(d => d && d !== "city"))].sort();
+  const districtColour = Object.fromEntries(districts.map((d, i) => [d, PALETTE[i %% PALETTE.length]]));
+  for (const x of els.nodes) {
+    const d = x.data;
+    d.colour = view === "followup" ? (districtColour[d.district] || "#777") : (TYPE_COLOURS[d.type] || "#999");
+  }
+  const viewEdges = els.edges.length;
+  // documents as hubs rather than compound boxes: a force layout draws those badly
+  for (const x of els.nodes) if (x.data.parent) {
+    els.edges.push({ data: { id: "in-" + x.data.id, source: x.data.id, target: x.data.parent, relation: "in-document", grouping: true } });
+    delete x.data.parent;
+  }
+  for (const x of els.edges) {
+    const d = x.data;
+    d.elabel = d.role || (d.score !== undefined ? Number(d.score).toFixed(2) : d.relation) || "";
+  }
+  const legend = view === "followup" ? [["city", "#777"], ...districts.map(d => [d, districtColour[d]])]
+    : [...new Set(els.nodes.map(x => x.data.type))].sort().map(t => [t, TYPE_COLOURS[t] || "#999"]);
+  document.getElementById("legend").innerHTML = legend.map(([k, c]) =>
+    `<span><i style="background:${c}"></i>${k.replace(/[<&]/g, "")}</span>`).join("");
+  window.cy = cytoscape({
+    container: document.getElementById("graph"),
+    elements: els,
+    wheelSensitivity: 0.3,
+    style: [
+      { selector: "node", style: { "background-color": "data(colour)", "label": "data(label)", "font-size": 8,
+          "text-wrap": "ellipsis", "text-max-width": 120, "width": 14, "height": 14 } },
+      { selector: "node[type = 'Document'], node[type = 'ExternalAct']", style: { "width": 26, "height": 26, "font-size": 10 } },
+      { selector: "edge", style: { "width": 1, "line-color": "#bbb", "target-arrow-color": "#bbb",
+          "target-arrow-shape": "triangle", "curve-style": "bezier", "label": "data(elabel)", "font-size": 6,
+          "color": "#666" } },
+      { selector: "edge[?grouping]", style: { "line-style": "dashed", "line-color": "#f3c89c", "target-arrow-shape": "none",
+          "label": "" } },
+      { selector: "node:selected", style: { "border-width": 3, "border-color": "#000" } },
+    ],
+    layout: n > 300 ? { name: "concentric", animate: false, minNodeSpacing: 4 }
+      : { name: "cose", animate: false, randomize: true, nodeRepulsion: () => 8000, idealEdgeLength: () => 60, componentSpacing: 60, fit: true, padding: 20 },
+  });
+  cy.on("tap", "node", e => { window.location.href = localUrl(e.target.data("iri")); });
+  status.textContent = n + " nodes, " + viewEdges + " edges · click a node to open it";
+  window.policykgGraphReady = true;
+}).catch(e => { status.textContent = "could not load the view: " + e.message; window.policykgGraphReady = true; });
+""" % json.dumps(TYPE_COLOURS)
+
+
+# ---------------------------------------------------------------------- /audit-view
+@bp.get("/audit-view")
+def audit_view():
+    from urllib.parse import urlencode, urlparse
+
+    plan = request.args.get("plan")
+    src = "/audit?" + urlencode({"format": "json", **({"plan": plan} if plan else {})})
+    base = current_app.config["BASE"]
+    body = f"""<h1>Follow-up audit</h1>
+<p class="muted">Rows: districts; columns: sections of the city plan; a cell is the number of the section's city
+measures that the district's plan follows up, of all of them (colour: the share). Click a cell for the measures,
+their follow-ups and the gaps. Data: <a href="{html.escape(src)}">{html.escape(src)}</a> (documented in docs/audit.md).</p>
+<div id="status" class="muted">loading…</div><div id="matrix"></div><div id="detail"></div>
+<script>
+const BASE = {json.dumps(base)}, BASE_PATH = {json.dumps(urlparse(base).path or "/")};
+{_AUDIT_JS.replace("@SRC@", json.dumps(src))}
+</script>"""
+    head = """<style>table.m{border-collapse:collapse;font-size:.85em}table.m th,table.m td{border:1px solid #ddd;padding:.3em .4em}
+table.m th.sec{writing-mode:vertical-rl;vertical-align:bottom;max-height:12em;font-weight:normal}
+table.m td.cell{text-align:center;cursor:pointer;min-width:2.6em}table.m td.cell.on{outline:3px solid #000}
+td.none{color:#999;font-style:italic}#detail{margin-top:1.5em;max-width:70em}
+#detail li{margin:.4em 0}.gap{color:#a00}.ok{color:#070}.score{color:#555;font-size:.85em}</style>"""
+    return _page("policykg audit", body, head)
+
+
+_AUDIT_JS = """
+function localUrl(iri) { return iri.startsWith(BASE) ? BASE_PATH + encodeURI(iri.slice(BASE.length)) : iri; }
+function esc(s) { return String(s ?? "").replace(/[&<>"]/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c])); }
+function colour(share) {  // white (0) to green (1)
+  const r = Math.round(255 - 211 * share), g = Math.round(255 - 95 * share), b = Math.round(255 - 211 * share);
+  return `rgb(${r},${g},${b})`;
+}
+let report = null;
+fetch(@SRC@).then(r => { if (!r.ok) return r.json().then(e => { throw new Error(e.message); }); return r.json(); }).then(rep => {
+  report = rep;
+  const byPlan = {};
+  for (const d of rep.districts) (byPlan[d.cityPlan] = byPlan[d.cityPlan] || []).push(d);
+  let out = "";
+  for (const cp of rep.cityPlans) {
+    const rows = byPlan[cp.plan] || [];
+    const sections = [];
+    for (const d of rows) for (const s of d.sections) if (!sections.some(x => x.section === s.section)) sections.push(s);
+    out += `<h2><a href="${esc(localUrl(cp.plan))}">${esc(cp.title)}</a> <span class="muted">${esc(cp.number || "")}</span></h2>`;
+    out += `<table class="m"><thead><tr><th>district</th><th>all</th>` +
+      sections.map(s => `<th class="sec" title="${esc(s.heading)}">${esc(s.heading)}</th>`).join("") + `</tr></thead><tbody>`;
+    rows.forEach(d => {
+      const idx = rep.districts.indexOf(d);
+      out += `<tr data-district="${esc(d.district)}"><th>${esc(d.district)}</th>` +
+        `<td class="cell" style="background:${colour(d.followed / d.total)}" data-i="${idx}" data-section="">${d.followed}/${d.total}</td>` +
+        sections.map(s => {
+          const c = d.sections.find(x => x.section === s.section);
+          if (!c) return `<td class="none">—</td>`;
+          return `<td class="cell" style="background:${colour(c.followed / c.total)}" data-i="${idx}" data-section="${esc(s.section)}"` +
+            ` data-heading="${esc(s.heading)}" title="${esc(d.district)} · ${esc(s.heading)}">${c.followed}/${c.total}</td>`;
+        }).join("") + `</tr>`;
+    });
+    out += `</tbody></table>`;
+  }
+  const other = rep.districtsWithOtherPlans.map(d => `<li>${esc(d.district)}: ` + d.plans.map(p =>
+    `<a href="${esc(localUrl(p.plan))}">${esc(p.title)}</a>` + (p.basisNotInStore ? ` (answers ${esc(p.basisNotInStore)}, not in the store)` : "")).join("; ") + `</li>`).join("");
+  out += `<h3>Districts whose plan answers another city plan</h3><ul>${other || "<li class='muted'>none</li>"}</ul>`;
+  out += `<h3>Districts with no plan in the store</h3><p>${rep.districtsWithoutPlan.map(d => esc(d.district)).join("、") || "none"}</p>`;
+  document.getElementById("matrix").innerHTML = out;
+  document.getElementById("status").textContent = `method ${rep.method}, threshold ${rep.threshold}`;
+  document.querySelectorAll("td.cell").forEach(td => td.addEventListener("click", () => show(td)));
+  window.policykgAuditReady = true;
+}).catch(e => { document.getElementById("status").textContent = "could not load the audit: " + e.message; window.policykgAuditReady = true; });
+
+function inSection(path, section) { return !section || path === section || path.startsWith(section + "__"); }
+function show(td) {
+  document.querySelectorAll("td.cell.on").forEach(x => x.classList.remove("on"));
+  td.classList.add("on");
+  const d = report.districts[Number(td.dataset.i)], section = td.dataset.section;
+  const sectionPath = section ? section.slice(d.cityPlan.length + 1) : "";
+  const items = [];
+  const byCity = {};
+  for (const l of d.links) if (inSection(l.cityPath, sectionPath)) (byCity[l.cityMeasure] = byCity[l.cityMeasure] || []).push(l);
+  const city = [];
+  for (const l of d.links) if (inSection(l.cityPath, sectionPath) && !city.some(c => c.iri === l.cityMeasure))
+    city.push({iri: l.cityMeasure, path: l.cityPath, text: l.cityText, links: byCity[l.cityMeasure]});
+  for (const g of d.gaps) if (inSection(g.cityPath, sectionPath)) city.push({iri: g.cityMeasure, path: g.cityPath, text: g.cityText, gap: g});
+  const num = p => p.split("__").map(x => x.replace(/\\D+/g, "").padStart(4, "0")).join(".");
+  city.sort((a, b) => num(a.path) < num(b.path) ? -1 : 1);
+  for (const c of city) {
+    let html = `<li data-path="${esc(c.path)}" class="${c.gap ? "gap" : "ok"}"><a href="${esc(localUrl(c.iri))}">${esc(c.path)}</a> ${esc(c.text)}<ul>`;
+    if (c.gap) {
+      html += `<li class="gap">gap (${esc(c.gap.gapReason || "no district measure")})` + (c.gap.closestDistrictMeasure ?
+        ` — closest: <a href="${esc(localUrl(c.gap.closestDistrictMeasure))}">${esc(c.gap.closestDistrictText)}</a> <span class="score">score ${c.gap.closestScore}</span>` : "") + `</li>`;
+    } else {
+      for (const l of c.links) html += `<li class="ok">followed by <a href="${esc(localUrl(l.districtMeasure))}">${esc(l.districtPath)}</a> ${esc(l.districtText)}` +
+        ` <span class="score">score ${l.score.toFixed(3)}; shared: ${esc(l.evidence.slice(0, 6).join("、"))}</span></li>`;
+    }
+    items.push(html + `</ul></li>`);
+  }
+  const followed = city.filter(c => !c.gap).length;
+  document.getElementById("detail").innerHTML = `<h2>${esc(d.district)} · ${esc(td.dataset.heading || "all sections")}: ` +
+    `${followed} of ${city.length} followed up</h2><ol id="measures">${items.join("")}</ol>`;
+}
+"""
+
+
+# ---------------------------------------------------------------------- /document
+PKG = "https://policykg.org/ontology#"
+
+
+@bp.get("/document")
+def document_view():
+    iri = request.args.get("iri", "")
+    b = backend()
+    meta = b.select(f"""PREFIX pkg: <{PKG}> PREFIX dct: <http://purl.org/dc/terms/> PREFIX eli: <http://data.europa.eu/eli/ontology#>
+        SELECT ?title ?type ?date ?number WHERE {{ <{iri}> a pkg:Document ; dct:title ?title .
+        OPTIONAL {{ <{iri}> pkg:documentType ?type }} OPTIONAL {{ <{iri}> eli:date_document ?date }}
+        OPTIONAL {{ <{iri}> eli:id_local ?number }} }} LIMIT 1""") if iri.startswith("http") and ">" not in iri else []
+    if not meta:
+        return error("not-found", f"no document {iri!r} in the store; documents are listed by the named query 'documents'", 404)
+    provisions = b.select(f"""PREFIX pkg: <{PKG}>
+        SELECT ?p ?path ?num ?heading ?text ?measure WHERE {{ ?p pkg:inDocument <{iri}> ; pkg:path ?path .
+        OPTIONAL {{ ?p pkg:number ?num }} OPTIONAL {{ ?p pkg:heading ?heading }} OPTIONAL {{ ?p pkg:text ?text }}
+        BIND(EXISTS {{ ?p a pkg:Measure }} AS ?measure) }}""")
+    resp = b.select(f"""PREFIX pkg: <{PKG}> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?p ?unit ?label ?role WHERE {{ ?p pkg:inDocument <{iri}> ; pkg:hasResponsibility ?r .
+        ?r pkg:responsibleUnit ?unit ; pkg:role ?role . OPTIONAL {{ ?unit skos:prefLabel ?label }} }} ORDER BY ?p ?role ?label""")
+    deontic = b.select(f"""PREFIX pkg: <{PKG}> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?p ?s ?modality ?clause (GROUP_CONCAT(DISTINCT ?bl; separator="、") AS ?bearers) WHERE {{
+        ?p pkg:inDocument <{iri}> . ?s pkg:statedIn ?p ; pkg:modality ?modality ; pkg:clause ?clause .
+        OPTIONAL {{ ?s pkg:bearer/skos:prefLabel ?bl }} }} GROUP BY ?p ?s ?modality ?clause ORDER BY ?p ?s""")
+    targets = b.select(f"""PREFIX pkg: <{PKG}>
+        SELECT ?p ?t ?clause WHERE {{ ?p pkg:inDocument <{iri}> . ?t a pkg:Target ; pkg:statedIn ?p ; pkg:clause ?clause }}
+        ORDER BY ?p ?t""")
+    return _page(meta[0]["title"], _document_html(iri, meta[0], provisions, resp, deontic, targets),
+                 """<style>.prov{display:grid;grid-template-columns:minmax(20em,3fr) minmax(14em,2fr);gap:1em;
+border-top:1px solid #eee;padding:.3em 0}.prov .t{white-space:pre-wrap}.prov h3,.prov h4{margin:.2em 0}
+.ann span{display:inline-block;margin:.1em .2em;padding:.05em .4em;border-radius:.6em;font-size:.8em}
+.role{background:#dbe9f6}.obligation{background:#fde0c5}.prohibition{background:#f9c0c0}.permission{background:#d5f0d5}
+.encouragement{background:#e8dcf3}.target{background:#fff3b0}.measure{background:#2ca02c;color:#fff}
+.tree a{color:inherit;text-decoration:none}.path{color:#999;font-size:.75em}</style>""")
+
+
+def _depth(path: str) -> int:
+    return path.count("__")
+
+
+def _order_key(path: str):
+    import re
+
+    return [(re.sub(r"\d+", "", part), int(m.group()) if (m := re.search(r"\d+", part)) else 0) for part in path.split("__")]
+
+
+def _document_html(iri, meta, provisions, resp, deontic, targets) -> str:
+    esc = html.escape
+    by = {}
+    for kind, rows in (("resp", resp), ("deontic", deontic), ("target", targets)):
+        for r in rows:
+            by.setdefault(r["p"], {}).setdefault(kind, []).append(r)
+    paths = {r["path"] for r in provisions}
+    rows = []
+    counts = {"measures": 0, "responsibilities": len(resp), "deontic statements": len(deontic), "targets": len(targets)}
+    for r in sorted(provisions, key=lambda r: _order_key(r["path"])):
+        has_children = any(p.startswith(r["path"] + "__") for p in paths)
+        depth, measure = _depth(r["path"]), r.get("measure") == "true"
+        counts["measures"] += measure
+        ann = by.get(r["p"], {})
+        chips = ['<span class="measure">measure</span>'] if measure else []
+        chips += [f'<span class="role" title="responsible unit">{esc(x["role"])}: <a href="{esc(_local(x["unit"]))}">{esc(x.get("label") or x["unit"])}</a></span>'
+                  for x in ann.get("resp", [])]
+        chips += [f'<span class="{esc(x["modality"])}" title="{esc(x["clause"])}">{esc(x["modality"])}'
+                  f'{": " + esc(x["bearers"]) if x.get("bearers") else ""}</span>' for x in ann.get("deontic", [])]
+        chips += [f'<span class="target" title="quantified target">{esc(x["clause"])}</span>' for x in ann.get("target", [])]
+        head = " ".join(x for x in (esc(r.get("num") or ""), esc(r.get("heading") or "")) if x)
+        text = "" if has_children and r.get("heading") else esc(r.get("text") or "")
+        tag = "h3" if depth == 0 and has_children else "h4" if has_children else "div"
+        rows.append(f'<div class="prov" data-path="{esc(r["path"])}" style="padding-left:{depth * 1.5}em">'
+                    f'<div><{tag} class="tree"><a href="{esc(_local(r["p"]))}">{head}</a> <span class="path">{esc(r["path"])}</span></{tag}>'
+                    f'<div class="t">{text}</div></div><div class="ann">{"".join(chips)}</div></div>')
+    summary = ", ".join(f"{v} {k}" for k, v in counts.items())
+    graph = f"/graph?view=responsibility&scope={esc(iri)}"
+    return (f'<h1>{esc(meta["title"])}</h1><p class="muted">{esc(meta.get("number") or "")} {esc(meta.get("date") or "")} · '
+            f'<a href="{esc(_local(iri))}">all properties</a> · <a href="{graph}">responsibility graph</a> · '
+            f'<a href="/graph?view=legal&scope={esc(iri)}">legal links</a></p><p id="summary">{summary}</p>'
+            f'<div id="structure">{"".join(rows)}</div>')
