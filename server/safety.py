@@ -15,7 +15,10 @@ _STRINGS = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!
 _IRI = re.compile(r"<[^<>\"{}|^`\\\s]*>")
 _COMMENT = re.compile(r"#[^\n]*")
 _PREFIX = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.I)
-_DATASET = re.compile(r"\b(FROM|USING|WITH)\s+(?:(NAMED)\s+)?(<[^>]*>|[A-Za-z][\w.-]*:[\w.-]*|:[\w.-]*)", re.I)
+# a keyword is not a variable (?from, $service) nor part of a prefixed name (ex:from, ex:a-load); "." may
+# end a triple right before a keyword (`?o .SERVICE`), so ex:a.from is (harmlessly) taken for FROM
+_KW = r"(?<![\w?$:\-])"
+_DATASET = re.compile(_KW + r"(FROM|USING|WITH)\s+(?:(NAMED)\s+)?(<[^>]*>|[A-Za-z][\w.-]*:[\w.-]*|:[\w.-]*)", re.I)
 
 
 @dataclass
@@ -57,8 +60,8 @@ def inspect(query: str, prefixes: dict[str, str] | None = None) -> Inspection:
     form = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", keywords, re.I)
     found = Inspection(
         form=form.group(1).upper() if form else None,
-        service=re.search(r"\bSERVICE\b", keywords, re.I) is not None,
-        load=re.search(r"\bLOAD\b", keywords, re.I) is not None,
+        service=re.search(_KW + r"SERVICE\b", keywords, re.I) is not None,
+        load=re.search(_KW + r"LOAD\b", keywords, re.I) is not None,
     )
     known = dict(prefixes or {})
     for m in _PREFIX.finditer(text):
@@ -77,4 +80,4 @@ def keyword_positions(text: str, keyword: str) -> list[int]:
     """Where a keyword occurs outside strings, IRIs and comments."""
     blank = _blank(_blank(text, _STRINGS), _IRI)
     blank = _COMMENT.sub(lambda m: " " * len(m.group(0)), blank)
-    return [m.start() for m in re.finditer(rf"\b{keyword}\b", blank, re.I)]
+    return [m.start() for m in re.finditer(_KW + keyword + r"\b", blank, re.I)]

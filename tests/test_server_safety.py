@@ -80,7 +80,9 @@ def test_service_load_and_from_outside_the_store_are_refused_and_nothing_is_fetc
         for q in (f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
                   f"SELECT * FROM <{target}> WHERE {{ ?s ?p ?o }}",
                   f"SELECT * FROM NAMED <{target}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
-                  f"PREFIX x: <{target}> SELECT * WHERE {{ SERVICE x:sparql {{ ?s ?p ?o }} }}"):
+                  f"PREFIX x: <{target}> SELECT * WHERE {{ SERVICE x:sparql {{ ?s ?p ?o }} }}",
+                  f"SELECT * WHERE {{ ?s ?p ?o .SERVICE <{target}> {{ ?s ?p ?o }} }}",
+                  ):
             status, _, body = post(server + "/sparql", {"query": q})
             assert status == 400, q
             assert json.loads(body)["error"] == "refused"
@@ -93,6 +95,12 @@ def test_service_load_and_from_outside_the_store_are_refused_and_nothing_is_fetc
     # the word SERVICE in a literal or a comment is not a SERVICE clause
     status, _, _ = post(server + "/sparql", {"query": 'SELECT ("SERVICE" AS ?x) WHERE {} # SERVICE <http://x>'})
     assert status == 200
+    # nor is a variable or a prefixed name spelled like a keyword (the legal-links export uses ?from)
+    for q in ("SELECT ?from ?service WHERE { ?from <http://purl.org/dc/terms/title> ?service } LIMIT 1",
+              "PREFIX ex: <http://example.org/> SELECT * WHERE { ?s ex:from ?o . ?s ex:load ?x } LIMIT 1",
+              "SELECT * WHERE { ?s ?p ?o . FILTER(?s = $from) } LIMIT 1"):
+        status, _, body = post(server + "/sparql", {"query": q})
+        assert status == 200, (q, body)
 
 
 def test_updates_need_the_token(store, tmp_path):
