@@ -201,3 +201,24 @@ def test_the_audit_report_over_http_and_clear_errors_for_bad_page_parameters(sit
         except urllib.error.HTTPError as exc:
             body = json.load(exc)
             assert exc.code == status and words in body["message"], (path, body)
+
+
+def test_export_over_http_reads_back_with_the_sparql_counts_of_the_same_server(site):
+    import csv
+    import io
+    import urllib.request
+
+    import networkx as nx
+
+    from policykg.queries import export
+    from policykg.remote import RemoteStore
+
+    from helpers import BASE
+
+    expected = export.counts(RemoteStore(site + "/sparql"), BASE, "legal")
+    with urllib.request.urlopen(f"{site}/export?format=graphml&view=legal") as r:
+        assert r.headers["Content-Type"].startswith("application/graphml+xml") or "xml" in r.headers["Content-Type"]
+        g = nx.read_graphml(io.BytesIO(r.read()), force_multigraph=True)
+    assert (g.number_of_nodes(), g.number_of_edges()) == expected
+    with urllib.request.urlopen(f"{site}/export?format=csv&view=legal&part=edges") as r:
+        assert len(list(csv.DictReader(io.StringIO(r.read().decode("utf-8"))))) == expected[1]
