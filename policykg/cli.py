@@ -490,8 +490,13 @@ def cmd_ontology_doc(args) -> int:
     settings = Settings.from_env(args.store, args.base)
     store = Store(settings.store, read_only=True) if (settings.store / "CURRENT").exists() else None
     text = render(store)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as f:
+    return _write_text(text, args.output)
+
+
+def _write_text(text: str, output: str | None) -> int:
+    """A report to the file given with -o, or to standard output."""
+    if output:
+        with open(output, "w", encoding="utf-8") as f:
             f.write(text)
     else:
         sys.stdout.write(text)
@@ -507,19 +512,13 @@ def cmd_agencies(args) -> int:
 
 def cmd_audit(args) -> int:
     from policykg.queries import audit as audit_mod
-    from policykg.store import Store
 
     settings = Settings.from_env(args.store, args.base)
     store = open_store(args, read_only=True)
     report = audit_mod.audit(store, settings.base, district=args.district, plan=args.plan)
     render = {"text": audit_mod.as_text, "json": audit_mod.as_json, "csv": audit_mod.as_csv, "html": audit_mod.as_html}
     text = render[args.format](report)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as f:
-            f.write(text)
-    else:
-        sys.stdout.write(text)
-    return 0
+    return _write_text(text, args.output)
 
 
 def cmd_export(args) -> int:
