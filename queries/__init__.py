@@ -72,6 +72,13 @@ class NamedQuery:
 _WHERE = re.compile(r"\bWHERE\s*\{", re.I)
 
 
+def rows(store, q: str) -> list[dict]:
+    """A SELECT's solutions as dicts of plain values (None where unbound), from the embedded or a remote store."""
+    res = store.query(q)
+    names = [v.value for v in res.variables]
+    return [{n: (r[n].value if r[n] is not None else None) for n in names} for r in res]
+
+
 def bind(text: str, values: dict) -> str:
     """The query with parameters bound: ``values`` maps NAME to a pyoxigraph term."""
     if not values:

@@ -22,14 +22,9 @@ from dataclasses import dataclass, field
 
 from policykg.errors import QueryError
 from policykg.iri import Minter
+from policykg.queries import rows as _rows
 
 AUDIT_VERSION = 1
-
-
-def _rows(store, q: str) -> list[dict]:
-    res = store.query(q)
-    names = [v.value for v in res.variables]
-    return [{n: (r[n].value if r[n] is not None else None) for n in names} for r in res]
 
 
 def _sources(store, meta: str, iris: list[str]) -> dict[str, dict]:

@@ -26,6 +26,7 @@ import json
 import networkx as nx
 
 from policykg.iri import Minter
+from policykg.queries import rows as _rows
 
 VIEWS = ("responsibility", "followup", "legal", "full")
 FORMATS = ("graphml", "gexf", "cytoscape", "csv", "dot", "jsonld")
@@ -37,12 +38,6 @@ DISTRICT_COLOURS = [(228, 26, 28), (55, 126, 184), (77, 175, 74), (152, 78, 163)
 PKG = "https://policykg.org/ontology#"
 GENERAL_TYPES = {"Provision", "Actor", "DeonticStatement", "Place"}  # superclasses: a subclass names the node better
 SIZES = {"Document": 20, "Agency": 14, "ExternalAct": 14, "GenericRole": 10, "Measure": 6}
-
-
-def _rows(store, q: str) -> list[dict]:
-    res = store.query(q)
-    names = [v.value for v in res.variables]
-    return [{n: (r[n].value if r[n] is not None else None) for n in names} for r in res]
 
 
 def _scope_filter(var: str, scope: str | None, kind: str) -> str:

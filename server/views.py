@@ -28,6 +28,15 @@ _NAV = ('<header><b>policykg</b> &nbsp; <a href="/">SPARQL</a><a href="/graph">g
         '<a href="/audit-view">audit</a><a href="/queries">named queries</a></header>')
 
 
+def _common_js(base: str) -> str:
+    """Helpers every page script uses: the local address of an entity IRI, HTML escaping."""
+    from urllib.parse import urlparse
+
+    return f"""const BASE = {json.dumps(base)}, BASE_PATH = {json.dumps(urlparse(base).path or "/")};
+function localUrl(iri) {{ return iri.startsWith(BASE) ? BASE_PATH + encodeURI(iri.slice(BASE.length)) : iri; }}
+function esc(s) {{ return String(s ?? "").replace(/[&<>"]/g, c => ({{"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}}[c])); }}"""
+
+
 def _page(title: str, body: str, head: str = "") -> Response:
     return Response(f"""<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>{_STYLE}</style>{head}</head><body>{_NAV}<main>{body}</main></body></html>""", mimetype="text/html")
@@ -75,7 +84,6 @@ def graph_view():
              for r in options]
     views = "".join(f'<option{" selected" if v == view else ""}>{v}</option>' for v in export.VIEWS)
     base = current_app.config["BASE"]
-    from urllib.parse import urlparse
 
     body = f"""<form id="controls" method="get" action="/graph">view <select name="view" onchange="this.form.submit()">{views}</select>
  scope <select name="scope" onchange="this.form.submit()" style="max-width:40em">{''.join(opts)}</select>
@@ -85,7 +93,7 @@ def graph_view():
 <div id="legend" class="muted"></div><div id="graph"></div>
 <script src="/static/cytoscape/cytoscape.min.js"></script>
 <script>
-const BASE = {json.dumps(base)}, BASE_PATH = {json.dumps(urlparse(base).path or "/")};
+{_common_js(base)}
 const view = {json.dumps(view)}, scope = {json.dumps(scope)}, LIMIT = {GRAPH_NODE_LIMIT};
 {_GRAPH_JS}
 </script>"""
@@ -101,7 +109,6 @@ TYPE_COLOURS = {"Agency": "#1f77b4", "GenericRole": "#9ecae1", "Measure": "#2ca0
 _GRAPH_JS = """
 const TYPE_COLOURS = %s;
 const PALETTE = ["#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628"];
-function localUrl(iri) { return iri.startsWith(BASE) ? BASE_PATH + encodeURI(iri.slice(BASE.length)) : iri; }
 const query = "view=" + encodeURIComponent(view) + (scope ? "&scope=" + encodeURIComponent(scope) : "");
 for (const [id, fmt] of [["exp-graphml", "graphml"], ["exp-gexf", "gexf"], ["exp-cy", "cytoscape"], ["exp-dot", "dot"]])
   document.getElementById(id).href = "/export?format=" + fmt + "&" + query;
@@ -135,7 +142,7 @@ fetch("/export?format=cytoscape&" + query).then(r => {
   const legend = view === "followup" ? [["city", "#777"], ...districts.map(d => [d, districtColour[d]])]
     : [...new Set(els.nodes.map(x => x.data.type))].sort().map(t => [t, TYPE_COLOURS[t] || "#999"]);
   document.getElementById("legend").innerHTML = legend.map(([k, c]) =>
-    `<span><i style="background:${c}"></i>${k.replace(/[<&]/g, "")}</span>`).join("");
+    `<span><i style="background:${c}"></i>${esc(k)}</span>`).join("");
   window.cy = cytoscape({
     container: document.getElementById("graph"),
     elements: els,
@@ -164,7 +171,7 @@ fetch("/export?format=cytoscape&" + query).then(r => {
 # ---------------------------------------------------------------------- /audit-view
 @bp.get("/audit-view")
 def audit_view():
-    from urllib.parse import urlencode, urlparse
+    from urllib.parse import urlencode
 
     plan = request.args.get("plan")
     src = "/audit?" + urlencode({"format": "json", **({"plan": plan} if plan else {})})
@@ -175,7 +182,7 @@ measures that the district's plan follows up, of all of them (colour: the share)
 their follow-ups and the gaps. Data: <a href="{html.escape(src)}">{html.escape(src)}</a> (documented in docs/audit.md).</p>
 <div id="status" class="muted">loading…</div><div id="matrix"></div><div id="detail"></div>
 <script>
-const BASE = {json.dumps(base)}, BASE_PATH = {json.dumps(urlparse(base).path or "/")};
+{_common_js(base)}
 {_AUDIT_JS.replace("@SRC@", json.dumps(src))}
 </script>"""
     head = """<style>table.m{border-collapse:collapse;font-size:.85em}table.m th,table.m td{border:1px solid #ddd;padding:.3em .4em}
@@ -187,8 +194,6 @@ td.none{color:#999;font-style:italic}#detail{margin-top:1.5em;max-width:70em}
 
 
 _AUDIT_JS = """
-function localUrl(iri) { return iri.startsWith(BASE) ? BASE_PATH + encodeURI(iri.slice(BASE.length)) : iri; }
-function esc(s) { return String(s ?? "").replace(/[&<>"]/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c])); }
 function colour(share) {  // white (0) to green (1)
   const r = Math.round(255 - 211 * share), g = Math.round(255 - 95 * share), b = Math.round(255 - 211 * share);
   return `rgb(${r},${g},${b})`;
