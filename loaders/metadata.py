@@ -16,6 +16,8 @@ Works on one document span of normalised text. What it guarantees:
 """
 from __future__ import annotations
 
+import re
+
 from policykg.iri import DocumentNumber, slug
 
 from .model import Document, NormalText
@@ -33,6 +35,7 @@ from .patterns import (
     PROMULGATION_NOTE,
     RELEASE_LINE,
     SIGNATURE_LINE,
+    TITLE_QUALIFIER,
     TITLE_YEAR_SUFFIX,
     is_standalone,
     parse_date,
@@ -57,7 +60,7 @@ def classify(title: str, header_kind: str | None = None) -> str:
     """Document type from the title: 行动方案 → action-plan, 实施方案 → implementation-plan, …"""
     if header_kind == "令":
         return "decree"
-    t = TITLE_YEAR_SUFFIX.sub("", title)
+    t = re.sub(rf"（[^（）]*{TITLE_QUALIFIER}$", "", TITLE_YEAR_SUFFIX.sub("", title))  # …办法（试行） is a 办法
     if t.endswith("解读"):
         return "interpretation"
     m = NOTICE_TITLE.match(t)

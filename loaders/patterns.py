@@ -54,8 +54,8 @@ MARKERS: list[tuple[str, re.Pattern]] = [
     ("part", re.compile(rf"^(?P<num>[{CN_NUMERAL}]{{1,4}})、")),
     # （一） — sections
     ("section", re.compile(rf"^（(?P<num>[{CN_NUMERAL}]{{1,4}})）")),
-    # 1. 1、 — numbered items; never a decimal number like 1.5
-    ("item", re.compile(r"^(?P<num>\d{1,3})(?:[.、](?!\d))")),
+    # 1. 1、 — numbered items; never a decimal number like 1.5, but 5.2024年… is item 5
+    ("item", re.compile(r"^(?P<num>\d{1,3})[.、](?:(?!\d)|(?=(?:19|20)\d{2}年))")),
     # （1） — sub-items
     ("subitem", re.compile(r"^（(?P<num>\d{1,3})）")),
 ]
@@ -148,6 +148,8 @@ SENTENCE_PUNCT = "。！？"
 CLAUSE_PUNCT = "，；：。！？"
 
 #: Year ranges in titles: 行动方案（2024-2026年）
+#: A title may end in a qualifier: …办法（试行）, …规定（2023年修订）
+TITLE_QUALIFIER = r"(?:试行|暂行|修订|修正|草案)）"
 TITLE_YEAR_SUFFIX = re.compile(r"（(?P<from>(?:19|20)\d{2})(?:-(?P<to>(?:19|20)\d{2}))?年?）$")
 
 #: Self-references that state entry into force: 本规定自2024年5月1日起施行

@@ -25,6 +25,7 @@ Guarantees of :func:`parse_structure`:
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .model import Provision
@@ -112,6 +113,9 @@ def _as_chars(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
     return out
 
 
+_PAREN_ONLY = re.compile(r"^（(?:[^（）]|（[^（）]*）)*）$")
+
+
 def _heading(node: _Node, has_more: bool) -> tuple[str | None, list[tuple[str, int]]]:
     """Split the provision's own text into (heading, remaining lines)."""
     lines = [(t, o) for t, o in node.lines if t.strip()]
@@ -139,8 +143,10 @@ def _heading(node: _Node, has_more: bool) -> tuple[str | None, list[tuple[str, i
     cut = first.find("。")
     if 0 < cut <= 24:
         head = first[:cut]
-        if not any(p in head for p in "，；：") and (cut + 1 < len(first) or len(lines) > 1 or has_more):
-            rest = first[cut + 1:]
+        rest = first[cut + 1:]
+        # what follows must be more than a trailing list like （责任单位：…）: 完善X。（责任单位：Y） is a measure
+        more = bool(_PAREN_ONLY.sub("", rest.strip()))
+        if not any(p in head for p in "，；：") and (more or len(lines) > 1 or has_more):
             out = ([(rest, off + cut + 1)] if rest.strip() else []) + lines[1:]
             return head, out
     return None, lines

@@ -120,3 +120,51 @@ def test_gazette_running_heads_are_dropped():
     texts = [p.text for p in doc.walk() if p.text]
     assert not any("公报" in t for t in texts)
     assert [p.path for p in doc.provisions] == ["preamble", "sec_1", "sec_2"]
+
+
+# Found by the synthetic corpus of the benchmarks (bench/): a decree and a trial regulation as a gazette's text
+# layer prints them — half-width punctuation, lines cut at the page width, the title exactly one line wide.
+GAZETTE_TRIAL_REGULATION = """某市人民政府令
+第7号
+«某市公共数据开放管理办法(试行)»已经2023年3月1日市政府
+第12次常务会议通过,现予公布,自2023年6月1日起施行.
+市长　张三
+2023年3月6日
+某市公共数据开放管理办法(试行)
+(2023年3月6日某市人民政府令第7号公布　自202
+3年6月1日起施行)
+第一条　(目的)
+为了规范公共数据开放,促进数据利用,制定本办
+法.
+"""
+
+
+def test_a_title_ending_in_a_qualifier_is_complete():
+    docs = parse(GAZETTE_TRIAL_REGULATION)
+    assert [d.doc_type for d in docs] == ["decree", "regulation"]
+    assert docs[1].title == "某市公共数据开放管理办法（试行）"  # not run on into the promulgation note
+
+
+FTZ_ITEMS = """某市推进数字政府建设实施方案
+一、重点任务
+（一）数据共享
+1.完善公共数据目录。（责任单位：市大数据中心）
+2.2025年底前，建成统一的数据共享交换平台，实现各部门数据按需共享。（责任单位：市大数据中心、市经济信息化委）
+3.推进数据分级分类。推动各部门完成数据分级。（责任单位：市经济信息化委）
+"""
+
+
+def test_items_with_one_short_sentence_and_items_starting_with_a_year():
+    [doc] = parse(FTZ_ITEMS)
+    items = [p for p in doc.walk() if p.kind == "item"]
+    assert [i.path for i in items] == ["sec_1__subsec_1__item_1", "sec_1__subsec_1__item_2", "sec_1__subsec_1__item_3"]
+    measures = [(p.path, p.text) for p in doc.walk() if p.kind == "measure"]
+    assert measures == [
+        # one short sentence and a unit list: a measure, not a heading
+        ("sec_1__subsec_1__item_1__meas_1", "完善公共数据目录。"),
+        # 2.2025年底前… is item 2, not the decimal number 2.2025
+        ("sec_1__subsec_1__item_2__meas_1", "2025年底前，建成统一的数据共享交换平台，实现各部门数据按需共享。"),
+        # a short first sentence followed by another sentence stays the item's heading
+        ("sec_1__subsec_1__item_3__meas_1", "推动各部门完成数据分级。"),
+    ]
+    assert items[2].heading == "推进数据分级分类"
