@@ -25,6 +25,7 @@ import datetime
 import json
 import os
 import sys
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -43,6 +44,7 @@ from .parse import parse_source
 from .read import read_file
 
 _SKIP_NAMES = ("readme", "license", "licence", "changelog", ".")
+_BULK_BATCH = 500_000  # quads per bulk load
 
 
 @dataclass
@@ -64,6 +66,7 @@ class BuildSummary:
     provisions: int = 0
     triples: int = 0
     errors: list[PolicyKGError] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage
 
     def as_dict(self) -> dict:
         return {
@@ -72,6 +75,7 @@ class BuildSummary:
             "articles": self.articles,
             "provisions": self.provisions,
             "triples": self.triples,
+            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
             "files": [asdict(f) for f in self.files],
             "errors": [e.as_dict() for e in self.errors],
         }
@@ -114,6 +118,52 @@ def _meta_sources(store: Store, meta: str) -> dict[str, dict]:
     return out
 
 
+_WORKER_EMITTER: Emitter | None = None
+
+
+def _init_worker(base: str) -> None:
+    global _WORKER_EMITTER
+    _WORKER_EMITTER = Emitter(base)
+
+
+def _parse_file(path: str, emitter: Emitter | None = None):
+    """Read, parse and extract the knowledge of one file (pure; runs in a worker process when ``jobs`` > 1).
+
+    Returns ``(parsed, knowledge per document, None)`` or ``(None, None, error fields)``: errors travel as plain
+    fields because a dataclass exception does not survive pickling.
+    """
+    emitter = emitter or _WORKER_EMITTER
+    try:
+        p = parse_source(read_file(path))
+        if not p.documents:
+            raise PolicyKGError("no policy document found in the text", path, kind="parse-error")
+        return p, [emitter.knowledge(d) for d in p.documents], None
+    except PolicyKGError as exc:
+        return None, None, (exc.reason, exc.source, exc.place, exc.kind, exc.details)
+    except Exception as exc:  # a loader bug must not stop the other files
+        return None, None, (f"could not be parsed ({type(exc).__name__}: {exc})", path, "", "parse-error", {})
+
+
+def _parse_all(files: list[Path], base: str, emitter: Emitter, jobs: int, show: bool):
+    """Yield (file, parsed, knowledge, error) in the order of ``files``, parsing on ``jobs`` processes."""
+    if jobs > 1 and len(files) >= 2 * jobs:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(base,)) as pool:
+            results = pool.map(_parse_file, [str(f) for f in files], chunksize=max(1, min(16, len(files) // (8 * jobs))))
+            for i, (f, r) in enumerate(zip(files, results), start=1):
+                if show:
+                    _progress(i, len(files), f.name, sys.stderr)
+                yield (f, *r)
+    else:
+        for i, f in enumerate(files, start=1):
+            if show:
+                _progress(i, len(files), f.name, sys.stderr)
+            yield (f, *_parse_file(str(f), emitter))
+
+
 def _progress(i: int, n: int, name: str, stream) -> None:
     width = 24
     done = int(width * i / max(n, 1))
@@ -128,8 +178,13 @@ def build(
     progress: bool | None = None,
     debug_dir: str | os.PathLike | None = None,
     on_error: Callable[[PolicyKGError], None] | None = None,
+    jobs: int | None = None,
 ) -> BuildSummary:
-    """Build the given files and folders into ``store`` (see the module docstring)."""
+    """Build the given files and folders into ``store`` (see the module docstring).
+
+    ``jobs``: processes that read and parse files (default: one per CPU); the writes are one transaction per
+    file in the order of the files, whatever ``jobs`` is, so the store does not depend on it.
+    """
     mint = Minter(base)
     emitter = Emitter(base)
     meta = mint.meta_graph
@@ -141,31 +196,25 @@ def build(
             on_error(e)
     show = sys.stderr.isatty() if progress is None else progress
 
-    # 1. read and parse every file (pure; nothing written yet)
+    # 1. read and parse every file (pure; nothing written yet), on ``jobs`` processes
+    clock = time.perf_counter()
     parsed: list[tuple[Path, ParsedSource]] = []
-    for i, f in enumerate(files, start=1):
-        if show:
-            _progress(i, len(files), f.name, sys.stderr)
-        try:
-            p = parse_source(read_file(f))
-            if not p.documents:
-                raise PolicyKGError("no policy document found in the text", str(f), kind="parse-error")
-            parsed.append((f, p))
-        except PolicyKGError as exc:
+    knowledge: dict[int, list] = {}
+    for f, p, know, err in _parse_all(files, base, emitter, jobs or os.cpu_count() or 1, show):
+        if err is not None:
+            exc = PolicyKGError(*err)
             summary.errors.append(exc)
             summary.files.append(FileReport(path=str(f), ok=False, error=exc.as_dict()))
             if on_error:
                 on_error(exc)
-        except Exception as exc:  # a loader bug must not stop the other files
-            err = PolicyKGError(f"could not be parsed ({type(exc).__name__}: {exc})", str(f), kind="parse-error")
-            summary.errors.append(err)
-            summary.files.append(FileReport(path=str(f), ok=False, error=err.as_dict()))
-            if on_error:
-                on_error(err)
+            continue
+        knowledge[id(p)] = know
+        parsed.append((f, p))
     if show:
         sys.stderr.write("\n")
     if debug_dir:
         _dump_debug(parsed, Path(debug_dir))
+    clock = _lap(summary, "read+parse+extract", clock)
 
     # 2. decide, per document, which source its graph is built from
     existing = _meta_sources(store, meta)
@@ -187,7 +236,11 @@ def build(
             candidates.setdefault(mint.document(doc.key), []).append((len(p.documents), p.source.sha256, s))
     canonical = {d: min(c)[2] for d, c in candidates.items()}
 
-    # 3. the ontology, in a graph of its own (type codes and labels for queries)
+    # 3. the ontology, in a graph of its own (type codes and labels for queries). A build into an empty store
+    # whose files all differ writes in bulk (no transaction per file; on failure the store is emptied again)
+    bulk = hasattr(store, "bulk_insert") and len(new_sources) == len(parsed) and store.is_empty()
+    buffer: list[Quad] = []
+    changed: set[str] = set()  # documents written or dropped: their follow-ups are matched again
     _load_ontology(store, mint)
 
     # 4. write, one transaction per file
@@ -203,15 +256,15 @@ def build(
         delete: list[str] = []
         mg = NamedNode(meta)
         srcn = NamedNode(src)
-        for doc in p.documents:
+        for doc, know in zip(p.documents, knowledge.pop(id(p))):
             d_iri = mint.document(doc.key)
             g_iri = mint.graph(doc.key)
             if canonical.get(d_iri) == src:
-                knowledge = emitter.knowledge(doc)
-                replacements[g_iri] = emitter.document_quads(p, doc, src, knowledge)
-                for graph_iri, quads in emitter.shared_quads(doc, knowledge).items():
+                replacements[g_iri] = emitter.document_quads(p, doc, src, know)
+                for graph_iri, quads in emitter.shared_quads(doc, know).items():
                     shared.setdefault(graph_iri, []).extend(quads)
                 report.written.append(doc.key)
+                changed.add(d_iri)
                 delete.append(f"GRAPH <{meta}> {{ <{g_iri}> ?p ?o }}")
                 meta_quads += [
                     Quad(NamedNode(g_iri), NamedNode(PKG + "canonicalSource"), srcn, mg),
@@ -241,29 +294,58 @@ def build(
                     if d_iri not in canonical:
                         key = d_iri[len(mint.document("")):]
                         drops.append(mint.graph(key))
+                        changed.add(d_iri)
                         delete.append(f"GRAPH <{meta}> {{ <{mint.graph(key)}> ?p ?o }}")
         try:
-            store.apply(
-                replacements,
-                drops=drops,
-                delete_where=_with_prefixes(delete),
-                inserts={meta: meta_quads, **shared},
-            )
+            if bulk:  # nothing to drop or delete in a store that was empty
+                for graph_iri, quads in sorted({**replacements, **shared, meta: meta_quads}.items()):
+                    gn = NamedNode(graph_iri)
+                    buffer.extend(Quad(q.subject, q.predicate, q.object, gn) for q in quads)
+                if len(buffer) >= _BULK_BATCH:
+                    store.bulk_insert(buffer)
+                    buffer.clear()
+            else:
+                store.apply(
+                    replacements,
+                    drops=drops,
+                    delete_where=_with_prefixes(delete),
+                    inserts={meta: meta_quads, **shared},
+                )
         except PolicyKGError as exc:
+            if bulk:
+                store.clear()  # it was empty: leave nothing half-written
+                raise
             report.ok = False
             report.error = exc.as_dict()
             summary.errors.append(exc)
             if on_error:
                 on_error(exc)
         summary.files.append(report)
+    if buffer:
+        try:
+            store.bulk_insert(buffer)
+        except PolicyKGError:
+            store.clear()
+            raise
+        buffer.clear()
+    clock = _lap(summary, "write", clock)
     resolve_links(store, mint)
+    clock = _lap(summary, "links", clock)
     from .followup import link_followups
 
-    link_followups(store, mint)
+    link_followups(store, mint, changed=changed)
+    clock = _lap(summary, "follow-ups", clock)
     store.flush()
     _count(store, summary, mint)
+    _lap(summary, "flush+count", clock)
     summary.files.sort(key=lambda r: r.path)
     return summary
+
+
+def _lap(summary: BuildSummary, stage: str, since: float) -> float:
+    now = time.perf_counter()
+    summary.seconds[stage] = summary.seconds.get(stage, 0.0) + now - since
+    return now
 
 
 def _load_ontology(store: Store, mint: Minter) -> None:

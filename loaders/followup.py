@@ -1,7 +1,10 @@
 """Follow-up links: which city measures each district plan takes up, with a score and the evidence.
 
 Runs over the store at the end of every build (like the citation link stage), so a district plan added
-later is linked on the next build without rebuilding anything else. Guarantees of :func:`link_followups`:
+later is linked on the next build without rebuilding anything else. Each district plan's links live in a graph
+of their own (``graph/followups/<doc key>``), recomputed only when the plan, one of its candidate city plans or
+its set of candidates changed — re-building one document in a large store stays cheap. Guarantees of
+:func:`link_followups`:
 
 * **Candidate city plans** of a district plan: the city plans it cites as its basis when one of them is in
   the store; otherwise city plans of the same subject (their titles share a key term: 营商环境, 一网通办, …)
@@ -68,69 +71,82 @@ def bigrams(text: str) -> list[str]:
     return ["".join(chars[i:i + 2]) for i in range(len(chars) - 1)]
 
 
-def _tfidf(docs: list[list[str]]) -> tuple[list[dict[str, float]], dict[str, float]]:
-    df = Counter()
+def _tfidf(docs: list[list[str]]) -> "np.ndarray":
+    """L2-normalised TF-IDF rows (one per text) over the vocabulary of ``docs``, as a dense matrix."""
+    import numpy as np
+
+    df: Counter = Counter()
     for d in docs:
         df.update(set(d))
+    vocab = {t: k for k, t in enumerate(sorted(df))}
     n = len(docs)
-    idf = {t: math.log((n + 1) / (c + 1)) + 1 for t, c in df.items()}
-    vectors = []
-    for d in docs:
-        tf = Counter(d)
-        v = {t: c * idf[t] for t, c in tf.items()}
-        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
-        vectors.append({t: x / norm for t, x in v.items()})
-    return vectors, idf
+    idf = np.array([math.log((n + 1) / (df[t] + 1)) + 1 for t in sorted(df)], dtype=np.float64)
+    m = np.zeros((n, len(vocab)), dtype=np.float64)
+    for i, d in enumerate(docs):
+        for t, c in Counter(d).items():
+            m[i, vocab[t]] = c
+    m *= idf
+    norms = np.linalg.norm(m, axis=1)
+    norms[norms == 0] = 1.0
+    return m / norms[:, None]
 
 
-def _cos(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(x * b.get(t, 0.0) for t, x in a.items())
-
-
-def _jaccard(a: str, b: str) -> float:
-    x, y = set(bigrams(a)), set(bigrams(b))
-    return len(x & y) / len(x | y) if x and y else 0.0
+_EDGE = "“”、"
 
 
 def shared_phrases(a: str, b: str, minimum: int = 3, most: int = 5) -> list[str]:
-    """Longest phrases the two texts share (greedy, non-overlapping in ``a``)."""
-    a_clean, b_clean = a, b
+    """Longest phrases the two texts share (greedy, non-overlapping in ``a``).
+
+    A phrase is made of Chinese characters, letters and digits (quotes and 、 inside it allowed, not at its
+    ends). Only positions where ``a`` and ``b`` share a ``minimum``-character gram can start one.
+    """
+    if len(a) < minimum or len(b) < minimum:
+        return []
+    grams = {b[i:i + minimum] for i in range(len(b) - minimum + 1)}
+    starts = [i for i in range(len(a) - minimum + 1) if a[i:i + minimum] in grams and a[i] not in _EDGE]
+    if not starts:
+        return []
+    bad = [0]  # bad[k]: characters before position k that may not be in a phrase
+    for c in a:
+        bad.append(bad[-1] + (0 if (_KEEP.match(c) or c in _EDGE) else 1))
+    used = [False] * len(a)
     out: list[str] = []
-    used = [False] * len(a_clean)
-    for length in range(min(len(a_clean), 30), minimum - 1, -1):
-        for i in range(len(a_clean) - length + 1):
-            if any(used[i:i + length]):
+    for length in range(min(len(a), 30), minimum - 1, -1):
+        for i in starts:
+            j = i + length
+            if j > len(a) or bad[j] != bad[i] or a[j - 1] in _EDGE or any(used[i:j]):
                 continue
-            piece = a_clean[i:i + length]
-            if not all(_KEEP.match(c) or c in "“”、" for c in piece) or piece[0] in "“”、" or piece[-1] in "“”、":
-                continue
-            if piece in b_clean:
+            piece = a[i:j]
+            if piece in b:
                 out.append(piece)
-                for k in range(i, i + length):
+                for k in range(i, j):
                     used[k] = True
     out.sort(key=lambda s: (-len(s), s))
     return out[:most]
 
 
 def score_pairs(district: list[Measure], city: list[Measure]) -> list[list[float]]:
-    vectors, _ = _tfidf([bigrams(m.text) for m in district + city])
-    dv, cv = vectors[: len(district)], vectors[len(district):]
-    quoted_d = [set(_QUOTED.findall(m.text)) for m in district]
-    quoted_c = [set(_QUOTED.findall(m.text)) for m in city]
-    heading_sim: dict[tuple[str, str], float] = {}
-    out = []
-    for i, d in enumerate(district):
-        row = []
-        for j, c in enumerate(city):
-            key = (d.heading, c.heading)
-            if key not in heading_sim:
-                heading_sim[key] = _jaccard(d.heading, c.heading)
-            s = 0.75 * _cos(dv[i], cv[j]) + 0.15 * heading_sim[key] + (0.10 if quoted_d[i] & quoted_c[j] else 0.0)
-            row.append(min(1.0, s))
-        out.append(row)
-    return out
+    import numpy as np
+
+    if not district or not city:
+        return [[] for _ in district]
+    m = _tfidf([bigrams(x.text) for x in district + city])
+    cos = m[: len(district)] @ m[len(district):].T
+    quoted_d = [set(_QUOTED.findall(x.text)) for x in district]
+    quoted_c = [set(_QUOTED.findall(x.text)) for x in city]
+    headings = sorted({x.heading for x in district} | {x.heading for x in city})
+    h_index = {h: k for k, h in enumerate(headings)}
+    h_sets = [set(bigrams(h)) for h in headings]
+    h_sim = np.array([[len(x & y) / len(x | y) if x and y else 0.0 for y in h_sets] for x in h_sets])
+    dh = [h_index[x.heading] for x in district]
+    ch = [h_index[x.heading] for x in city]
+    score = 0.75 * cos + 0.15 * h_sim[np.ix_(dh, ch)]
+    for i, qd in enumerate(quoted_d):
+        if qd:
+            for j, qc in enumerate(quoted_c):
+                if qd & qc:
+                    score[i, j] += 0.10
+    return np.minimum(score, 1.0).tolist()
 
 
 def clauses(text: str, minimum: int = 8) -> list[str]:
@@ -217,8 +233,22 @@ def measures_of(store, doc: str) -> list[Measure]:
     return out
 
 
-def link_followups(store, mint, threshold: float = THRESHOLD) -> list[FollowUp]:
-    """Match every district plan of the store against its candidate city plans; rewrite graph/followups."""
+def _recorded(store, mint) -> dict[str, set[str]]:
+    """District plan → the city plans its follow-up graph was computed against (as recorded by the last run)."""
+    out: dict[str, set[str]] = {}
+    for r in store.query(f"""SELECT ?g ?cp WHERE {{ GRAPH ?g {{ ?dp pkg:followsPlan ?cp }}
+                               FILTER(STRSTARTS(STR(?g), "{mint.followups_graph}/")) }}"""):
+        out.setdefault(r["g"].value, set()).add(r["cp"].value)
+    return out
+
+
+def link_followups(store, mint, threshold: float = THRESHOLD, changed: set[str] | None = None) -> list[FollowUp]:
+    """Match district plans against their candidate city plans; one graph per district plan.
+
+    ``changed``: IRIs of the documents this build wrote or dropped. A district plan is matched again when it
+    changed, when one of its candidate city plans changed, or when its set of candidates is not the one its graph
+    was computed against; the others keep their graphs. ``None`` matches every district plan.
+    """
     from pyoxigraph import Literal, NamedNode, Quad
 
     from policykg.ontology import ELI, PKG, RDF, XSD
@@ -226,19 +256,33 @@ def link_followups(store, mint, threshold: float = THRESHOLD) -> list[FollowUp]:
     plans = _plans(store)
     city = [p for p in plans if p.level == "city" and not p.district]
     district_plans = [p for p in plans if p.district or p.level == "district"]
-    g = NamedNode(mint.followups_graph)
-    quads: list = []
+    recorded = _recorded(store, mint)
+    graphs = set(store.named_graphs())
+    existing = {g for g in graphs if mint.is_followups_graph(g)}
+    replacements: dict[str, list] = {}
+    wanted: set[str] = set()
     links: list[FollowUp] = []
+    city_measures: dict[str, list[Measure]] = {}
     for dp in district_plans:
         candidates = candidate_plans(dp, city)
         if not candidates:
             continue
+        graph = mint.followups_graph_for(dp.iri)
+        wanted.add(graph)
+        cand = {cp.iri for cp in candidates}
+        if (changed is not None and graph in existing and recorded.get(graph) == cand
+                and dp.iri not in changed and not (cand & changed)):
+            continue  # nothing it depends on changed
+        g = NamedNode(graph)
+        quads: list = []
         dm = measures_of(store, dp.iri)
         for cp in candidates:
             quads.append(Quad(NamedNode(dp.iri), NamedNode(PKG + "followsPlan"), NamedNode(cp.iri), g))
             quads.append(Quad(NamedNode(dp.iri), NamedNode(PKG + "candidateBy"),
                               Literal("basis" if cp.iri in dp.bases else "subject-and-period"), g))
-        cm = [m for cp in candidates for m in measures_of(store, cp.iri)]
+            if cp.iri not in city_measures:
+                city_measures[cp.iri] = measures_of(store, cp.iri)
+        cm = [m for cp in candidates for m in city_measures[cp.iri]]
         found = decide(dm, cm, threshold)
         links += found
         counter: dict[str, int] = {}
@@ -256,5 +300,8 @@ def link_followups(store, mint, threshold: float = THRESHOLD) -> list[FollowUp]:
                 Quad(node, NamedNode(PKG + "matchingSection"), NamedNode(f.city_section), g),
             ]
             quads += [Quad(node, NamedNode(PKG + "evidence"), Literal(p, language="zh"), g) for p in f.shared]
-    store.apply({mint.followups_graph: sorted(set(quads), key=str)}, drops=[mint.followups_graph])
+        replacements[graph] = sorted(set(quads), key=str)
+    # graphs of plans that are gone or have no candidate any more; the old single graph of earlier versions
+    drops = sorted((existing - wanted) | ({mint.followups_graph} & graphs))
+    store.apply(replacements, drops=drops)
     return links

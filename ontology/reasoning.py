@@ -70,8 +70,9 @@ def reasoner_input(store, mint: Minter) -> tuple[str, set[tuple[str, str, str]]]
     asserted: set[tuple[str, str, str]] = set()
     for t in ox.parse(ontology_text(), format=ox.RdfFormat.TURTLE):
         lines.append(f"{_nt_term(t.subject)} {t.predicate} {_nt_term(t.object)} .")
-    shared = {mint.agencies_graph, mint.authority_graph, mint.places_graph, mint.acts_graph, mint.links_graph, mint.followups_graph}
-    graphs = [g for g in store.named_graphs() if mint.doc_key_of_graph(g) is not None or g in shared]
+    shared = {mint.agencies_graph, mint.authority_graph, mint.places_graph, mint.acts_graph, mint.links_graph}
+    graphs = [g for g in store.named_graphs()
+              if mint.doc_key_of_graph(g) is not None or g in shared or mint.is_followups_graph(g)]
     for g in graphs:
         for q in store.quads(g):
             p = q.predicate.value

@@ -62,6 +62,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true", help="print the summary as JSON on standard output")
     b.add_argument("--debug-dir", metavar="DIR", help="write each file's intermediate records (normalised lines, documents) as JSON")
     b.add_argument("--no-progress", action="store_true", help="no progress bar (it is shown only on a terminal anyway)")
+    b.add_argument("--jobs", type=int, metavar="N", default=None,
+                   help="processes that read and parse files (default: one per CPU); the result does not depend on it")
     b.add_argument("--no-reason", action="store_true",
                    help="skip the OWL reasoner (HermiT, needs Java) that checks consistency and writes graph/inferred")
     b.add_argument("--validate", action="store_true",
@@ -238,6 +240,7 @@ def cmd_build(args) -> int:
         progress=False if args.no_progress else None,
         debug_dir=args.debug_dir,
         on_error=lambda e: _err(str(e)),
+        jobs=args.jobs,
     )
     if args.json:
         print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))

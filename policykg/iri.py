@@ -123,7 +123,14 @@ class Minter:
 
     @property
     def followups_graph(self) -> str:
+        """Prefix of the follow-up graphs: one per district plan, ``graph/followups/<doc key>``."""
         return f"{self.base}graph/followups"
+
+    def followups_graph_for(self, doc_iri: str) -> str:
+        return f"{self.followups_graph}/{doc_iri[len(self.document('')):]}"
+
+    def is_followups_graph(self, graph: str) -> bool:
+        return graph.startswith(self.followups_graph + "/")
 
     @property
     def links_graph(self) -> str:

@@ -85,9 +85,9 @@ def _legal(store, scope):
 
 def _full_graphs(store, base):
     mint = Minter(base)
-    keep = {mint.agencies_graph, mint.authority_graph, mint.places_graph, mint.acts_graph, mint.links_graph,
-            mint.followups_graph}
-    return [g for g in store.named_graphs() if mint.doc_key_of_graph(g) is not None or g in keep]
+    keep = {mint.agencies_graph, mint.authority_graph, mint.places_graph, mint.acts_graph, mint.links_graph}
+    return [g for g in store.named_graphs()
+            if mint.doc_key_of_graph(g) is not None or g in keep or mint.is_followups_graph(g)]
 
 
 def _full(store, base, scope):

@@ -91,8 +91,9 @@ def data_graph(store, base: str, graphs: list[str] | None = None) -> rdflib.Grap
     mint = Minter(base)
     if graphs is None:
         shared = (mint.agencies_graph, mint.meta_graph, mint.authority_graph, mint.places_graph, mint.acts_graph,
-                  mint.links_graph, mint.followups_graph)
-        graphs = [g for g in store.named_graphs() if mint.doc_key_of_graph(g) is not None or g in shared]
+                  mint.links_graph)
+        graphs = [g for g in store.named_graphs()
+                  if mint.doc_key_of_graph(g) is not None or g in shared or mint.is_followups_graph(g)]
     from policykg.store import rdflib_term as term
 
     g = rdflib.Graph()
