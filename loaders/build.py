@@ -44,7 +44,7 @@ from .parse import parse_source
 from .read import read_file
 
 _SKIP_NAMES = ("readme", "license", "licence", "changelog", ".")
-_BULK_BATCH = 500_000  # quads per bulk load
+_BULK_BATCH = 64_000_000  # characters of N-Quads per bulk load
 
 
 @dataclass
@@ -67,6 +67,8 @@ class BuildSummary:
     triples: int = 0
     errors: list[PolicyKGError] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage
+    reasoning_problems: list[str] = field(default_factory=list)  # inconsistencies (build with reason=True)
+    inferred: int = 0
 
     def as_dict(self) -> dict:
         return {
@@ -118,50 +120,119 @@ def _meta_sources(store: Store, meta: str) -> dict[str, dict]:
     return out
 
 
-_WORKER_EMITTER: Emitter | None = None
+@dataclass
+class Emitted:
+    """One document as a worker emits it: N-Triples text per graph, ready to write (strings pickle cheaply)."""
+
+    key: str
+    graph: str  # N-Triples of the document's named graph
+    shared: dict[str, str]  # shared graph IRI → N-Triples (agencies not in the list, roles, cited acts)
+    inferred: str | None  # N-Triples of its entailments (None: not reasoned, or inconsistent)
+    foreign: list[tuple[str, str, str]]  # entailed links about other modules' individuals
+    problems: list[str]  # inconsistencies the rules found in it
+    triples: int
 
 
-def _init_worker(base: str) -> None:
-    global _WORKER_EMITTER
-    _WORKER_EMITTER = Emitter(base)
+_WORKER: dict = {}
 
 
-def _parse_file(path: str, emitter: Emitter | None = None):
-    """Read, parse and extract the knowledge of one file (pure; runs in a worker process when ``jobs`` > 1).
+def _init_worker(base: str, reason: bool) -> None:
+    from policykg.ontology.rules import RuleReasoner
 
-    Returns ``(parsed, knowledge per document, None)`` or ``(None, None, error fields)``: errors travel as plain
+    _WORKER.update(emitter=Emitter(base), mint=Minter(base), reasoner=RuleReasoner() if reason else None)
+
+
+def _nt(quads) -> str:
+    return "".join(f"{q.subject} {q.predicate} {q.object} .\n" for q in quads)
+
+
+def _emit(p: ParsedSource, emitter: Emitter, mint: Minter, reasoner) -> list[Emitted]:
+    from policykg.ontology.reasoning import doc_owner
+    from policykg.ontology.rules import nt_lines
+
+    src = mint.source(p.source.sha256)
+    out = []
+    for doc in p.documents:
+        know = emitter.knowledge(doc)
+        quads = emitter.document_quads(p, doc, src, know)
+        shared = {g: _nt(qs) for g, qs in emitter.shared_quads(doc, know).items()}
+        inferred, foreign, problems = None, [], []
+        if reasoner is not None:
+            result = reasoner.module(quads, doc_owner(mint.document(doc.key)))
+            problems = result.problems
+            if not problems:
+                inferred = "".join(line + "\n" for line in nt_lines(result.own))
+                foreign = sorted(result.foreign)
+        out.append(Emitted(doc.key, _nt(quads), shared, inferred, foreign, problems, len(quads)))
+    return out
+
+
+def _light(p: ParsedSource, keep_text: bool) -> ParsedSource:
+    """What the writer needs of a parsed file: no source text or offsets unless debugging."""
+    if keep_text:
+        return p
+    from dataclasses import replace
+
+    for d in p.documents:
+        d.provisions = []
+    return replace(p, source=replace(p.source, text=""), normal=None)
+
+
+def _parse_file(path: str, keep_text: bool = False, worker: dict | None = None):
+    """Read, parse, extract, emit and reason one file (pure; runs in a worker process when ``jobs`` > 1).
+
+    Returns ``(parsed, emitted documents, None)`` or ``(None, None, error fields)``: errors travel as plain
     fields because a dataclass exception does not survive pickling.
     """
-    emitter = emitter or _WORKER_EMITTER
+    w = worker or _WORKER
     try:
         p = parse_source(read_file(path))
         if not p.documents:
             raise PolicyKGError("no policy document found in the text", path, kind="parse-error")
-        return p, [emitter.knowledge(d) for d in p.documents], None
+        emitted = _emit(p, w["emitter"], w["mint"], w["reasoner"])
+        return _light(p, keep_text), emitted, None
     except PolicyKGError as exc:
         return None, None, (exc.reason, exc.source, exc.place, exc.kind, exc.details)
     except Exception as exc:  # a loader bug must not stop the other files
         return None, None, (f"could not be parsed ({type(exc).__name__}: {exc})", path, "", "parse-error", {})
 
 
-def _parse_all(files: list[Path], base: str, emitter: Emitter, jobs: int, show: bool):
-    """Yield (file, parsed, knowledge, error) in the order of ``files``, parsing on ``jobs`` processes."""
+def _parse_all(files: list[Path], base: str, jobs: int, show: bool, reason: bool, keep_text: bool):
+    """Yield (file, parsed, emitted, error) in the order of ``files``; parsing runs on ``jobs`` processes,
+    at most a window of files ahead of the writer, so memory does not grow with the corpus."""
     if jobs > 1 and len(files) >= 2 * jobs:
         import multiprocessing
+        from collections import deque
         from concurrent.futures import ProcessPoolExecutor
 
         ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(base,)) as pool:
-            results = pool.map(_parse_file, [str(f) for f in files], chunksize=max(1, min(16, len(files) // (8 * jobs))))
-            for i, (f, r) in enumerate(zip(files, results), start=1):
+        window = 16 * jobs
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(base, reason)) as pool:
+            pending: deque = deque()
+            it = iter(files)
+            for f in it:
+                pending.append((f, pool.submit(_parse_file, str(f), keep_text)))
+                if len(pending) >= window:
+                    break
+            i = 0
+            while pending:
+                f, fut = pending.popleft()
+                nxt = next(it, None)
+                if nxt is not None:
+                    pending.append((nxt, pool.submit(_parse_file, str(nxt), keep_text)))
+                i += 1
                 if show:
                     _progress(i, len(files), f.name, sys.stderr)
-                yield (f, *r)
+                yield (f, *fut.result())
     else:
+        from policykg.ontology.rules import RuleReasoner
+
+        worker = {"emitter": Emitter(base), "mint": Minter(base), "reasoner": RuleReasoner() if reason else None}
         for i, f in enumerate(files, start=1):
             if show:
                 _progress(i, len(files), f.name, sys.stderr)
-            yield (f, *_parse_file(str(f), emitter))
+            yield (f, *_parse_file(str(f), keep_text, worker))
 
 
 def _progress(i: int, n: int, name: str, stream) -> None:
@@ -169,6 +240,15 @@ def _progress(i: int, n: int, name: str, stream) -> None:
     done = int(width * i / max(n, 1))
     stream.write(f"\r[{'#' * done}{'.' * (width - done)}] {i}/{n} {name[:40]:<40}")
     stream.flush()
+
+
+def _sha(path: Path) -> str | None:
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def build(
@@ -179,14 +259,17 @@ def build(
     debug_dir: str | os.PathLike | None = None,
     on_error: Callable[[PolicyKGError], None] | None = None,
     jobs: int | None = None,
+    reason: bool = False,
 ) -> BuildSummary:
     """Build the given files and folders into ``store`` (see the module docstring).
 
-    ``jobs``: processes that read and parse files (default: one per CPU); the writes are one transaction per
-    file in the order of the files, whatever ``jobs`` is, so the store does not depend on it.
+    ``jobs``: processes that read, parse, emit and reason (default: one per CPU); the writes are one
+    transaction per file in the order of the files, whatever ``jobs`` is, so the store does not depend on it.
+    ``reason``: materialise each written document's entailments (OWL 2 RL rules, :mod:`policykg.ontology.rules`)
+    in ``graph/inferred/doc/<key>`` in the same transaction, and the shared graphs' at the end; without it,
+    the entailments of re-built documents are dropped (they would describe the old text).
     """
     mint = Minter(base)
-    emitter = Emitter(base)
     meta = mint.meta_graph
     summary = BuildSummary()
     files, errors = collect_paths(paths)
@@ -195,12 +278,39 @@ def build(
         if on_error:
             on_error(e)
     show = sys.stderr.isatty() if progress is None else progress
-
-    # 1. read and parse every file (pure; nothing written yet), on ``jobs`` processes
     clock = time.perf_counter()
-    parsed: list[tuple[Path, ParsedSource]] = []
-    knowledge: dict[int, list] = {}
-    for f, p, know, err in _parse_all(files, base, emitter, jobs or os.cpu_count() or 1, show):
+
+    # 1. what the store holds, and which recorded sources this build replaces: those recorded only under paths
+    # being built, whose content is not among the new files (checksums are cheap; parsing comes later)
+    existing = _meta_sources(store, meta)
+    new_iris = {mint.source(sha) for sha in (_sha(f) for f in files) if sha}
+    all_paths = {str(f) for f in files}
+    replaced = {s for s, rec in existing.items() if s not in new_iris and rec["paths"] and rec["paths"] <= all_paths}
+    candidates: dict[str, list[tuple[int, str, str]]] = {}  # doc IRI → [(count, sha, source IRI)]
+    for s, rec in existing.items():
+        if s in replaced or s in new_iris:
+            continue
+        for d in rec["docs"]:
+            candidates.setdefault(d, []).append((rec["count"], rec["sha"], s))
+
+    # 2. the ontology, in a graph of its own (type codes and labels for queries). A build into an empty store
+    # whose files all differ writes in bulk (no transaction per file; on failure the store is emptied again)
+    bulk = hasattr(store, "bulk_insert") and len(new_iris) == len(files) and store.is_empty()
+    buffer: list[str] = []
+    buffered = 0
+    changed: set[str] = set()  # documents written or dropped: their follow-ups are matched again
+    foreign: set[tuple[str, str, str]] = set()
+    written_graphs: list[str] = []
+    _load_ontology(store, mint)
+    clock = _lap(summary, "prepare", clock)
+
+    # 3. parse on every core; write each file as it comes, one transaction per file, in file order. A document
+    # is written when its source is the best candidate so far (fewest documents, then smallest SHA-256), so the
+    # last write of every document is from its canonical source whatever the order of files
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
+    parsed_ok: list[tuple[Path, ParsedSource]] = []
+    mg = NamedNode(meta)
+    for f, p, emitted, err in _parse_all(files, base, jobs or os.cpu_count() or 1, show, reason, bool(debug_dir)):
         if err is not None:
             exc = PolicyKGError(*err)
             summary.errors.append(exc)
@@ -208,62 +318,39 @@ def build(
             if on_error:
                 on_error(exc)
             continue
-        knowledge[id(p)] = know
-        parsed.append((f, p))
-    if show:
-        sys.stderr.write("\n")
-    if debug_dir:
-        _dump_debug(parsed, Path(debug_dir))
-    clock = _lap(summary, "read+parse+extract", clock)
-
-    # 2. decide, per document, which source its graph is built from
-    existing = _meta_sources(store, meta)
-    rebuilt_paths = {str(f) for f, _ in parsed}
-    # sources that will no longer exist: recorded only under paths being rebuilt with other content
-    new_sources = {mint.source(p.source.sha256): p for _, p in parsed}
-    vanishing = {
-        s for s, rec in existing.items()
-        if s not in new_sources and rec["paths"] and rec["paths"] <= rebuilt_paths
-    }
-    candidates: dict[str, list[tuple[int, str, str]]] = {}  # doc IRI → [(count, sha, source IRI)]
-    for s, rec in existing.items():
-        if s in vanishing or s in new_sources:
-            continue
-        for d in rec["docs"]:
-            candidates.setdefault(d, []).append((rec["count"], rec["sha"], s))
-    for s, p in new_sources.items():
-        for doc in p.documents:
-            candidates.setdefault(mint.document(doc.key), []).append((len(p.documents), p.source.sha256, s))
-    canonical = {d: min(c)[2] for d, c in candidates.items()}
-
-    # 3. the ontology, in a graph of its own (type codes and labels for queries). A build into an empty store
-    # whose files all differ writes in bulk (no transaction per file; on failure the store is emptied again)
-    bulk = hasattr(store, "bulk_insert") and len(new_sources) == len(parsed) and store.is_empty()
-    buffer: list[Quad] = []
-    changed: set[str] = set()  # documents written or dropped: their follow-ups are matched again
-    _load_ontology(store, mint)
-
-    # 4. write, one transaction per file
-    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
-    for f, p in parsed:
+        parsed_ok.append((f, p))
         src = mint.source(p.source.sha256)
         report = FileReport(path=str(f), ok=True, documents=[d.key for d in p.documents], warnings=list(p.warnings))
         for d in p.documents:
             report.warnings.extend(f"{d.key}: {w}" for w in d.warnings)
-        replacements: dict[str, list[Quad]] = {}
+        replacements: dict[str, str] = {}
+        drops: list[str] = []
         meta_quads: list[Quad] = []
-        shared: dict[str, list[Quad]] = {}
+        shared: dict[str, list[str]] = {}
         delete: list[str] = []
-        mg = NamedNode(meta)
         srcn = NamedNode(src)
-        for doc, know in zip(p.documents, knowledge.pop(id(p))):
+        wrote: list[str] = []
+        for doc, em in zip(p.documents, emitted):
             d_iri = mint.document(doc.key)
             g_iri = mint.graph(doc.key)
-            if canonical.get(d_iri) == src:
-                replacements[g_iri] = emitter.document_quads(p, doc, src, know)
-                for graph_iri, quads in emitter.shared_quads(doc, know).items():
-                    shared.setdefault(graph_iri, []).extend(quads)
-                report.written.append(doc.key)
+            cands = candidates.setdefault(d_iri, [])
+            mine = (len(p.documents), p.source.sha256, src)
+            if mine not in cands:
+                cands.append(mine)
+            if min(cands) == mine:
+                replacements[g_iri] = em.graph
+                inferred_g = mint.inferred_graph_for(doc.key)
+                if reason and em.inferred is not None:
+                    replacements[inferred_g] = em.inferred
+                    foreign.update(em.foreign)
+                    summary.inferred += em.inferred.count("\n")
+                else:
+                    drops.append(inferred_g)
+                for problem in em.problems:
+                    summary.reasoning_problems.append(f"{doc.key}: {problem}")
+                for graph_iri, text in em.shared.items():
+                    shared.setdefault(graph_iri, []).append(text)
+                wrote.append(doc.key)
                 changed.add(d_iri)
                 delete.append(f"GRAPH <{meta}> {{ <{g_iri}> ?p ?o }}")
                 meta_quads += [
@@ -271,46 +358,32 @@ def build(
                     Quad(NamedNode(g_iri), NamedNode(PROV + "generatedAtTime"), Literal(now, datatype=NamedNode(XSD + "dateTime")), mg),
                     Quad(NamedNode(g_iri), NamedNode(PKG + "policykgVersion"), Literal(__version__), mg),
                 ]
-                # every source (already recorded, or in this batch) that holds the document
-                for _, _, s in candidates.get(d_iri, []):
+                # every source (already recorded, or in this build so far) that holds the document
+                for _, _, s in sorted(cands):
                     meta_quads.append(Quad(NamedNode(g_iri), NamedNode(PROV + "wasDerivedFrom"), NamedNode(s), mg))
             else:
-                # not canonical: the graph stays as built from its canonical source; record this source too
+                # not canonical: the graph stays as built from a better source; record this source too
                 meta_quads.append(Quad(NamedNode(g_iri), NamedNode(PROV + "wasDerivedFrom"), srcn, mg))
             meta_quads.append(Quad(srcn, NamedNode(PKG + "containsDocument"), NamedNode(d_iri), mg))
         # the source's own record (replaces any record of the same content)
         delete.append(f"GRAPH <{meta}> {{ <{src}> ?p ?o }}")
         meta_quads += _source_quads(p, src, str(f), now, mg)
-        # older content of this path: forget it, and drop documents nobody holds any more
-        drops: list[str] = []
+        # older content of this path: forget the path (sources left with no path are dropped at the end)
         for s, rec in existing.items():
-            if str(f) not in rec["paths"] or s == src:
-                continue
-            delete.append(f'GRAPH <{meta}> {{ <{s}> pkg:filePath "{_esc(str(f))}" }}')
-            if s in vanishing:
-                delete.append(f"GRAPH <{meta}> {{ <{s}> ?p ?o }}")
-                delete.append(f"GRAPH <{meta}> {{ ?g <{PROV}wasDerivedFrom> <{s}> }}")
-                for d_iri in rec["docs"]:
-                    if d_iri not in canonical:
-                        key = d_iri[len(mint.document("")):]
-                        drops.append(mint.graph(key))
-                        changed.add(d_iri)
-                        delete.append(f"GRAPH <{meta}> {{ <{mint.graph(key)}> ?p ?o }}")
+            if str(f) in rec["paths"] and s != src:
+                delete.append(f'GRAPH <{meta}> {{ <{s}> pkg:filePath "{_esc(str(f))}" }}')
+        inserts = {meta: _nt(meta_quads), **{g: "".join(t) for g, t in shared.items()}}
         try:
             if bulk:  # nothing to drop or delete in a store that was empty
-                for graph_iri, quads in sorted({**replacements, **shared, meta: meta_quads}.items()):
-                    gn = NamedNode(graph_iri)
-                    buffer.extend(Quad(q.subject, q.predicate, q.object, gn) for q in quads)
-                if len(buffer) >= _BULK_BATCH:
-                    store.bulk_insert(buffer)
+                for graph_iri, text in sorted({**replacements, **inserts}.items()):
+                    buffer.append(text.replace(" .\n", f" <{graph_iri}> .\n"))
+                    buffered += len(text)
+                if buffered >= _BULK_BATCH:
+                    store.bulk_load_nquads("".join(buffer))
                     buffer.clear()
+                    buffered = 0
             else:
-                store.apply(
-                    replacements,
-                    drops=drops,
-                    delete_where=_with_prefixes(delete),
-                    inserts={meta: meta_quads, **shared},
-                )
+                store.apply(replacements, drops=drops, delete_where=_with_prefixes(delete), inserts=inserts)
         except PolicyKGError as exc:
             if bulk:
                 store.clear()  # it was empty: leave nothing half-written
@@ -320,26 +393,83 @@ def build(
             summary.errors.append(exc)
             if on_error:
                 on_error(exc)
+            wrote = []
+        report.written = wrote
+        written_graphs += [mint.graph(k) for k in wrote]
         summary.files.append(report)
     if buffer:
         try:
-            store.bulk_insert(buffer)
+            store.bulk_load_nquads("".join(buffer))
         except PolicyKGError:
             store.clear()
             raise
         buffer.clear()
-    clock = _lap(summary, "write", clock)
+    if show:
+        sys.stderr.write("\n")
+    if debug_dir:
+        _dump_debug(parsed_ok, Path(debug_dir))
+    clock = _lap(summary, "parse+write", clock)
+
+    # 4. sources this build replaced: forget them, and drop the documents no source holds any more
+    ok_paths = {str(f) for f, _ in parsed_ok}
+    gone = {s for s in replaced if existing[s]["paths"] <= ok_paths}
+    if gone:
+        delete, drops = [], []
+        for s in sorted(gone):
+            delete.append(f"GRAPH <{meta}> {{ <{s}> ?p ?o }}")
+            delete.append(f"GRAPH <{meta}> {{ ?g <{PROV}wasDerivedFrom> <{s}> }}")
+            for d_iri in sorted(existing[s]["docs"]):
+                if not candidates.get(d_iri):
+                    key = d_iri[len(mint.document("")):]
+                    drops += [mint.graph(key), mint.inferred_graph_for(key)]
+                    changed.add(d_iri)
+                    delete.append(f"GRAPH <{meta}> {{ <{mint.graph(key)}> ?p ?o }}")
+        store.apply({}, drops=drops, delete_where=_with_prefixes(delete))
     resolve_links(store, mint)
     clock = _lap(summary, "links", clock)
     from .followup import link_followups
 
     link_followups(store, mint, changed=changed)
     clock = _lap(summary, "follow-ups", clock)
+    if reason:
+        _reason_shared(store, mint, foreign, written_graphs, summary)
+    elif any(g in store.named_graphs() for g in (mint.inferred_shared_graph, mint.inferred_links_graph)):
+        store.apply({}, drops=[mint.inferred_shared_graph, mint.inferred_links_graph])
+    clock = _lap(summary, "reason (shared)", clock)
     store.flush()
     _count(store, summary, mint)
     _lap(summary, "flush+count", clock)
     summary.files.sort(key=lambda r: r.path)
     return summary
+
+
+def _reason_shared(store, mint: Minter, foreign: set, written: list[str], summary: BuildSummary) -> None:
+    """The shared graphs' module, the entailed links across modules, and the cross-module disjointness check
+    over what this build wrote. On an inconsistency the inferred graphs of this build are taken back."""
+    from policykg.ontology.reasoning import asserted_links, cross_check, module_quads, shared_module
+
+    result = shared_module(store, mint)
+    summary.reasoning_problems += result.problems
+    # the cross-module check: over what this build wrote, or over everything when that is most of it
+    scope = written + [mint.agencies_graph] if len(written) <= 200 else None
+    summary.reasoning_problems += cross_check(store, mint, graphs=scope)
+    if summary.reasoning_problems:
+        keys = [mint.doc_key_of_graph(g) for g in written]
+        store.apply({}, drops=[mint.inferred_graph_for(k) for k in keys if k] + [mint.inferred_shared_graph])
+        return
+    # the links graph is rebuilt from every document's foreign entailments: recompute those of documents this
+    # build did not touch from the old links graph (they are still valid), plus the new ones
+    old = {(q.subject.value, q.predicate.value, q.object.value) for q in store.quads(mint.inferred_links_graph)}
+    written_docs = {mint.document(mint.doc_key_of_graph(g)) for g in written if mint.doc_key_of_graph(g)}
+    keep = {t for t in old if not any(t[2] == d or t[2].startswith(d + "/") for d in written_docs)}
+    links = (keep | foreign) - asserted_links(store, mint)
+    g = NamedNode(mint.inferred_links_graph)
+    shared = module_quads(mint.inferred_shared_graph, result)
+    store.apply({
+        mint.inferred_shared_graph: shared,
+        mint.inferred_links_graph: [Quad(NamedNode(s), NamedNode(p), NamedNode(o), g) for s, p, o in sorted(links)],
+    })
+    summary.inferred += len(shared) + len(links)
 
 
 def _lap(summary: BuildSummary, stage: str, since: float) -> float:

@@ -1,15 +1,21 @@
-"""Reasoning: the ontology plus the data of a build, checked by HermiT, entailments materialised.
+"""Reasoning: entailments materialised per module by OWL 2 RL rules; HermiT as the full OWL 2 DL cross-check.
 
-:func:`reason` loads the ontology and every document graph (and the agencies graph)
-into owlready2 and runs the HermiT OWL 2 reasoner (it ships with owlready2 and
-needs Java). It reports whether the whole is consistent and which classes are
-unsatisfiable, then writes the useful entailments — super-classes of every
-resource, the transitive ``eli:is_part_of`` closure (``pkg:inDocument`` is a
-sub-property of it), its inverse ``eli:has_part``, and the inverse promulgation
-links — into the named graph ``graph/inferred``. The asserted graphs stay as
-loaded; SPARQL over the union sees both.
+:func:`reason` runs :class:`~policykg.ontology.rules.RuleReasoner` over every module of the store — each
+document graph, then the shared graphs (agencies, authority list, places, acts, links) — and writes each
+module's entailments (super-classes of every resource, the transitive ``eli:is_part_of`` closure with
+``pkg:inDocument`` as a sub-property, its inverse ``eli:has_part``, the inverse promulgation links) into
+``graph/inferred/doc/<key>`` or ``graph/inferred/shared``. ``policykg build`` does the same for the documents it
+writes, in the worker processes and in the same transaction as each document graph, so re-building a
+document re-reasons only that document. The asserted graphs stay as loaded; SPARQL over the union sees both.
+Consistency: disjoint classes and functional data properties inside each module, and across modules one
+pass over the typed individuals (:func:`cross_check`). An inconsistency writes nothing.
 
-Two things are adapted in the reasoner's *copy* of the data, never in the store:
+``hermit=True`` also loads the ontology and the asserted graphs into owlready2 and runs **HermiT** (Java): a
+complete OWL 2 DL consistency check and unsatisfiable classes, and a comparison of its entailments with the
+rules' (they agree on the bundled corpus: ``tests/test_reasoning.py``). HermiT loads everything into one JVM,
+so it is for stores of up to some thousand documents (docs/benchmarks.md); the rules scale with the store.
+
+Two things are adapted in HermiT's *copy* of the data, never in the store:
 
 * ``xsd:date`` is not in the OWL 2 datatype map, and HermiT refuses it; dates are
   handed to it as ``xsd:dateTime`` at midnight UTC (and date ranges likewise).
@@ -50,6 +56,10 @@ class ReasoningReport:
     seconds: float = 0.0
     individuals: int = 0
     reasoner: str = "HermiT (owlready2)"
+    problems: list[str] = field(default_factory=list)  # what made it inconsistent (rules)
+    hermit: "ReasoningReport | None" = None  # HermiT's own report, when it was run
+    hermit_only: list = field(default_factory=list)  # entailments HermiT makes and the rules do not (first 20)
+    rules_only: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -93,15 +103,15 @@ def _java() -> None:
         )
 
 
-def reason(store, base: str, write: bool = True) -> ReasoningReport:
-    """Run HermiT over ontology + data; write entailments to ``graph/inferred`` when consistent."""
+def hermit(store, mint: Minter) -> tuple[ReasoningReport, set[tuple[str, str, str]]]:
+    """Run HermiT over ontology + asserted data: (report, entailments minus what is asserted)."""
     from owlready2 import Thing, World, sync_reasoner_hermit
     from owlready2.base import OwlReadyInconsistentOntologyError, OwlReadyJavaError
 
     _java()
-    mint = Minter(base)
     text, asserted = reasoner_input(store, mint)
     start = time.perf_counter()
+    entailed: set[tuple[str, str, str]] = set()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "input.nt"
         path.write_text(text, encoding="utf-8")
@@ -113,13 +123,12 @@ def reason(store, base: str, write: bool = True) -> ReasoningReport:
                 with onto:
                     sync_reasoner_hermit(world, infer_property_values=True, debug=0)
         except OwlReadyInconsistentOntologyError:
-            return ReasoningReport(consistent=False, seconds=time.perf_counter() - start)
+            return ReasoningReport(consistent=False, seconds=time.perf_counter() - start, reasoner="HermiT"), set()
         except OwlReadyJavaError as exc:
             message = re.sub(r"\s+", " ", str(exc))[:400]
             raise PolicyKGError(f"the reasoner failed: {message}", kind="reasoner-error")
         unsat = sorted(c.iri for c in world.inconsistent_classes())
-        report = ReasoningReport(consistent=True, unsatisfiable=unsat)
-        entailed: set[tuple[str, str, str]] = set()
+        report = ReasoningReport(consistent=True, unsatisfiable=unsat, reasoner="HermiT")
         props = {iri: world[iri] for iri in _PROPERTIES if world[iri] is not None}
         # world.individuals() misses individuals loaded from N-Triples; search by IRI instead
         individuals = [i for i in world.search(iri=f"{mint.base}*") if isinstance(i, Thing) and "#" not in i.iri]
@@ -136,10 +145,130 @@ def reason(store, base: str, write: bool = True) -> ReasoningReport:
                     if hasattr(value, "iri"):
                         entailed.add((ind.iri, iri, value.iri))
     report.seconds = time.perf_counter() - start
-    new = sorted(entailed - asserted)
+    new = entailed - asserted
     report.inferred = len(new)
-    if write:
-        g = ox.NamedNode(mint.inferred_graph)
-        quads = [ox.Quad(ox.NamedNode(s), ox.NamedNode(p), ox.NamedNode(o), g) for s, p, o in new]
-        store.apply({mint.inferred_graph: quads}, drops=[mint.inferred_graph])
+    return report, new
+
+
+# ---------------------------------------------------------------------- the rules, per module
+def doc_owner(doc_iri: str):
+    """Individuals a document module owns: the document and its provisions."""
+    prefix = doc_iri + "/"
+    return lambda iri: iri == doc_iri or iri.startswith(prefix)
+
+
+def shared_graphs(mint: Minter) -> list[str]:
+    return [mint.agencies_graph, mint.authority_graph, mint.places_graph, mint.acts_graph, mint.links_graph]
+
+
+def module_quads(graph: str, result) -> list[ox.Quad]:
+    g = ox.NamedNode(graph)
+    return [ox.Quad(ox.NamedNode(s), ox.NamedNode(p), ox.NamedNode(o), g) for s, p, o in sorted(result.own)]
+
+
+def asserted_links(store, mint: Minter) -> set[tuple[str, str, str]]:
+    """The materialised properties as asserted in some graph other than the inferred ones."""
+    from .rules import MATERIALISED
+
+    out = set()
+    for p in MATERIALISED:
+        for r in store.query(f"""SELECT ?s ?o WHERE {{ GRAPH ?g {{ ?s <{p}> ?o }}
+                                  FILTER(!STRSTARTS(STR(?g), "{mint.inferred_graph}")) }}"""):
+            out.add((r["s"].value, p, r["o"].value))
+    return out
+
+
+def foreign_quads(store, mint: Minter, triples) -> list[ox.Quad]:
+    """Entailed links about another module's individuals (``graph/inferred/links``), unless asserted somewhere."""
+    g = ox.NamedNode(mint.inferred_links_graph)
+    asserted = asserted_links(store, mint) if triples else set()
+    return [ox.Quad(ox.NamedNode(s), ox.NamedNode(p), ox.NamedNode(o), g) for s, p, o in sorted(set(triples) - asserted)]
+
+
+def shared_module(store, mint: Minter, reasoner=None):
+    """The shared graphs (agencies, authority list, places, acts, links) as one module: its ModuleResult."""
+    from .rules import RuleReasoner
+
+    reasoner = reasoner or RuleReasoner()
+    doc_prefix = mint.document("")
+    quads = [q for g in shared_graphs(mint) for q in store.quads(g)]
+    return reasoner.module(quads, lambda iri: iri.startswith(mint.base) and not iri.startswith(doc_prefix))
+
+
+def cross_check(store, mint: Minter, reasoner=None, graphs: list[str] | None = None) -> list[str]:
+    """Disjointness across modules: every individual's types in the union (asserted and inferred) at once.
+
+    ``graphs``: only individuals that are subjects in these graphs (a build checks what it wrote)."""
+    from .rules import RuleReasoner
+
+    reasoner = reasoner or RuleReasoner()
+    members = sorted(set().union(*reasoner.disjoint)) if reasoner.disjoint else []
+    if not members:
+        return []
+    values = " ".join(f"<{c}>" for c in members)
+    types: dict[str, set[str]] = {}
+    scopes = [f"GRAPH <{g}> {{ ?x ?anyP ?anyO }}" for g in graphs] if graphs is not None else [""]
+    for scope in scopes:
+        for r in store.query(f"SELECT DISTINCT ?x ?c WHERE {{ {scope} ?x a ?c VALUES ?c {{ {values} }} }}"):
+            types.setdefault(r["x"].value, set()).add(r["c"].value)
+    problems = []
+    for ind, ts in sorted(types.items()):
+        for group in reasoner.disjoint:
+            both = sorted(ts & group)
+            if len(both) > 1:
+                problems.append(f"{ind} is a {both[0]} and a {both[1]}, which the ontology says are disjoint")
+    return problems
+
+
+def inferred_graphs(store, mint: Minter) -> list[str]:
+    return [g for g in store.named_graphs() if g == mint.inferred_graph or g.startswith(mint.inferred_graph + "/")]
+
+
+def reason(store, base: str, write: bool = True, use_hermit: bool = False) -> ReasoningReport:
+    """Rules over every module; rewrite ``graph/inferred/…`` when consistent. ``use_hermit``: HermiT's check too.
+
+    ``write=False`` computes and checks each module but writes nothing (and so skips the cross-module check)."""
+    from .rules import RuleReasoner
+
+    mint = Minter(base)
+    start = time.perf_counter()
+    reasoner = RuleReasoner()
+    report = ReasoningReport(consistent=True, reasoner="OWL 2 RL rules, per module")
+    replacements: dict[str, list[ox.Quad]] = {}
+    foreign: set = set()
+    for g in store.named_graphs():
+        key = mint.doc_key_of_graph(g)
+        if key is None:
+            continue
+        result = reasoner.module(store.quads(g), doc_owner(mint.document(key)))
+        report.problems.extend(f"{key}: {p}" for p in result.problems)
+        report.individuals += result.individuals
+        replacements[mint.inferred_graph_for(key)] = module_quads(mint.inferred_graph_for(key), result)
+        foreign |= result.foreign
+    result = shared_module(store, mint, reasoner)
+    report.problems.extend(result.problems)
+    report.individuals += result.individuals
+    replacements[mint.inferred_shared_graph] = module_quads(mint.inferred_shared_graph, result)
+    foreign |= result.foreign
+    if not report.problems and write:
+        store.apply(replacements, drops=inferred_graphs(store, mint))
+        links = foreign_quads(store, mint, foreign)
+        store.apply({mint.inferred_links_graph: links})
+        report.problems.extend(cross_check(store, mint, reasoner))
+        if report.problems:  # take it all back
+            store.apply({}, drops=inferred_graphs(store, mint))
+        report.inferred = sum(len(q) for q in replacements.values()) + len(links)
+    report.consistent = not report.problems
+    if use_hermit:
+        h, entailed = hermit(store, mint)
+        report.hermit = h
+        if h.consistent and report.consistent and write:
+            mine = set()
+            for g in inferred_graphs(store, mint):
+                mine |= {(q.subject.value, q.predicate.value, q.object.value) for q in store.quads(g)}
+            report.hermit_only = sorted(entailed - mine)
+            report.rules_only = sorted(mine - entailed)
+        report.consistent = report.consistent and h.consistent
+        report.unsatisfiable = h.unsatisfiable
+    report.seconds = time.perf_counter() - start
     return report

@@ -65,7 +65,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--jobs", type=int, metavar="N", default=None,
                    help="processes that read and parse files (default: one per CPU); the result does not depend on it")
     b.add_argument("--no-reason", action="store_true",
-                   help="skip the OWL reasoner (HermiT, needs Java) that checks consistency and writes graph/inferred")
+                   help="skip the reasoner (OWL 2 RL rules) that checks each document and writes graph/inferred/doc/<key>")
     b.add_argument("--validate", action="store_true",
                    help="validate with the SHACL shapes after the build; exit 1 on any Violation")
 
@@ -129,17 +129,22 @@ def parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser(
         "reason",
-        help="run the OWL reasoner over the store and write its entailments",
+        help="run the reasoner over the whole store and write its entailments",
         description=(
-            "Load the ontology and every document graph into owlready2, run HermiT (needs Java), report "
-            "consistency and unsatisfiable classes, and write the entailments (super-classes, transitive "
-            "is_part_of, has_part, inverse links) into graph/inferred. Exit 0 when consistent with no "
-            "unsatisfiable class, 1 otherwise, 2 when the reasoner could not run."
+            "Apply the ontology's OWL 2 RL rules to every module of the store (each document graph; the shared "
+            "graphs), check consistency (disjoint classes, functional data properties, within and across "
+            "modules) and rewrite the entailments (super-classes, transitive is_part_of, has_part, inverse "
+            "promulgation links) into graph/inferred/doc/<key>, graph/inferred/shared and graph/inferred/links. "
+            "`build` already does this for the documents it writes. --hermit also runs HermiT (OWL 2 DL, needs "
+            "Java; for stores up to some thousand documents) and compares its entailments with the rules'. "
+            "Exit 0 when consistent (and, with --hermit, when both agree), 1 otherwise, 2 when it could not run."
         ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _common(r)
+    r.add_argument("--hermit", action="store_true",
+                   help="also run HermiT over the whole store and compare its entailments with the rules'")
 
     od = sub.add_parser(
         "ontology-doc",
@@ -241,6 +246,7 @@ def cmd_build(args) -> int:
         debug_dir=args.debug_dir,
         on_error=lambda e: _err(str(e)),
         jobs=args.jobs,
+        reason=not args.no_reason,
     )
     if args.json:
         print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
@@ -262,16 +268,17 @@ def cmd_build(args) -> int:
         for e in summary.errors:
             print(f"  {e}", file=out)
     status = 1 if args.strict and summary.errors else 0
+    out = sys.stderr if args.json else sys.stdout
     if args.no_reason:
-        from policykg.iri import Minter
-
-        inferred = Minter(settings.base).inferred_graph
-        if inferred in store.named_graphs():
-            store.apply({}, drops=[inferred])  # entailments of the old data would be stale
-            print("graph/inferred dropped (it described the store before this build); run `policykg reason`",
-                  file=sys.stderr if args.json else sys.stdout)
+        print("no reasoning: the entailments of the documents written were dropped (run `policykg reason`)", file=out)
+    elif summary.reasoning_problems:
+        _err("the ontology and the data are inconsistent; the entailments of this build were not written:")
+        for problem in summary.reasoning_problems[:20]:
+            _err(f"  {problem}")
+        status = max(status, 1)
     else:
-        status = max(status, _reason(store, settings, out=sys.stderr if args.json else sys.stdout))
+        print(f"reasoner: OWL 2 RL rules, per document: consistent; {summary.inferred} entailments written to "
+              f"graph/inferred/…", file=out)
     if args.validate:
         from policykg.shapes import validate
 
@@ -282,18 +289,29 @@ def cmd_build(args) -> int:
     return status
 
 
-def _reason(store, settings, out) -> int:
+def _reason(store, settings, out, use_hermit: bool = False) -> int:
     from policykg.ontology.reasoning import reason
 
-    report = reason(store, settings.base)
+    report = reason(store, settings.base, use_hermit=use_hermit)
     if not report.consistent:
-        _err("the reasoner found the ontology and the data inconsistent; graph/inferred was not written")
+        _err("the ontology and the data are inconsistent; graph/inferred/… was not written")
+        for problem in report.problems[:20]:
+            _err(f"  {problem}")
         return 1
     if report.unsatisfiable:
         _err("unsatisfiable classes: " + ", ".join(report.unsatisfiable))
         return 1
     print(f"reasoner: {report.reasoner}: consistent, no unsatisfiable class; "
-          f"{report.inferred} entailments written to graph/inferred ({report.seconds:.1f} s)", file=out)
+          f"{report.inferred} entailments written to graph/inferred/… ({report.seconds:.1f} s)", file=out)
+    if report.hermit is not None:
+        h = report.hermit
+        print(f"HermiT (OWL 2 DL): consistent, no unsatisfiable class ({h.seconds:.1f} s); it entails "
+              f"{len(report.hermit_only)} triple(s) the rules do not, the rules {len(report.rules_only)} it does not",
+              file=out)
+        for t in (report.hermit_only + report.rules_only)[:10]:
+            print("  " + " ".join(t), file=out)
+        if report.hermit_only or report.rules_only:
+            return 1
     return 0
 
 
@@ -480,10 +498,8 @@ def cmd_validate(args) -> int:
 
 
 def cmd_reason(args) -> int:
-    from policykg.store import Store
-
     settings = Settings.from_env(args.store, args.base)
-    return _reason(open_store(args), settings, sys.stdout)
+    return _reason(open_store(args), settings, sys.stdout, use_hermit=args.hermit)
 
 
 def cmd_ontology_doc(args) -> int:

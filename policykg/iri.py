@@ -22,7 +22,7 @@ cited act              ``act/<title>`` or ``act/<title>--<number>``
 generic role           ``role/<name>``, e.g. ``role/区林业部门``
 place                  ``place/<GB/T 2260 code>`` or ``place/<name>`` for functional areas
 the ontology           ``graph/ontology``
-reasoner entailments   ``graph/inferred``
+reasoner entailments   ``graph/inferred/doc/<key>``, ``/shared``, ``/links``
 =====================  ==========================================================
 """
 from __future__ import annotations
@@ -142,7 +142,19 @@ class Minter:
 
     @property
     def inferred_graph(self) -> str:
+        """Prefix of the reasoner's graphs: ``/doc/<key>`` per document, ``/shared``, ``/links``."""
         return f"{self.base}graph/inferred"
+
+    def inferred_graph_for(self, key: str) -> str:
+        return f"{self.inferred_graph}/doc/{key}"
+
+    @property
+    def inferred_shared_graph(self) -> str:
+        return f"{self.inferred_graph}/shared"
+
+    @property
+    def inferred_links_graph(self) -> str:
+        return f"{self.inferred_graph}/links"
 
     @property
     def ontology_graph(self) -> str:

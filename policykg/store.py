@@ -56,8 +56,8 @@ def update_text(replacements: dict[str, list[ox.Quad]], drops: Iterable[str] = (
         parts.append(f"DELETE WHERE {{ {pattern} }}")
     blocks = []
     for g, quads in sorted(replacements.items()) + sorted((inserts or {}).items()):
-        if quads:
-            blocks.append(f"GRAPH <{g}> {{\n{_nt(quads)}\n}}")
+        if quads:  # quads, or N-Triples text
+            blocks.append(f"GRAPH <{g}> {{\n{quads if isinstance(quads, str) else _nt(quads)}\n}}")
     if blocks:
         parts.append("INSERT DATA {\n" + "\n".join(blocks) + "\n}")
     return " ;\n".join(parts)
@@ -83,7 +83,7 @@ class Store:
         self.read_only = read_only
 
     # ---------------------------------------------------------------- writing
-    def apply(self, replacements: dict[str, list[ox.Quad]], drops: Iterable[str] = (),
+    def apply(self, replacements: dict[str, list[ox.Quad] | str], drops: Iterable[str] = (),
               delete_where: Iterable[str] = (), inserts: dict[str, list[ox.Quad]] | None = None) -> None:
         """One transaction: replace graphs, drop graphs, run DELETE WHERE patterns, insert quads."""
         text = update_text(replacements, drops, delete_where, inserts)
@@ -104,6 +104,13 @@ class Store:
             self._store.bulk_extend(quads)
         except (OSError, ValueError) as exc:
             raise StoreError(f"bulk write failed ({exc})", str(self.path))
+
+    def bulk_load_nquads(self, text: str) -> None:
+        """Like :meth:`bulk_insert`, from N-Quads text (parsed by the store itself, not by Python)."""
+        try:
+            self._store.bulk_load(text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise StoreError(f"bulk write failed ({_short(str(exc))})", str(self.path))
 
     def clear(self) -> None:
         self._store.clear()

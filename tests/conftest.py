@@ -36,8 +36,6 @@ def reasoned(tmp_path_factory):
     from policykg.ontology.reasoning import reason
     from policykg.store import Store
 
-    if shutil.which("java") is None:
-        pytest.skip("Java is installed by scripts/setup")
     store = Store(tmp_path_factory.mktemp("reasoned"))
     cwd = os.getcwd()
     os.chdir(ROOT)

@@ -83,6 +83,29 @@ def test_a_district_plan_added_later_is_linked_on_the_next_build(tmp_path):
     assert before == after  # the city plan was not rebuilt
 
 
+def test_only_district_plans_whose_inputs_changed_are_matched_again(tmp_path):
+    from policykg.iri import Minter
+    from policykg.loaders.build import build
+    from policykg.loaders.followup import link_followups
+    from policykg.store import Store
+
+    store = Store(tmp_path / "s")
+    build([FILES["000"], FILES["002"], FILES["004"]], store, BASE, progress=False)
+    mint = Minter(BASE)
+    graphs = [g for g in store.named_graphs() if mint.is_followups_graph(g)]
+    assert len(graphs) == 2  # one per district plan (Yangpu, Jiading)
+    before = store.dump_sorted(graphs)
+    assert link_followups(store, mint, changed=set()) == []  # nothing changed: nothing matched again
+    assert store.dump_sorted(graphs) == before
+    jiading = select(store, "SELECT ?d WHERE { ?d a pkg:Document ; pkg:district/skos:prefLabel \"嘉定区\"@zh ; "
+                            "pkg:documentType ?t FILTER(?t != pkgdt:notice) }")[0]["d"]
+    again = link_followups(store, mint, changed={jiading})
+    assert again and {f.district_measure.rsplit("/", 1)[0] for f in again} == {jiading}
+    assert store.dump_sorted(graphs) == before  # same inputs, same links
+    city = select(store, "SELECT ?c WHERE { ?d pkg:followsPlan ?c } LIMIT 1")[0]["c"]
+    assert len({f.district_measure.rsplit("/", 1)[0] for f in link_followups(store, mint, changed={city})}) == 2
+
+
 @pytest.fixture(scope="module")
 def corpus_store(tmp_path_factory):
     path = tmp_path_factory.mktemp("audit")

@@ -54,3 +54,21 @@ def test_no_triple_is_repeated_across_named_graphs(built):
                 dupes.append(key)
             seen[key] = g
     assert dupes == []
+
+
+def test_the_ontology_stays_inside_what_the_rule_reasoner_decides():
+    """policykg.ontology.rules applies OWL 2 RL rules for the constructs listed in SUPPORTED_OWL; an axiom
+    outside them (a restriction, an equivalence, a property chain …) would be silently ignored — fail instead."""
+    import pyoxigraph as ox
+
+    from policykg.ontology import ontology_text
+    from policykg.ontology.rules import OWL, SUPPORTED_OWL
+
+    used = set()
+    for t in ox.parse(ontology_text(), format=ox.RdfFormat.TURTLE):
+        for term in (t.predicate, t.object):
+            if isinstance(term, ox.NamedNode) and term.value.startswith(OWL):
+                used.add(term.value)
+        if t.predicate.value.endswith("#subClassOf"):
+            assert isinstance(t.object, ox.NamedNode), f"{t.subject} has an anonymous super-class"
+    assert used <= SUPPORTED_OWL, sorted(used - SUPPORTED_OWL)

@@ -1,5 +1,6 @@
-"""The OWL reasoner (HermiT, Java) over the ontology and the bundled corpus: consistent, no unsatisfiable
-class, entailments materialised in graph/inferred while the asserted graphs stay as loaded."""
+"""Reasoning over the ontology and the bundled corpus: OWL 2 RL rules per module (documents, shared graphs),
+consistent, entailments materialised in graph/inferred/… while the asserted graphs stay as loaded — and
+HermiT (OWL 2 DL, Java) entails exactly the same."""
 from __future__ import annotations
 
 import shutil
@@ -13,7 +14,8 @@ from policykg.store import Store
 
 from helpers import BASE, FILES, run_cli, select
 
-pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason="Java is installed by scripts/setup")
+needs_java = pytest.mark.skipif(shutil.which("java") is None, reason="Java is installed by scripts/setup")
+INFERRED = f'FILTER(STRSTARTS(STR(?g), "{BASE}graph/inferred/"))'
 
 CITY_PLAN = BASE + "doc/2024/上海市坚持对标改革持续打造国际一流营商环境行动方案"
 
@@ -36,17 +38,37 @@ def test_entailments_are_materialised_in_their_own_graph(reasoned_report):
     # the asserted graphs are untouched
     assert store.dump_sorted(data) == before
     # transitive has_part (inverse of is_part_of): the plan has every measure, three levels down
-    [row] = select(store, f"""SELECT (COUNT(?m) AS ?n) WHERE {{ GRAPH <{BASE}graph/inferred> {{ <{CITY_PLAN}> eli:has_part ?m }}
+    [row] = select(store, f"""SELECT (COUNT(?m) AS ?n) WHERE {{ GRAPH ?g {{ <{CITY_PLAN}> eli:has_part ?m }} {INFERRED}
                                ?m a pkg:Measure }}""")
     assert int(row["n"]) == 157
     # super-classes and the super-property of pkg:inDocument
     m = f"<{CITY_PLAN}/sec_1__subsec_1__meas_1>"
-    rows = select(store, f"SELECT ?c WHERE {{ GRAPH <{BASE}graph/inferred> {{ {m} a ?c }} }}")
+    rows = select(store, f"SELECT ?c WHERE {{ GRAPH ?g {{ {m} a ?c }} {INFERRED} }}")
     assert {r["c"] for r in rows} == {"https://policykg.org/ontology#Provision", "http://data.europa.eu/eli/ontology#LegalResource"}
     rows = select(store, f"SELECT ?p WHERE {{ {m} eli:is_part_of ?p }}")  # union: asserted + inferred
     assert {r["p"] for r in rows} == {f"{CITY_PLAN}/sec_1__subsec_1", f"{CITY_PLAN}/sec_1", CITY_PLAN}
     rows = select(store, f"SELECT ?o WHERE {{ <{BASE}agency/上海市人民政府> a ?o }}")
     assert "http://www.w3.org/ns/org#Organization" in {r["o"] for r in rows}
+
+
+def test_each_document_has_its_own_inferred_graph(reasoned_report):
+    store, _, _, data = reasoned_report
+    graphs = [g for g in store.named_graphs() if g.startswith(BASE + "graph/inferred/")]
+    assert BASE + "graph/inferred/doc/2024/上海市坚持对标改革持续打造国际一流营商环境行动方案" in graphs
+    assert BASE + "graph/inferred/shared" in graphs
+    # a promulgation's inverse, entailed from the notice's graph about the plan, is written once
+    rows = select(store, f"""SELECT ?g WHERE {{ GRAPH ?g {{ <{CITY_PLAN}> pkg:promulgatedBy ?n }} }}""")
+    assert len(rows) == 1
+
+
+def test_build_reasons_per_document_like_the_reason_command(tmp_path):
+    """The entailments `build` writes document by document are those `policykg reason` writes for the store."""
+    store = Store(tmp_path / "s")
+    build([FILES["000"], FILES["004"]], store, BASE, progress=False, reason=True)
+    graphs = lambda: sorted(g for g in store.named_graphs() if g.startswith(BASE + "graph/inferred/"))  # noqa: E731
+    built = store.dump_sorted(graphs())
+    report = reason(store, BASE)
+    assert report.consistent and store.dump_sorted(graphs()) == built
 
 
 def test_inconsistent_data_is_reported_and_nothing_is_written(tmp_path):
@@ -59,16 +81,41 @@ def test_inconsistent_data_is_reported_and_nothing_is_written(tmp_path):
                                          ox.NamedNode("https://policykg.org/ontology#Measure"), ox.NamedNode(g))]})
     report = reason(store, BASE)
     assert not report.consistent
-    assert BASE + "graph/inferred" not in store.named_graphs()
+    assert any("disjoint" in p and "#Document" in p and "#Provision" in p for p in report.problems)  # Measure ⊑ Provision
+    assert not [g for g in store.named_graphs() if g.startswith(BASE + "graph/inferred")]
     del store
     r = run_cli("reason", "--store", str(tmp_path / "s"))
-    assert r.returncode == 1 and "inconsistent" in r.stderr
+    assert r.returncode == 1 and "inconsistent" in r.stderr and "disjoint" in r.stderr
+
+
+def test_inconsistency_across_modules_is_found(tmp_path):
+    """An agency of the authority list typed as a document in a document's graph: only the cross-module check
+    sees both types."""
+    store = Store(tmp_path / "s")
+    build([FILES["004"]], store, BASE, progress=False)
+    g = BASE + "graph/doc/嘉府办发-2024-2"
+    agency = ox.NamedNode(BASE + "agency/上海市人民政府")
+    store.apply({}, inserts={g: [ox.Quad(agency, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                                         ox.NamedNode("https://policykg.org/ontology#Document"), ox.NamedNode(g))]})
+    report = reason(store, BASE)
+    assert not report.consistent and any("上海市人民政府" in p for p in report.problems)
 
 
 def test_build_runs_the_reasoner_unless_told_not_to(tmp_path):
     r = run_cli("build", str(FILES["004"]), "--store", str(tmp_path / "s"))
     assert r.returncode == 0, r.stderr
-    assert "consistent, no unsatisfiable class" in r.stdout
+    assert "reasoner: OWL 2 RL rules, per document: consistent" in r.stdout
+    assert BASE + "graph/inferred/doc/嘉府办发-2024-2" in Store(tmp_path / "s", read_only=True).named_graphs()
     r = run_cli("build", "--no-reason", str(FILES["004"]), "--store", str(tmp_path / "s"))
-    assert "graph/inferred dropped" in r.stdout
-    assert BASE + "graph/inferred" not in Store(tmp_path / "s", read_only=True).named_graphs()
+    assert "entailments of the documents written were dropped" in r.stdout
+    assert BASE + "graph/inferred/doc/嘉府办发-2024-2" not in Store(tmp_path / "s", read_only=True).named_graphs()
+
+
+@needs_java
+def test_hermit_entails_exactly_what_the_rules_do(tmp_path):
+    store = Store(tmp_path / "s")
+    build([FILES["000"], FILES["003"]], store, BASE, progress=False)
+    report = reason(store, BASE, use_hermit=True)
+    assert report.hermit is not None and report.hermit.consistent and report.hermit.unsatisfiable == []
+    assert report.inferred > 5000
+    assert report.hermit_only == [] and report.rules_only == []

@@ -1,0 +1,233 @@
+"""A rule reasoner for the policykg ontology: OWL 2 RL rules over one module of the data at a time.
+
+The ontology stays inside what OWL 2 RL rules decide completely for named classes and property assertions:
+``rdfs:subClassOf`` between named classes, ``rdfs:subPropertyOf``, ``rdfs:domain``/``rdfs:range``,
+``owl:inverseOf``, ``owl:TransitiveProperty``, ``owl:FunctionalProperty`` and ``owl:AllDisjointClasses``
+(``tests/test_ontology.py`` fails if an axiom outside that list appears, and ``tests/test_reasoning.py`` checks
+that HermiT entails exactly the same on the bundled corpus). The rules applied (W3C OWL 2 RL names):
+prp-spo1, prp-inv1/2, prp-trp, prp-dom, prp-rng, cax-sco — to a fixpoint — and, as consistency checks,
+cax-dw (an individual in two disjoint classes) and prp-fp on data values (two different values of a
+functional data property).
+
+**Modules.** Documents do not share individuals except through agencies, places and cited acts, so a
+document's entailments follow from its own graph and the ontology: :meth:`RuleReasoner.module` is run on each
+document graph when it is built (in the same worker process, in parallel) and on the shared graphs
+(agencies, authority list, places, acts, links) at the end of the build. A module's entailments about its
+*own* individuals (the document and its provisions; the shared graphs' agencies, roles, places, acts) are
+written to its own inferred graph; entailed links whose subject belongs to another module (the inverse of a
+promulgation) are written too, unless some graph asserts them. Re-building a document therefore re-reasons
+that document only.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import pyoxigraph as ox
+
+from . import ELI, PKG, RDF, ontology_text
+
+OWL = "http://www.w3.org/2002/07/owl#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+TYPE = RDF + "type"
+#: object properties whose entailed values are materialised (besides rdf:type)
+MATERIALISED = (ELI + "is_part_of", ELI + "has_part", PKG + "promulgates", PKG + "promulgatedBy")
+#: what the rules support; any other OWL term in the ontology is refused (see tests/test_ontology.py)
+SUPPORTED_OWL = {OWL + n for n in ("Ontology", "Class", "ObjectProperty", "DatatypeProperty", "AnnotationProperty",
+                                   "TransitiveProperty", "FunctionalProperty", "AllDisjointClasses", "members",
+                                   "inverseOf", "versionIRI", "versionInfo", "Thing")}
+
+
+@dataclass
+class ModuleResult:
+    own: set[tuple[str, str, str]] = field(default_factory=set)  # entailments about the module's individuals
+    foreign: set[tuple[str, str, str]] = field(default_factory=set)  # entailed links about other modules' ones
+    problems: list[str] = field(default_factory=list)  # inconsistencies found
+    individuals: int = 0
+
+
+class RuleReasoner:
+    def __init__(self, tbox: Iterable[ox.Triple] | None = None) -> None:
+        if tbox is None:
+            tbox = ox.parse(ontology_text(), format=ox.RdfFormat.TURTLE)
+        triples = list(tbox)
+        self.sub_class: dict[str, set[str]] = defaultdict(set)
+        self.sub_prop: dict[str, set[str]] = defaultdict(set)
+        self.domain: dict[str, set[str]] = defaultdict(set)
+        self.range: dict[str, set[str]] = defaultdict(set)
+        self.inverse: dict[str, set[str]] = defaultdict(set)
+        self.transitive: set[str] = set()
+        self.functional: set[str] = set()
+        self.classes: set[str] = set()
+        self.datatype_props: set[str] = set()
+        lists: dict[str, tuple[str | None, str | None]] = {}
+        disjoint_heads: list[str] = []
+        for t in triples:
+            s, p, o = t.subject, t.predicate.value, t.object
+            sv = s.value
+            if p == RDFS + "subClassOf" and isinstance(o, ox.NamedNode):
+                self.sub_class[sv].add(o.value)
+            elif p == RDFS + "subPropertyOf":
+                self.sub_prop[sv].add(o.value)
+            elif p == RDFS + "domain":
+                self.domain[sv].add(o.value)
+            elif p == RDFS + "range":
+                self.range[sv].add(o.value)
+            elif p == OWL + "inverseOf":
+                self.inverse[sv].add(o.value)
+                self.inverse[o.value].add(sv)
+            elif p == TYPE:
+                if o.value == OWL + "TransitiveProperty":
+                    self.transitive.add(sv)
+                elif o.value == OWL + "FunctionalProperty":
+                    self.functional.add(sv)
+                elif o.value == OWL + "Class":
+                    self.classes.add(sv)
+                elif o.value == OWL + "DatatypeProperty":
+                    self.datatype_props.add(sv)
+                elif o.value == OWL + "AllDisjointClasses":
+                    disjoint_heads.append(sv)
+            elif p == RDF + "first":
+                lists[sv] = (o.value, lists.get(sv, (None, None))[1])
+            elif p == RDF + "rest":
+                lists[sv] = (lists.get(sv, (None, None))[0], o.value)
+        members = {t.subject.value: t.object.value for t in triples if t.predicate.value == OWL + "members"}
+        self.disjoint: list[set[str]] = []
+        for head in disjoint_heads:
+            group, node = set(), members.get(head)
+            while node and node in lists:
+                first, node = lists[node]
+                if first:
+                    group.add(first)
+            self.disjoint.append(group)
+        self._anc: dict[str, frozenset[str]] = {}
+        self._panc: dict[str, frozenset[str]] = {}
+
+    # ------------------------------------------------------------ closures of the TBox
+    def ancestors(self, cls: str) -> frozenset[str]:
+        """The class and every named super-class (cax-sco to a fixpoint)."""
+        if cls not in self._anc:
+            seen, todo = {cls}, [cls]
+            while todo:
+                for sup in self.sub_class.get(todo.pop(), ()):
+                    if sup not in seen:
+                        seen.add(sup)
+                        todo.append(sup)
+            self._anc[cls] = frozenset(seen)
+        return self._anc[cls]
+
+    def super_properties(self, prop: str) -> frozenset[str]:
+        if prop not in self._panc:
+            seen, todo = {prop}, [prop]
+            while todo:
+                for sup in self.sub_prop.get(todo.pop(), ()):
+                    if sup not in seen:
+                        seen.add(sup)
+                        todo.append(sup)
+            self._panc[prop] = frozenset(seen)
+        return self._panc[prop]
+
+    # ------------------------------------------------------------ one module
+    def module(self, quads: Iterable[ox.Quad | ox.Triple], owned: Callable[[str], bool]) -> ModuleResult:
+        """Entailments of one module's triples (see the module docstring); ``owned(iri)`` says whose they are."""
+        edges: set[tuple[str, str, str]] = set()  # IRI-valued property assertions (closed below)
+        asserted_types: dict[str, set[str]] = defaultdict(set)
+        data_values: dict[tuple[str, str], set] = defaultdict(set)
+        subjects_props: set[tuple[str, str]] = set()
+        asserted: set[tuple[str, str, str]] = set()
+        for q in quads:
+            s, p, o = q.subject, q.predicate.value, q.object
+            if not isinstance(s, ox.NamedNode):
+                continue
+            sv = s.value
+            if p == TYPE:
+                asserted_types[sv].add(o.value)
+                asserted.add((sv, p, o.value))
+                continue
+            subjects_props.add((sv, p))
+            if isinstance(o, ox.NamedNode):
+                edges.add((sv, p, o.value))
+                asserted.add((sv, p, o.value))
+            elif isinstance(o, ox.Literal) and p in self.functional:
+                data_values[(sv, p)].add((o.value, o.datatype.value if o.datatype else None, o.language))
+
+        # property assertions: sub-properties, inverses, transitivity — to a fixpoint
+        closed = set(edges)
+        while True:
+            new = set()
+            for s, p, o in closed:
+                for sup in self.super_properties(p):
+                    if (s, sup, o) not in closed:
+                        new.add((s, sup, o))
+                for inv in self.inverse.get(p, ()):
+                    if (o, inv, s) not in closed:
+                        new.add((o, inv, s))
+            for t in self.transitive:
+                succ: dict[str, set[str]] = defaultdict(set)
+                for s, p, o in closed:
+                    if p == t:
+                        succ[s].add(o)
+                for start in list(succ):
+                    seen, todo = set(), list(succ[start])
+                    while todo:
+                        x = todo.pop()
+                        if x in seen:
+                            continue
+                        seen.add(x)
+                        todo.extend(succ.get(x, ()))
+                    for x in seen:
+                        if (start, t, x) not in closed:
+                            new.add((start, t, x))
+            if not new:
+                break
+            closed |= new
+
+        # types: asserted, domains (of the property and its super-properties), ranges — then super-classes
+        types: dict[str, set[str]] = defaultdict(set)
+        for sv, ts in asserted_types.items():
+            types[sv] |= ts
+        for sv, p in subjects_props:
+            for sup in self.super_properties(p):
+                types[sv] |= self.domain.get(sup, set())
+        for s, p, o in closed:
+            types[s] |= self.domain.get(p, set())
+            if p not in self.datatype_props:
+                types[o] |= {c for c in self.range.get(p, ()) if c in self.classes}
+        result = ModuleResult()
+        for ind, ts in types.items():
+            full: set[str] = set()
+            for c in ts:
+                full |= self.ancestors(c)
+            full.discard(OWL + "Thing")
+            types[ind] = full
+            for group in self.disjoint:
+                both = sorted(full & group)
+                if len(both) > 1:
+                    result.problems.append(f"{ind} is a {both[0]} and a {both[1]}, which the ontology says are disjoint")
+        for (sv, p), values in data_values.items():
+            if len(values) > 1:
+                result.problems.append(f"{sv} has {len(values)} values of the functional property {p}")
+
+        # what is written: entailments about individuals (IRIs without a fragment), minus what is asserted
+        individuals = set()
+        for ind, ts in types.items():
+            if "#" in ind or not owned(ind):
+                continue
+            individuals.add(ind)
+            for c in ts:
+                if (ind, TYPE, c) not in asserted:
+                    result.own.add((ind, TYPE, c))
+        for s, p, o in closed:
+            if p not in MATERIALISED or (s, p, o) in asserted or "#" in s or "#" in o:
+                continue
+            (result.own if owned(s) else result.foreign).add((s, p, o))
+            if owned(s):
+                individuals.add(s)
+        result.individuals = len(individuals)
+        return result
+
+
+def nt_lines(triples: Iterable[tuple[str, str, str]]) -> list[str]:
+    """Sorted N-Triples lines of IRI triples."""
+    return sorted(f"<{s}> <{p}> <{o}> ." for s, p, o in triples)
