@@ -36,6 +36,7 @@ from policykg import __version__
 from policykg.errors import PolicyKGError, ReadError
 from policykg.iri import Minter
 from policykg.ontology import PKG, PROV, RDF, XSD
+from policykg.ontology.rules import ModuleResult
 from policykg.store import Store
 
 from .emit import Emitter
@@ -131,6 +132,8 @@ class Emitted:
     foreign: list[tuple[str, str, str]]  # entailed links about other modules' individuals
     problems: list[str]  # inconsistencies the rules found in it
     triples: int
+    foreign_types: dict  # for the check across modules (see RuleReasoner.check_across)
+    root_types: dict
 
 
 _WORKER: dict = {}
@@ -156,14 +159,15 @@ def _emit(p: ParsedSource, emitter: Emitter, mint: Minter, reasoner) -> list[Emi
         know = emitter.knowledge(doc)
         quads = emitter.document_quads(p, doc, src, know)
         shared = {g: _nt(qs) for g, qs in emitter.shared_quads(doc, know).items()}
-        inferred, foreign, problems = None, [], []
+        inferred, foreign, problems, ftypes, rtypes = None, [], [], {}, {}
         if reasoner is not None:
-            result = reasoner.module(quads, doc_owner(mint.document(doc.key)))
-            problems = result.problems
+            d_iri = mint.document(doc.key)
+            result = reasoner.module(quads, doc_owner(d_iri), roots={d_iri})
+            problems, ftypes, rtypes = result.problems, result.foreign_types, result.root_types
             if not problems:
                 inferred = "".join(line + "\n" for line in nt_lines(result.own))
                 foreign = sorted(result.foreign)
-        out.append(Emitted(doc.key, _nt(quads), shared, inferred, foreign, problems, len(quads)))
+        out.append(Emitted(doc.key, _nt(quads), shared, inferred, foreign, problems, len(quads), ftypes, rtypes))
     return out
 
 
@@ -242,6 +246,47 @@ def _progress(i: int, n: int, name: str, stream) -> None:
     stream.flush()
 
 
+class _BulkLoader:
+    """Bulk loads on a thread of their own (the store releases the GIL), so the writer keeps taking the
+    workers' results while RocksDB builds its files; one batch queued at most."""
+
+    def __init__(self, store) -> None:
+        import queue
+        import threading
+
+        self.store = store
+        self.queue: queue.Queue = queue.Queue(maxsize=1)
+        self.error: PolicyKGError | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            text = self.queue.get()
+            if text is None:
+                return
+            if self.error is None:
+                try:
+                    self.store.bulk_load_nquads(text)
+                except PolicyKGError as exc:
+                    self.error = exc
+
+    def put(self, text: str) -> None:
+        if self.error:
+            raise self.error
+        self.queue.put(text)
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error:
+            raise self.error
+
+    def abandon(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+
+
 def _sha(path: Path) -> str | None:
     import hashlib
 
@@ -298,8 +343,10 @@ def build(
     bulk = hasattr(store, "bulk_insert") and len(new_iris) == len(files) and store.is_empty()
     buffer: list[str] = []
     buffered = 0
+    loader = _BulkLoader(store) if bulk else None
     changed: set[str] = set()  # documents written or dropped: their follow-ups are matched again
     foreign: set[tuple[str, str, str]] = set()
+    mentions: list = []  # per written document: the types it gives to individuals of other modules
     written_graphs: list[str] = []
     _load_ontology(store, mint)
     clock = _lap(summary, "prepare", clock)
@@ -343,6 +390,7 @@ def build(
                 if reason and em.inferred is not None:
                     replacements[inferred_g] = em.inferred
                     foreign.update(em.foreign)
+                    mentions.append(ModuleResult(foreign_types=em.foreign_types, root_types=em.root_types))
                     summary.inferred += em.inferred.count("\n")
                 else:
                     drops.append(inferred_g)
@@ -379,13 +427,14 @@ def build(
                     buffer.append(text.replace(" .\n", f" <{graph_iri}> .\n"))
                     buffered += len(text)
                 if buffered >= _BULK_BATCH:
-                    store.bulk_load_nquads("".join(buffer))
+                    loader.put("".join(buffer))
                     buffer.clear()
                     buffered = 0
             else:
                 store.apply(replacements, drops=drops, delete_where=_with_prefixes(delete), inserts=inserts)
         except PolicyKGError as exc:
             if bulk:
+                loader.abandon()
                 store.clear()  # it was empty: leave nothing half-written
                 raise
             report.ok = False
@@ -397,13 +446,15 @@ def build(
         report.written = wrote
         written_graphs += [mint.graph(k) for k in wrote]
         summary.files.append(report)
-    if buffer:
+    if bulk:
         try:
-            store.bulk_load_nquads("".join(buffer))
+            if buffer:
+                loader.put("".join(buffer))
+                buffer.clear()
+            loader.close()
         except PolicyKGError:
-            store.clear()
+            store.clear()  # it was empty: leave nothing half-written
             raise
-        buffer.clear()
     if show:
         sys.stderr.write("\n")
     if debug_dir:
@@ -429,10 +480,10 @@ def build(
     clock = _lap(summary, "links", clock)
     from .followup import link_followups
 
-    link_followups(store, mint, changed=changed)
+    link_followups(store, mint, changed=changed, bulk=bulk)
     clock = _lap(summary, "follow-ups", clock)
     if reason:
-        _reason_shared(store, mint, foreign, written_graphs, summary)
+        _reason_shared(store, mint, foreign, mentions, written_graphs, summary)
     elif any(g in store.named_graphs() for g in (mint.inferred_shared_graph, mint.inferred_links_graph)):
         store.apply({}, drops=[mint.inferred_shared_graph, mint.inferred_links_graph])
     clock = _lap(summary, "reason (shared)", clock)
@@ -443,26 +494,28 @@ def build(
     return summary
 
 
-def _reason_shared(store, mint: Minter, foreign: set, written: list[str], summary: BuildSummary) -> None:
-    """The shared graphs' module, the entailed links across modules, and the cross-module disjointness check
-    over what this build wrote. On an inconsistency the inferred graphs of this build are taken back."""
-    from policykg.ontology.reasoning import asserted_links, cross_check, module_quads, shared_module
+def _reason_shared(store, mint: Minter, foreign: set, mentions: list, written: list[str],
+                   summary: BuildSummary) -> None:
+    """The shared graphs' module, the entailed links across modules, and the check across modules of what
+    this build wrote against the shared graphs (``policykg reason`` checks every module against every other).
+    On an inconsistency the inferred graphs of this build are taken back."""
+    from policykg.ontology.reasoning import asserted_among, module_quads, shared_module
+    from policykg.ontology.rules import RuleReasoner
 
-    result = shared_module(store, mint)
+    reasoner = RuleReasoner()
+    result = shared_module(store, mint, reasoner)
     summary.reasoning_problems += result.problems
-    # the cross-module check: over what this build wrote, or over everything when that is most of it
-    scope = written + [mint.agencies_graph] if len(written) <= 200 else None
-    summary.reasoning_problems += cross_check(store, mint, graphs=scope)
+    summary.reasoning_problems += reasoner.check_across(mentions + [result])
     if summary.reasoning_problems:
         keys = [mint.doc_key_of_graph(g) for g in written]
         store.apply({}, drops=[mint.inferred_graph_for(k) for k in keys if k] + [mint.inferred_shared_graph])
         return
-    # the links graph is rebuilt from every document's foreign entailments: recompute those of documents this
-    # build did not touch from the old links graph (they are still valid), plus the new ones
+    # the links graph holds every document's entailed links about other modules' individuals: those of the
+    # documents this build did not write stay valid; those of the documents it wrote are replaced
     old = {(q.subject.value, q.predicate.value, q.object.value) for q in store.quads(mint.inferred_links_graph)}
-    written_docs = {mint.document(mint.doc_key_of_graph(g)) for g in written if mint.doc_key_of_graph(g)}
+    written_docs = {mint.document(k) for k in (mint.doc_key_of_graph(g) for g in written) if k}
     keep = {t for t in old if not any(t[2] == d or t[2].startswith(d + "/") for d in written_docs)}
-    links = (keep | foreign) - asserted_links(store, mint)
+    links = (keep | foreign) - asserted_among(store, mint, keep | foreign)
     g = NamedNode(mint.inferred_links_graph)
     shared = module_quads(mint.inferred_shared_graph, result)
     store.apply({

@@ -215,22 +215,43 @@ def _plans(store) -> list[Plan]:
 
 
 def measures_of(store, doc: str) -> list[Measure]:
-    headings = {}
-    for r in store.query(f"""SELECT ?p ?path ?h WHERE {{ ?p pkg:inDocument <{doc}> ; pkg:path ?path ; pkg:heading ?h }}"""):
-        headings[r["path"].value] = (r["p"].value, r["h"].value)
-    out = []
-    for r in store.query(f"""SELECT ?m ?path ?text ?start WHERE {{ ?m a pkg:Measure ; pkg:inDocument <{doc}> ; pkg:path ?path ;
-                              pkg:text ?text ; pkg:sourceSpan/oa:hasSelector ?s . ?s oa:start ?start }} ORDER BY ?start"""):
-        path = r["path"].value
-        parts = path.split("__")
-        heading, section = "", doc
-        for k in range(len(parts) - 1, 0, -1):
-            anc = "__".join(parts[:k])
-            if anc in headings:
-                section, heading = headings[anc]
-                break
-        out.append(Measure(r["m"].value, doc, path, r["text"].value, heading, section))
+    """The measures of one document, in text order, each with its nearest heading."""
+    return measures_of_many(store, [doc])[doc]
+
+
+def measures_of_many(store, docs: list[str], batch: int = 100) -> dict[str, list[Measure]]:
+    """:func:`measures_of` for many documents, a few queries for all of them."""
+    headings: dict[str, dict[str, tuple[str, str]]] = {d: {} for d in docs}
+    rows: dict[str, list] = {d: [] for d in docs}
+    for k in range(0, len(docs), batch):
+        values = " ".join(f"<{d}>" for d in docs[k:k + batch])
+        for r in store.query(f"""SELECT ?doc ?p ?path ?h WHERE {{ VALUES ?doc {{ {values} }}
+                                  ?p pkg:inDocument ?doc ; pkg:heading ?h ; pkg:path ?path }}"""):
+            headings[r["doc"].value][r["path"].value] = (r["p"].value, r["h"].value)
+        for r in store.query(f"""SELECT ?doc ?m ?path ?text WHERE {{ VALUES ?doc {{ {values} }}
+                                  ?m pkg:inDocument ?doc ; a pkg:Measure ; pkg:path ?path ; pkg:text ?text }}"""):
+            rows[r["doc"].value].append((_path_order(r["path"].value), r["m"].value, r["path"].value, r["text"].value))
+    out: dict[str, list[Measure]] = {}
+    for doc in docs:
+        found = []
+        for _, iri, path, text in sorted(rows[doc]):
+            parts = path.split("__")
+            heading, section = "", doc
+            for k in range(len(parts) - 1, 0, -1):
+                anc = "__".join(parts[:k])
+                if anc in headings[doc]:
+                    section, heading = headings[doc][anc]
+                    break
+            found.append(Measure(iri, doc, path, text, heading, section))
+        out[doc] = found
     return out
+
+
+def _path_order(path: str) -> tuple:
+    """Text order from an id path: sec_2__subsec_10__meas_1 after sec_2__subsec_9__meas_3 (numbers compared as
+    numbers; items are numbered across sections, so the path order is the reading order)."""
+    return tuple((name, int(num)) if num.isdigit() else (part, 0)
+                 for part in path.split("__") for name, _, num in [part.rpartition("_")])
 
 
 def _recorded(store, mint) -> dict[str, set[str]]:
@@ -242,12 +263,15 @@ def _recorded(store, mint) -> dict[str, set[str]]:
     return out
 
 
-def link_followups(store, mint, threshold: float = THRESHOLD, changed: set[str] | None = None) -> list[FollowUp]:
+def link_followups(store, mint, threshold: float = THRESHOLD, changed: set[str] | None = None,
+                   bulk: bool = False) -> list[FollowUp]:
     """Match district plans against their candidate city plans; one graph per district plan.
 
     ``changed``: IRIs of the documents this build wrote or dropped. A district plan is matched again when it
     changed, when one of its candidate city plans changed, or when its set of candidates is not the one its graph
-    was computed against; the others keep their graphs. ``None`` matches every district plan.
+    was computed against; the others keep their graphs. ``None`` matches every district plan. ``bulk``: the
+    store held no follow-up graph before this build (a first build), so they are bulk-loaded, not in a
+    transaction.
     """
     from pyoxigraph import Literal, NamedNode, Quad
 
@@ -262,7 +286,7 @@ def link_followups(store, mint, threshold: float = THRESHOLD, changed: set[str] 
     replacements: dict[str, list] = {}
     wanted: set[str] = set()
     links: list[FollowUp] = []
-    city_measures: dict[str, list[Measure]] = {}
+    todo: list[tuple[Plan, list[Plan]]] = []
     for dp in district_plans:
         candidates = candidate_plans(dp, city)
         if not candidates:
@@ -273,17 +297,18 @@ def link_followups(store, mint, threshold: float = THRESHOLD, changed: set[str] 
         if (changed is not None and graph in existing and recorded.get(graph) == cand
                 and dp.iri not in changed and not (cand & changed)):
             continue  # nothing it depends on changed
+        todo.append((dp, candidates))
+    docs = sorted({dp.iri for dp, _ in todo} | {cp.iri for _, cs in todo for cp in cs})
+    measures = measures_of_many(store, docs)
+    decided = [decide(measures[dp.iri], [m for cp in cs for m in measures[cp.iri]], threshold) for dp, cs in todo]
+    for (dp, candidates), found in zip(todo, decided):
+        graph = mint.followups_graph_for(dp.iri)
         g = NamedNode(graph)
         quads: list = []
-        dm = measures_of(store, dp.iri)
         for cp in candidates:
             quads.append(Quad(NamedNode(dp.iri), NamedNode(PKG + "followsPlan"), NamedNode(cp.iri), g))
             quads.append(Quad(NamedNode(dp.iri), NamedNode(PKG + "candidateBy"),
                               Literal("basis" if cp.iri in dp.bases else "subject-and-period"), g))
-            if cp.iri not in city_measures:
-                city_measures[cp.iri] = measures_of(store, cp.iri)
-        cm = [m for cp in candidates for m in city_measures[cp.iri]]
-        found = decide(dm, cm, threshold)
         links += found
         counter: dict[str, int] = {}
         for f in found:
@@ -303,5 +328,8 @@ def link_followups(store, mint, threshold: float = THRESHOLD, changed: set[str] 
         replacements[graph] = sorted(set(quads), key=str)
     # graphs of plans that are gone or have no candidate any more; the old single graph of earlier versions
     drops = sorted((existing - wanted) | ({mint.followups_graph} & graphs))
-    store.apply(replacements, drops=drops)
+    if bulk and not drops and not existing:
+        store.bulk_load_nquads("".join(f"{q} .\n" for quads in replacements.values() for q in quads))
+    else:
+        store.apply(replacements, drops=drops)
     return links

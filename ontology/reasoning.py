@@ -7,8 +7,9 @@ module's entailments (super-classes of every resource, the transitive ``eli:is_p
 ``graph/inferred/doc/<key>`` or ``graph/inferred/shared``. ``policykg build`` does the same for the documents it
 writes, in the worker processes and in the same transaction as each document graph, so re-building a
 document re-reasons only that document. The asserted graphs stay as loaded; SPARQL over the union sees both.
-Consistency: disjoint classes and functional data properties inside each module, and across modules one
-pass over the typed individuals (:func:`cross_check`). An inconsistency writes nothing.
+Consistency: disjoint classes and functional data properties inside each module, and across modules the
+types each module gives the individuals it mentions but does not own, against their owner's
+(:meth:`~policykg.ontology.rules.RuleReasoner.check_across`). An inconsistency writes nothing.
 
 ``hermit=True`` also loads the ontology and the asserted graphs into owlready2 and runs **HermiT** (Java): a
 complete OWL 2 DL consistency check and unsatisfiable classes, and a comparison of its entailments with the
@@ -166,23 +167,23 @@ def module_quads(graph: str, result) -> list[ox.Quad]:
     return [ox.Quad(ox.NamedNode(s), ox.NamedNode(p), ox.NamedNode(o), g) for s, p, o in sorted(result.own)]
 
 
-def asserted_links(store, mint: Minter) -> set[tuple[str, str, str]]:
-    """The materialised properties as asserted in some graph other than the inferred ones."""
-    from .rules import MATERIALISED
-
-    out = set()
-    for p in MATERIALISED:
-        for r in store.query(f"""SELECT ?s ?o WHERE {{ GRAPH ?g {{ ?s <{p}> ?o }}
-                                  FILTER(!STRSTARTS(STR(?g), "{mint.inferred_graph}")) }}"""):
-            out.add((r["s"].value, p, r["o"].value))
+def asserted_among(store, mint: Minter, triples) -> set[tuple[str, str, str]]:
+    """Those of ``triples`` (IRI triples) that some graph other than the inferred ones asserts."""
+    triples = sorted(set(triples))
+    out: set[tuple[str, str, str]] = set()
+    for k in range(0, len(triples), 500):
+        rows = " ".join(f"(<{s}> <{p}> <{o}>)" for s, p, o in triples[k:k + 500])
+        for r in store.query(f"""SELECT ?s ?p ?o WHERE {{ VALUES (?s ?p ?o) {{ {rows} }} GRAPH ?g {{ ?s ?p ?o }}
+                                  FILTER(!STRSTARTS(STR(?g), "{mint.inferred_graph}/")) }}"""):
+            out.add((r["s"].value, r["p"].value, r["o"].value))
     return out
 
 
 def foreign_quads(store, mint: Minter, triples) -> list[ox.Quad]:
     """Entailed links about another module's individuals (``graph/inferred/links``), unless asserted somewhere."""
     g = ox.NamedNode(mint.inferred_links_graph)
-    asserted = asserted_links(store, mint) if triples else set()
-    return [ox.Quad(ox.NamedNode(s), ox.NamedNode(p), ox.NamedNode(o), g) for s, p, o in sorted(set(triples) - asserted)]
+    keep = set(triples) - asserted_among(store, mint, triples)
+    return [ox.Quad(ox.NamedNode(s), ox.NamedNode(p), ox.NamedNode(o), g) for s, p, o in sorted(keep)]
 
 
 def shared_module(store, mint: Minter, reasoner=None):
@@ -195,31 +196,6 @@ def shared_module(store, mint: Minter, reasoner=None):
     return reasoner.module(quads, lambda iri: iri.startswith(mint.base) and not iri.startswith(doc_prefix))
 
 
-def cross_check(store, mint: Minter, reasoner=None, graphs: list[str] | None = None) -> list[str]:
-    """Disjointness across modules: every individual's types in the union (asserted and inferred) at once.
-
-    ``graphs``: only individuals that are subjects in these graphs (a build checks what it wrote)."""
-    from .rules import RuleReasoner
-
-    reasoner = reasoner or RuleReasoner()
-    members = sorted(set().union(*reasoner.disjoint)) if reasoner.disjoint else []
-    if not members:
-        return []
-    values = " ".join(f"<{c}>" for c in members)
-    types: dict[str, set[str]] = {}
-    scopes = [f"GRAPH <{g}> {{ ?x ?anyP ?anyO }}" for g in graphs] if graphs is not None else [""]
-    for scope in scopes:
-        for r in store.query(f"SELECT DISTINCT ?x ?c WHERE {{ {scope} ?x a ?c VALUES ?c {{ {values} }} }}"):
-            types.setdefault(r["x"].value, set()).add(r["c"].value)
-    problems = []
-    for ind, ts in sorted(types.items()):
-        for group in reasoner.disjoint:
-            both = sorted(ts & group)
-            if len(both) > 1:
-                problems.append(f"{ind} is a {both[0]} and a {both[1]}, which the ontology says are disjoint")
-    return problems
-
-
 def inferred_graphs(store, mint: Minter) -> list[str]:
     return [g for g in store.named_graphs() if g == mint.inferred_graph or g.startswith(mint.inferred_graph + "/")]
 
@@ -227,7 +203,7 @@ def inferred_graphs(store, mint: Minter) -> list[str]:
 def reason(store, base: str, write: bool = True, use_hermit: bool = False) -> ReasoningReport:
     """Rules over every module; rewrite ``graph/inferred/…`` when consistent. ``use_hermit``: HermiT's check too.
 
-    ``write=False`` computes and checks each module but writes nothing (and so skips the cross-module check)."""
+    ``write=False`` computes and checks every module and across modules, but writes nothing."""
     from .rules import RuleReasoner
 
     mint = Minter(base)
@@ -236,27 +212,28 @@ def reason(store, base: str, write: bool = True, use_hermit: bool = False) -> Re
     report = ReasoningReport(consistent=True, reasoner="OWL 2 RL rules, per module")
     replacements: dict[str, list[ox.Quad]] = {}
     foreign: set = set()
+    results = []
     for g in store.named_graphs():
         key = mint.doc_key_of_graph(g)
         if key is None:
             continue
-        result = reasoner.module(store.quads(g), doc_owner(mint.document(key)))
+        doc = mint.document(key)
+        result = reasoner.module(store.quads(g), doc_owner(doc), roots={doc})
         report.problems.extend(f"{key}: {p}" for p in result.problems)
         report.individuals += result.individuals
         replacements[mint.inferred_graph_for(key)] = module_quads(mint.inferred_graph_for(key), result)
         foreign |= result.foreign
+        results.append(result)
     result = shared_module(store, mint, reasoner)
     report.problems.extend(result.problems)
     report.individuals += result.individuals
     replacements[mint.inferred_shared_graph] = module_quads(mint.inferred_shared_graph, result)
     foreign |= result.foreign
+    results.append(result)
+    report.problems.extend(reasoner.check_across(results))
     if not report.problems and write:
-        store.apply(replacements, drops=inferred_graphs(store, mint))
         links = foreign_quads(store, mint, foreign)
-        store.apply({mint.inferred_links_graph: links})
-        report.problems.extend(cross_check(store, mint, reasoner))
-        if report.problems:  # take it all back
-            store.apply({}, drops=inferred_graphs(store, mint))
+        store.apply({**replacements, mint.inferred_links_graph: links}, drops=inferred_graphs(store, mint))
         report.inferred = sum(len(q) for q in replacements.values()) + len(links)
     report.consistent = not report.problems
     if use_hermit:

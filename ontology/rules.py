@@ -45,6 +45,11 @@ class ModuleResult:
     foreign: set[tuple[str, str, str]] = field(default_factory=set)  # entailed links about other modules' ones
     problems: list[str] = field(default_factory=list)  # inconsistencies found
     individuals: int = 0
+    # for the check across modules: the types (closed under sub-classes, limited to classes of a disjointness
+    # axiom) of the individuals this module mentions but does not own, and of its owned individuals that
+    # others may mention (all of them for the shared module, the document itself for a document module)
+    foreign_types: dict[str, frozenset[str]] = field(default_factory=dict)
+    root_types: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 class RuleReasoner:
@@ -129,8 +134,10 @@ class RuleReasoner:
         return self._panc[prop]
 
     # ------------------------------------------------------------ one module
-    def module(self, quads: Iterable[ox.Quad | ox.Triple], owned: Callable[[str], bool]) -> ModuleResult:
-        """Entailments of one module's triples (see the module docstring); ``owned(iri)`` says whose they are."""
+    def module(self, quads: Iterable[ox.Quad | ox.Triple], owned: Callable[[str], bool],
+               roots: set[str] | None = None) -> ModuleResult:
+        """Entailments of one module's triples (see the module docstring); ``owned(iri)`` says whose they are;
+        ``roots``: the owned individuals other modules may mention (default: all owned)."""
         edges: set[tuple[str, str, str]] = set()  # IRI-valued property assertions (closed below)
         asserted_types: dict[str, set[str]] = defaultdict(set)
         data_values: dict[tuple[str, str], set] = defaultdict(set)
@@ -152,36 +159,30 @@ class RuleReasoner:
             elif isinstance(o, ox.Literal) and p in self.functional:
                 data_values[(sv, p)].add((o.value, o.datatype.value if o.datatype else None, o.language))
 
-        # property assertions: sub-properties, inverses, transitivity — to a fixpoint
-        closed = set(edges)
-        while True:
-            new = set()
-            for s, p, o in closed:
+        # property assertions: sub-properties, inverses, transitivity — to a fixpoint, semi-naively (each new
+        # assertion is joined once; transitive joins use successor/predecessor indexes)
+        closed: set[tuple[str, str, str]] = set()
+        succ: dict[tuple[str, str], set[str]] = defaultdict(set)
+        pred: dict[tuple[str, str], set[str]] = defaultdict(set)
+        delta = set(edges)
+        while delta:
+            closed |= delta
+            for s, p, o in delta:
+                if p in self.transitive:
+                    succ[(p, s)].add(o)
+                    pred[(p, o)].add(s)
+            new: set[tuple[str, str, str]] = set()
+            for s, p, o in delta:
                 for sup in self.super_properties(p):
-                    if (s, sup, o) not in closed:
-                        new.add((s, sup, o))
+                    new.add((s, sup, o))
                 for inv in self.inverse.get(p, ()):
-                    if (o, inv, s) not in closed:
-                        new.add((o, inv, s))
-            for t in self.transitive:
-                succ: dict[str, set[str]] = defaultdict(set)
-                for s, p, o in closed:
-                    if p == t:
-                        succ[s].add(o)
-                for start in list(succ):
-                    seen, todo = set(), list(succ[start])
-                    while todo:
-                        x = todo.pop()
-                        if x in seen:
-                            continue
-                        seen.add(x)
-                        todo.extend(succ.get(x, ()))
-                    for x in seen:
-                        if (start, t, x) not in closed:
-                            new.add((start, t, x))
-            if not new:
-                break
-            closed |= new
+                    new.add((o, inv, s))
+                if p in self.transitive:
+                    for x in succ.get((p, o), ()):
+                        new.add((s, p, x))
+                    for y in pred.get((p, s), ()):
+                        new.add((y, p, o))
+            delta = new - closed
 
         # types: asserted, domains (of the property and its super-properties), ranges — then super-classes
         types: dict[str, set[str]] = defaultdict(set)
@@ -225,7 +226,36 @@ class RuleReasoner:
             if owned(s):
                 individuals.add(s)
         result.individuals = len(individuals)
+        disjoint = set().union(*self.disjoint) if self.disjoint else set()
+        for ind, ts in types.items():
+            if "#" in ind:
+                continue
+            kinds = frozenset(ts & disjoint)
+            if not kinds:
+                continue
+            if not owned(ind):
+                result.foreign_types[ind] = kinds
+            elif roots is None or ind in roots:
+                result.root_types[ind] = kinds
         return result
+
+    def check_across(self, results: Iterable[ModuleResult]) -> list[str]:
+        """Disjointness across modules: an individual's types from every module that mentions it."""
+        mentioned: dict[str, set[str]] = defaultdict(set)
+        roots: dict[str, set[str]] = defaultdict(set)
+        for r in results:
+            for ind, ts in r.foreign_types.items():
+                mentioned[ind] |= ts
+            for ind, ts in r.root_types.items():
+                roots[ind] |= ts
+        problems = []
+        for ind in sorted(mentioned):
+            full = mentioned[ind] | roots.get(ind, set())
+            for group in self.disjoint:
+                both = sorted(full & group)
+                if len(both) > 1:
+                    problems.append(f"{ind} is a {both[0]} and a {both[1]}, which the ontology says are disjoint")
+        return problems
 
 
 def nt_lines(triples: Iterable[tuple[str, str, str]]) -> list[str]:
