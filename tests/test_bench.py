@@ -84,7 +84,7 @@ def test_benchmark_command_runs_at_a_small_size(tmp_path):
     out = tmp_path / "benchmarks.md"
     r = subprocess.run(
         [sys.executable, "-m", "bench.run", "--sizes", "40", "--reps", "1", "--load-seconds", "1", "--clients", "2",
-         "--budget", "60", "--rdflib-max", "40", "--whole-max", "0", "--check-max", "0",
+         "--budget", "60", "--rdflib-max", "40", "--whole-max", "0", "--validate-max", "0", "--reason-max", "40",
          "--work", str(tmp_path / "work"), "--out", str(out), "--notes", str(tmp_path / "none.md")],
         cwd=ROOT, capture_output=True, text=True, timeout=480,
     )
@@ -101,3 +101,4 @@ def test_benchmark_command_runs_at_a_small_size(tmp_path):
     assert all(v["embedded"]["median"] > 0 and "http" in v and "oxigraph-server" in v for v in size["queries"].values())
     assert size["server"]["lookup"]["requests"] > 0 and size["server"]["lookup"]["errors"] == 0
     assert size["incremental"]["written"] >= 1
+    assert size["reason"]["rc"] == 0 and "skipped" in size["validate"]

@@ -83,3 +83,23 @@ def test_query_cli_formats(tmp_path):
     r = run_cli("query", "-e", "CONSTRUCT { ?d dct:title ?t } WHERE { ?d eli:id_local \"沪府规〔2024〕1号\" ; dct:title ?t }",
                 "--store", str(store))
     assert "上海市人民政府关于完善老年综合津贴制度的通知" in r.stdout and "@prefix" in r.stdout
+
+
+def test_scope_lines_become_query_text_only_when_their_parameter_is_given(built):
+    """measures.rq carries its docNumber scope as a comment: the file alone (as pasted into YASGUI) means
+    every document; bound, the scope pattern leads, and the rows are those the filter alone selects."""
+    import pyoxigraph as ox
+
+    q = queries.load("measures")
+    scope = "{ ?doc eli:id_local $param_docNumber }"
+    assert "#with docNumber: " + scope in q.text
+    assert queries.bind(q.text, {}) == q.text
+    bound = queries.bind(q.text, {"docNumber": ox.Literal("沪府办发〔2024〕1号")})
+    assert re.search(r"(?m)^\s*" + re.escape(scope), bound) and "#with docNumber" not in bound
+    # without the scope line, the FILTER alone selects the same rows
+    store = built[0]
+    unscoped = re.sub(r"(?m)^\s*#with .*$", "", q.text)
+    value = {"docNumber": ox.Literal("沪府办发〔2024〕1号")}
+    rows = [tuple(map(str, r)) for r in store.query(bound)]
+    assert len(rows) == 157
+    assert rows == [tuple(map(str, r)) for r in store.query(queries.bind(unscoped, value))]
