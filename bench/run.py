@@ -51,12 +51,20 @@ _MEASURE = (
 
 
 def measured(cmd: list[str], timeout: float | None = None) -> tuple[dict, str, str]:
+    """Run ``cmd`` under the measuring wrapper, in a process group of its own: over ``timeout`` the whole
+    group is killed (the command, and any worker it started), never left running beside the next step."""
+    import signal
+
+    proc = subprocess.Popen([PY, "-c", _MEASURE, *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=ROOT, start_new_session=True)
     try:
-        r = subprocess.run([PY, "-c", _MEASURE, *cmd], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+        out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
         return {"rc": None, "seconds": timeout, "timeout": True}, "", ""
-    last = r.stderr.strip().splitlines()[-1]
-    return json.loads(last), r.stdout, "\n".join(r.stderr.strip().splitlines()[:-1])
+    last = err.strip().splitlines()[-1]
+    return json.loads(last), out, "\n".join(err.strip().splitlines()[:-1])
 
 
 def pct(values: list[float], p: float) -> float:

@@ -46,6 +46,7 @@ from .read import read_file
 
 _SKIP_NAMES = ("readme", "license", "licence", "changelog", ".")
 _BULK_BATCH = 64_000_000  # characters of N-Quads per bulk load
+_TARGETED_MAX = 32  # builds of at most this many files look up only the metadata records they concern
 
 
 @dataclass
@@ -65,7 +66,7 @@ class BuildSummary:
     measures: int = 0
     articles: int = 0
     provisions: int = 0
-    triples: int = 0
+    triples: int | None = 0  # None after a small re-build (counting every quad scans the store)
     errors: list[PolicyKGError] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage
     reasoning_problems: list[str] = field(default_factory=list)  # inconsistencies (build with reason=True)
@@ -102,10 +103,24 @@ def collect_paths(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[
     return out, errors
 
 
-def _meta_sources(store: Store, meta: str) -> dict[str, dict]:
-    """Sources recorded in the metadata graph: IRI → {paths, sha, count, docs}."""
+def _meta_sources(store: Store, meta: str, paths: Iterable[str] | None = None,
+                  docs: Iterable[str] | None = None) -> dict[str, dict]:
+    """Sources recorded in the metadata graph: IRI → {paths, sha, count, docs}. All of them, or only those
+    recorded under ``paths`` or holding one of ``docs`` (a small build in a large store)."""
+    scope = ""
+    if paths is not None or docs is not None:
+        keys = [f'"{_esc(p)}"' for p in (paths or [])]
+        held = [f"<{d}>" for d in (docs or [])]
+        if not keys and not held:
+            return {}
+        branches = []
+        if keys:
+            branches.append(f"{{ VALUES ?key {{ {' '.join(keys)} }} ?src pkg:filePath ?key }}")
+        if held:
+            branches.append(f"{{ VALUES ?held {{ {' '.join(held)} }} ?src pkg:containsDocument ?held }}")
+        scope = f"{{ SELECT DISTINCT ?src WHERE {{ {' UNION '.join(branches)} }} }}"
     res = store.query(
-        f"""SELECT ?src ?path ?sha ?count ?doc WHERE {{ GRAPH <{meta}> {{
+        f"""SELECT ?src ?path ?sha ?count ?doc WHERE {{ GRAPH <{meta}> {{ {scope}
             ?src a pkg:SourceFile ; pkg:sha256 ?sha ; pkg:documentCount ?count .
             OPTIONAL {{ ?src pkg:filePath ?path }}
             OPTIONAL {{ ?src pkg:containsDocument ?doc }} }} }}"""
@@ -327,16 +342,24 @@ def build(
 
     # 1. what the store holds, and which recorded sources this build replaces: those recorded only under paths
     # being built, whose content is not among the new files (checksums are cheap; parsing comes later)
-    existing = _meta_sources(store, meta)
-    new_iris = {mint.source(sha) for sha in (_sha(f) for f in files) if sha}
+    # A few files (a re-build) look up only the records they concern; many files read all records at once.
+    targeted = len(files) <= _TARGETED_MAX
     all_paths = {str(f) for f in files}
+    existing = _meta_sources(store, meta, paths=sorted(all_paths) if targeted else None)
+    new_iris = {mint.source(sha) for sha in (_sha(f) for f in files) if sha}
     replaced = {s for s, rec in existing.items() if s not in new_iris and rec["paths"] and rec["paths"] <= all_paths}
     candidates: dict[str, list[tuple[int, str, str]]] = {}  # doc IRI → [(count, sha, source IRI)]
-    for s, rec in existing.items():
-        if s in replaced or s in new_iris:
-            continue
-        for d in rec["docs"]:
-            candidates.setdefault(d, []).append((rec["count"], rec["sha"], s))
+
+    def add_candidates(records: dict[str, dict]) -> None:
+        for s, rec in records.items():
+            if s in replaced or s in new_iris:
+                continue
+            for d in rec["docs"]:
+                c = candidates.setdefault(d, [])
+                if (rec["count"], rec["sha"], s) not in c:
+                    c.append((rec["count"], rec["sha"], s))
+
+    add_candidates(existing)
 
     # 2. the ontology, in a graph of its own (type codes and labels for queries). A build into an empty store
     # whose files all differ writes in bulk (no transaction per file; on failure the store is emptied again)
@@ -370,6 +393,8 @@ def build(
         report = FileReport(path=str(f), ok=True, documents=[d.key for d in p.documents], warnings=list(p.warnings))
         for d in p.documents:
             report.warnings.extend(f"{d.key}: {w}" for w in d.warnings)
+        if targeted:  # the other sources holding this file's documents
+            add_candidates(_meta_sources(store, meta, docs=[mint.document(d.key) for d in p.documents]))
         replacements: dict[str, str] = {}
         drops: list[str] = []
         meta_quads: list[Quad] = []
@@ -488,7 +513,7 @@ def build(
         store.apply({}, drops=[mint.inferred_shared_graph, mint.inferred_links_graph])
     clock = _lap(summary, "reason (shared)", clock)
     store.flush()
-    _count(store, summary, mint)
+    _count(store, summary, mint, triples=bulk or not targeted)
     _lap(summary, "flush+count", clock)
     summary.files.sort(key=lambda r: r.path)
     return summary
@@ -601,18 +626,17 @@ def _source_quads(p: ParsedSource, src: str, path: str, now: str, mg: NamedNode)
     return q
 
 
-def _count(store: Store, summary: BuildSummary, mint: Minter) -> None:
-    row = next(iter(store.query(
-        """SELECT (COUNT(DISTINCT ?d) AS ?docs) (COUNT(DISTINCT ?m) AS ?meas)
-                  (COUNT(DISTINCT ?a) AS ?arts) (COUNT(DISTINCT ?p) AS ?provs)
-           WHERE { { ?d a pkg:Document } UNION { ?m a pkg:Measure } UNION { ?a a pkg:Article }
-                   UNION { ?p pkg:inDocument ?doc } }"""
-    )))
-    summary.documents = int(row["docs"].value)
-    summary.measures = int(row["meas"].value)
-    summary.articles = int(row["arts"].value)
-    summary.provisions = int(row["provs"].value)
-    summary.triples = len(store)
+def _count(store: Store, summary: BuildSummary, mint: Minter, triples: bool = True) -> None:
+    """Totals of the store: one COUNT per kind (index scans, milliseconds), and the number of quads — a scan of
+    the whole store, skipped (None) after a small re-build."""
+    def count(pattern: str) -> int:
+        return int(next(iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")))["n"].value)
+
+    summary.documents = count("?d a pkg:Document")
+    summary.measures = count("?m a pkg:Measure")
+    summary.articles = count("?a a pkg:Article")
+    summary.provisions = count("?p pkg:inDocument ?doc")
+    summary.triples = len(store) if triples else None
 
 
 def _dump_debug(parsed: list[tuple[Path, ParsedSource]], out: Path) -> None:

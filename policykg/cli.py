@@ -261,7 +261,8 @@ def cmd_build(args) -> int:
                 print(f"  warning: {f.path}: {w}", file=out)
         print(
             f"store {store.path}: {summary.documents} documents, {summary.measures} measures, "
-            f"{summary.articles} articles, {summary.provisions} provisions, {summary.triples} triples",
+            f"{summary.articles} articles, {summary.provisions} provisions"
+            + (f", {summary.triples} triples" if summary.triples is not None else ""),
             file=out,
         )
         print(f"errors: {len(summary.errors)}", file=out)
