@@ -95,7 +95,9 @@ def harvest(corpus: Path = CORPUS) -> Material:
                     text = p.text.strip()
                     if not (16 <= len(text) <= 150) or not text.endswith("。") or "。" in text[:-1]:
                         continue
-                    if any(g in text for g in _GENERAL) or re.search(r"[（(]责任单位|[A-Za-z]{3}", text):
+                    # not the plan's own closing sentences (本行动方案自…起施行): recombined into another plan,
+                    # they would give it a wrong date of entry into force
+                    if any(g in text for g in _GENERAL) or re.search(r"[（(]责任单位|[A-Za-z]{3}|施行|有效期|^本", text):
                         continue
                     bs = bigram_set(text)
                     if any(jaccard(bs, other) >= 0.30 for other in seen_actions):

@@ -223,7 +223,7 @@ def run_size(n: int, work: Path, args) -> dict:
     # the same store behind policykg's endpoint and behind an Oxigraph server
     log(f"[{n}] queries (HTTP endpoint, Oxigraph server)")
     port = free_port()
-    ours = Server([PY, "-m", "policykg.cli", "serve", "--store", str(store_dir), "--port", str(port)],
+    ours = Server([PY, "-m", "policykg.cli", "serve", "--store", str(store_dir), "--port", str(port), "--timeout", "600"],
                   f"http://127.0.0.1:{port}/healthz", port)
     ox_dir = data / "oxigraph-copy"
     shutil.rmtree(ox_dir, ignore_errors=True)
@@ -235,8 +235,12 @@ def run_size(n: int, work: Path, args) -> dict:
     try:
         for name, text in queries:
             full = prologue + text
-            res["queries"][name]["http"] = timed(lambda: http_query(f"http://127.0.0.1:{port}/sparql", text), reps)
-            res["queries"][name]["oxigraph-server"] = timed(lambda: http_query(f"http://127.0.0.1:{oport}/query", full), reps)
+            for key, run in (("http", lambda: http_query(f"http://127.0.0.1:{port}/sparql", text)),
+                             ("oxigraph-server", lambda: http_query(f"http://127.0.0.1:{oport}/query", full))):
+                try:
+                    res["queries"][name][key] = timed(run, reps)
+                except OSError as exc:  # an HTTP error or a time-out: recorded, not fatal
+                    res["queries"][name][key] = {"error": str(exc)[:200]}
         log(f"[{n}] server load")
         lookup = [prologue + f'SELECT ?t WHERE {{ ?d eli:id_local "{d["number"]}" ; dct:title ?t }}'
                   for d in truth["docs"] if d["number"]][:50]
@@ -350,7 +354,7 @@ def incremental(data: Path, store_dir: Path, truth: dict) -> dict:
                         encoding=src.encoding or "utf-8")
         store = Store(store_dir)
         t = time.perf_counter()
-        summary = build([path], store, BASE, progress=False)
+        summary = build([path], store, BASE, progress=False, reason=True)
         library_s = time.perf_counter() - t
         del store
         path.write_bytes(original)
@@ -448,8 +452,10 @@ def markdown(results: dict) -> str:
             shown = f" ({v['params']})" if v.get("params") else ""
             row = f"| {name}{shown} | {v['rows']:,} | {fmt(e, 'ms')} / {fmt(v['embedded']['p95'], 'ms')} |"
             for k in ("http", "oxigraph-server") + (("rdflib",) if has_rdflib else ()):
-                if k in v:
+                if k in v and "median" in v[k]:
                     row += f" {fmt(v[k]['median'], 'ms')} / {fmt(v[k]['p95'], 'ms')} | {v[k]['median'] / e:.2f} |"
+                elif k in v:
+                    row += f" failed: {v[k]['error'][:60]} | — |"
                 else:
                     row += " did not finish | — |"
             L.append(row)
@@ -508,10 +514,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"), help="the Markdown table (default docs/benchmarks.md)")
     ap.add_argument("--notes", default=str(ROOT / "bench" / "NOTES.md"),
                     help="text appended under 'Reading the figures' (default bench/NOTES.md, if present)")
+    ap.add_argument("--report-only", action="store_true",
+                    help="write the Markdown table from the JSON of the last run (OUT with .json), measure nothing")
+    ap.add_argument("--redo-incremental", action="store_true",
+                    help="measure only the incremental re-build again, in the stores of the last run, and rewrite")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
+    if args.report_only or args.redo_incremental:
+        results = json.loads(Path(args.out).with_suffix(".json").read_text(encoding="utf-8"))
+        if args.redo_incremental:
+            for r in results["sizes"]:
+                data = work / f"{r['documents']}-{results['seed']}"
+                truth = json.loads((data / "ground-truth.json").read_text(encoding="utf-8"))
+                log(f"[{r['documents']}] incremental re-build of one document")
+                r["incremental"] = incremental(data, data / "store", truth)
+        notes = Path(args.notes)
+        results["notes"] = notes.read_text(encoding="utf-8") if notes.exists() else ""
+        Path(args.out).write_text(markdown(results), encoding="utf-8")
+        Path(args.out).with_suffix(".json").write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
+        log(f"wrote {args.out}")
+        return 0
     results = {"machine": machine(), "seed": args.seed, "argv": " ".join(argv if argv is not None else sys.argv[1:]),
                "sizes": []}
     for n in sizes:

