@@ -112,26 +112,11 @@ class RuleReasoner:
     # ------------------------------------------------------------ closures of the TBox
     def ancestors(self, cls: str) -> frozenset[str]:
         """The class and every named super-class (cax-sco to a fixpoint)."""
-        if cls not in self._anc:
-            seen, todo = {cls}, [cls]
-            while todo:
-                for sup in self.sub_class.get(todo.pop(), ()):
-                    if sup not in seen:
-                        seen.add(sup)
-                        todo.append(sup)
-            self._anc[cls] = frozenset(seen)
-        return self._anc[cls]
+        return _closure(cls, self.sub_class, self._anc)
 
     def super_properties(self, prop: str) -> frozenset[str]:
-        if prop not in self._panc:
-            seen, todo = {prop}, [prop]
-            while todo:
-                for sup in self.sub_prop.get(todo.pop(), ()):
-                    if sup not in seen:
-                        seen.add(sup)
-                        todo.append(sup)
-            self._panc[prop] = frozenset(seen)
-        return self._panc[prop]
+        """The property and every super-property (prp-spo1 to a fixpoint)."""
+        return _closure(prop, self.sub_prop, self._panc)
 
     # ------------------------------------------------------------ one module
     def module(self, quads: Iterable[ox.Quad | ox.Triple], owned: Callable[[str], bool],
@@ -256,6 +241,18 @@ class RuleReasoner:
                 if len(both) > 1:
                     problems.append(f"{ind} is a {both[0]} and a {both[1]}, which the ontology says are disjoint")
         return problems
+
+
+def _closure(start: str, parents: dict[str, set[str]], cache: dict[str, frozenset[str]]) -> frozenset[str]:
+    if start not in cache:
+        seen, todo = {start}, [start]
+        while todo:
+            for up in parents.get(todo.pop(), ()):
+                if up not in seen:
+                    seen.add(up)
+                    todo.append(up)
+        cache[start] = frozenset(seen)
+    return cache[start]
 
 
 def nt_lines(triples: Iterable[tuple[str, str, str]]) -> list[str]:
