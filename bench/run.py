@@ -95,7 +95,7 @@ def wait_http(url: str, proc, seconds: float = 120) -> None:
     deadline = time.time() + seconds
     while True:
         try:
-            urllib.request.urlopen(url, timeout=2)
+            urllib.request.urlopen(url, timeout=60)  # /healthz counts every quad: 3.5 s at 12 M quads
             return
         except OSError as exc:
             if getattr(exc, "code", None):  # an HTTP error status: the server answers
