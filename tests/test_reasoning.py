@@ -71,14 +71,21 @@ def test_build_reasons_per_document_like_the_reason_command(tmp_path):
     assert report.consistent and store.dump_sorted(graphs()) == built
 
 
+def _typed(path, file: str, graph_key: str, subject: str, cls: str) -> Store:
+    """A store built from one bundled file, with one extra rdf:type written into a document graph."""
+    store = Store(path)
+    build([FILES[file]], store, BASE, progress=False)
+    g = BASE + "graph/doc/" + graph_key
+    store.apply({}, inserts={g: [ox.Quad(ox.NamedNode(BASE + subject),
+                                         ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                                         ox.NamedNode("https://policykg.org/ontology#" + cls), ox.NamedNode(g))]})
+    return store
+
+
 def test_inconsistent_data_is_reported_and_nothing_is_written(tmp_path):
-    store = Store(tmp_path / "s")
-    build([FILES["001"]], store, BASE, progress=False)
-    g = BASE + "graph/doc/2023/上海市徐汇区持续优化提升营商环境行动方案"
-    doc = ox.NamedNode(BASE + "doc/2023/上海市徐汇区持续优化提升营商环境行动方案")
     # a document that is also a measure: the ontology says these are disjoint
-    store.apply({}, inserts={g: [ox.Quad(doc, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
-                                         ox.NamedNode("https://policykg.org/ontology#Measure"), ox.NamedNode(g))]})
+    key = "2023/上海市徐汇区持续优化提升营商环境行动方案"
+    store = _typed(tmp_path / "s", "001", key, "doc/" + key, "Measure")
     report = reason(store, BASE)
     assert not report.consistent
     assert any("disjoint" in p and "#Document" in p and "#Provision" in p for p in report.problems)  # Measure ⊑ Provision
@@ -91,12 +98,7 @@ def test_inconsistent_data_is_reported_and_nothing_is_written(tmp_path):
 def test_inconsistency_across_modules_is_found(tmp_path):
     """An agency of the authority list typed as a document in a document's graph: only the cross-module check
     sees both types."""
-    store = Store(tmp_path / "s")
-    build([FILES["004"]], store, BASE, progress=False)
-    g = BASE + "graph/doc/嘉府办发-2024-2"
-    agency = ox.NamedNode(BASE + "agency/上海市人民政府")
-    store.apply({}, inserts={g: [ox.Quad(agency, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
-                                         ox.NamedNode("https://policykg.org/ontology#Document"), ox.NamedNode(g))]})
+    store = _typed(tmp_path / "s", "004", "嘉府办发-2024-2", "agency/上海市人民政府", "Document")
     report = reason(store, BASE)
     assert not report.consistent and any("上海市人民政府" in p for p in report.problems)
 
