@@ -95,7 +95,7 @@ def wait_http(url: str, proc, seconds: float = 120) -> None:
     deadline = time.time() + seconds
     while True:
         try:
-            urllib.request.urlopen(url, timeout=60)  # /healthz counts every quad: 3.5 s at 12 M quads
+            urllib.request.urlopen(url, timeout=60)  # a cold 10k store can take seconds to open
             return
         except OSError as exc:
             if getattr(exc, "code", None):  # an HTTP error status: the server answers
@@ -181,6 +181,11 @@ def run_size(n: int, work: Path, args) -> dict:
 
     res: dict = {"documents": n}
     data = work / f"{n}-{args.seed}"
+
+    def checkpoint(phase: str) -> None:
+        """What this size measured so far, after each phase: a run that dies later keeps it (WORK/N-SEED.partial.json)."""
+        res["finished"] = phase
+        (work / f"{n}-{args.seed}.partial.json").write_text(json.dumps(res, indent=1, ensure_ascii=False), encoding="utf-8")
     t = time.perf_counter()
     truth = generate(n, args.seed, data)
     res["generate_s"] = time.perf_counter() - t
@@ -200,10 +205,12 @@ def run_size(n: int, work: Path, args) -> dict:
     b["mb_per_s"] = truth["bytes"] / 1e6 / b["seconds"]
     b["triples_per_s"] = b["triples"] / b["seconds"]
 
+    checkpoint("build")
     log(f"[{n}] quality")
     store = Store(store_dir, read_only=True)
     res["quality"] = {k: v.as_dict() for k, v in compare(store, truth).items()}
 
+    checkpoint("quality")
     queries = [(q.name, bind(q.text, scoped(q, truth))) for q in library()]
     prologue = "".join(f"PREFIX {k}: <{v}>\n" for k, v in PREFIXES.items())
     reps = args.reps
@@ -229,6 +236,7 @@ def run_size(n: int, work: Path, args) -> dict:
                                     "rows": sum(1 for _ in store.query(text))}
     del store
 
+    checkpoint("queries (embedded)")
     # the same store behind policykg's endpoint and behind an Oxigraph server
     log(f"[{n}] queries (HTTP endpoint, Oxigraph server)")
     port = free_port()
@@ -270,15 +278,18 @@ def run_size(n: int, work: Path, args) -> dict:
         theirs.stop()
         shutil.rmtree(ox_dir, ignore_errors=True)
 
+    checkpoint("queries (servers)")
     if n <= args.rdflib_max:
         log(f"[{n}] queries (rdflib, budget {args.budget:.0f} s)")
         res["rdflib"] = rdflib_times(store_dir, queries, reps, args.budget)
         for name, r in res["rdflib"].get("queries", {}).items():
             res["queries"][name]["rdflib"] = r
 
+    checkpoint("rdflib")
     log(f"[{n}] incremental re-build of one document")
     res["incremental"] = incremental(data, store_dir, truth)
 
+    checkpoint("incremental")
     for step, cmd, most in (("validate", ["validate", "--format", "json"], args.validate_max),
                             ("reason", ["reason"], args.reason_max)):
         if n > most:
@@ -288,6 +299,8 @@ def run_size(n: int, work: Path, args) -> dict:
         m, _, _ = measured([PY, "-m", "policykg.cli", *cmd, "--store", str(store_dir)], timeout=args.budget)
         res[step] = {"seconds": m["seconds"], "peak_mib": m.get("peak_kib", 0) / 1024, "rc": m["rc"],
                      "timeout": m.get("timeout", False)}
+        checkpoint(step)
+    del res["finished"]
     return res
 
 

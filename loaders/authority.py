@@ -117,6 +117,13 @@ class Authority:
             elif p == PKG + "gbCode":
                 rec["code"] = t.object.value
         self.places = [Place(iri, r["label"], r["kind"], r["code"], tuple(r["names"])) for iri, r in sorted(info.items())]
+        # every name and code once more as a plain string (skos:hiddenLabel): a query parameter such as
+        # district=杨浦 is a plain literal, so it then matches a triple pattern exactly — an index lookup the
+        # engine starts from, where a FILTER on language-tagged labels made it scan every follow-up first
+        hidden = ox.NamedNode(SKOS + "hiddenLabel")
+        for pl in self.places:
+            for key in dict.fromkeys(pl.names + ((pl.code,) if pl.code else ())):
+                self.place_triples.append(ox.Triple(ox.NamedNode(pl.iri), hidden, ox.Literal(key)))
         self.districts = {p.label: p for p in self.places if p.kind == "District"}
 
     # ------------------------------------------------------------ agencies

@@ -193,17 +193,30 @@ def candidate_plans(plan: Plan, city_plans: list[Plan]) -> list[Plan]:
 
 
 # ---------------------------------------------------------------------- over the store
-def _plans(store) -> list[Plan]:
-    """Every plan with its issuer's level, year, district and resolved bases — in plain queries (OPTIONAL
-    property paths, one per plan, cost ten times as much)."""
+_PLAN_TYPES = "(pkgdt:action-plan, pkgdt:implementation-plan, pkgdt:plan)"
+
+
+def _city_plan_iris(store) -> set[str]:
+    """The plans :func:`link_followups` treats as city plans (an issuer of city level, no district)."""
+    return {r["doc"].value for r in store.query(f"""SELECT DISTINCT ?doc WHERE {{ ?doc pkg:documentType ?t .
+              FILTER(?t IN {_PLAN_TYPES}) ?doc eli:passed_by ?a . ?a pkg:level "city" MINUS {{ ?doc pkg:district ?d }} }}""")}
+
+
+def _plans(store, only: set[str] | None = None) -> list[Plan]:
+    """Every plan (or every plan among ``only``) with its issuer's level, year, district and resolved bases —
+    in plain queries (OPTIONAL property paths, one per plan, cost ten times as much)."""
+    scope = "VALUES ?doc { " + " ".join(f"<{d}>" for d in sorted(only)) + " } " if only is not None else ""
+
     def values(q: str) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
-        for r in store.query(q):
+        if only is not None and not only:
+            return out
+        for r in store.query(q.replace("WHERE {", "WHERE { " + scope, 1)):
             out.setdefault(r["doc"].value, []).append(r["v"].value)
         return out
 
-    titles = values("""SELECT ?doc ?v WHERE { ?doc a pkg:Document ; pkg:documentType ?t ; dct:title ?v .
-                       FILTER(?t IN (pkgdt:action-plan, pkgdt:implementation-plan, pkgdt:plan)) }""")
+    titles = values(f"""SELECT ?doc ?v WHERE {{ ?doc a pkg:Document ; pkg:documentType ?t ; dct:title ?v .
+                       FILTER(?t IN {_PLAN_TYPES}) }}""")
     levels = values("SELECT ?doc ?v WHERE { ?doc eli:passed_by ?a . ?a pkg:level ?v }")
     dates = values("SELECT ?doc ?v WHERE { ?doc eli:date_document ?v }")
     force = values("SELECT ?doc ?v WHERE { ?doc eli:first_date_entry_in_force ?v }")
@@ -285,11 +298,17 @@ def link_followups(store, mint, threshold: float = THRESHOLD, changed: set[str] 
 
     from policykg.ontology import ELI, PKG, RDF, XSD
 
-    plans = _plans(store)
-    city = [p for p in plans if p.level == "city" and not p.district]
-    district_plans = [p for p in plans if p.district or p.level == "district"]
     recorded = _recorded(store, mint)
     existing = set(recorded)  # every follow-up graph records its candidates (pkg:followsPlan)
+    # a re-build of a few documents none of which is (or was) a city plan: only those documents can need new
+    # follow-ups, and only the city plans and they are read — not every plan of a large store
+    targeted = False
+    if changed is not None and not bulk:
+        city_iris = _city_plan_iris(store)
+        targeted = not (changed & city_iris) and not any(changed & cands for cands in recorded.values())
+    plans = _plans(store, only=(city_iris | changed) if targeted else None)
+    city = [p for p in plans if p.level == "city" and not p.district]
+    district_plans = [p for p in plans if (p.district or p.level == "district") and (not targeted or p.iri in changed)]
     legacy = store_has_graph(store, mint.followups_graph)  # the single graph of earlier versions
     replacements: dict[str, list] = {}
     wanted: set[str] = set()
@@ -335,7 +354,10 @@ def link_followups(store, mint, threshold: float = THRESHOLD, changed: set[str] 
             quads += [Quad(node, NamedNode(PKG + "evidence"), Literal(p, language="zh"), g) for p in f.shared]
         replacements[graph] = sorted(set(quads), key=str)
     # graphs of plans that are gone or have no candidate any more; the old single graph of earlier versions
-    drops = sorted((existing - wanted) | ({mint.followups_graph} if legacy else set()))
+    unwanted = existing - wanted
+    if targeted:  # the graphs of documents this build did not touch stay
+        unwanted = {g for g in unwanted if g in {mint.followups_graph_for(d) for d in changed}}
+    drops = sorted(unwanted | ({mint.followups_graph} if legacy else set()))
     if bulk and not drops and not existing:
         store.bulk_load_nquads("".join(f"{q} .\n" for quads in replacements.values() for q in quads))
     else:

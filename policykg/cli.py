@@ -183,7 +183,7 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _common(au)
-    au.add_argument("--district", metavar="NAME|CODE", help="one district: 杨浦区, 杨浦 or 310110")
+    au.add_argument("--district", metavar="NAME|CODE", help="one district: its name 杨浦区, short name 杨浦 or code 310110 (exactly)")
     au.add_argument("--plan", metavar="DOCNUMBER", help="one city plan, by its number (or its issuing notice's) or title")
     au.add_argument("--format", choices=["text", "json", "csv", "html"], default="text")
     au.add_argument("-o", "--output", metavar="FILE", help="write here (default: standard output)")

@@ -38,8 +38,9 @@ def _sources(store, meta: str, iris: list[str]) -> dict[str, dict]:
     return out
 
 
-def _match_district(name: str | None, code: str, label: str) -> bool:
-    return name is None or name == code or name in label
+def _match_district(name: str | None, code: str, label: str, short: str | None) -> bool:
+    """The same rule as the named queries' ``district`` parameter: name, short name or code, exactly."""
+    return name is None or name in (code, label, short)
 
 
 def audit(store, base: str, district: str | None = None, plan: str | None = None) -> dict:
@@ -47,8 +48,9 @@ def audit(store, base: str, district: str | None = None, plan: str | None = None
     from policykg.loaders.followup import METHOD, THRESHOLD, measures_of, score_pairs
 
     mint = Minter(base)
-    districts = _rows(store, """SELECT ?d ?name ?code WHERE { ?d a pkg:District ; skos:prefLabel ?name ; pkg:gbCode ?code }
-                                ORDER BY ?code""")
+    districts = _rows(store, """SELECT ?d ?name ?code (SAMPLE(?alt) AS ?short) WHERE {
+                                ?d a pkg:District ; skos:prefLabel ?name ; pkg:gbCode ?code OPTIONAL { ?d skos:altLabel ?alt } }
+                                GROUP BY ?d ?name ?code ORDER BY ?code""")
     plans = _rows(store, """SELECT ?plan ?title ?d ?number ?city ?by WHERE { ?plan pkg:district ?d ; dct:title ?title ;
                               pkg:documentType ?t . FILTER(?t IN (pkgdt:action-plan, pkgdt:implementation-plan, pkgdt:plan))
                               OPTIONAL { ?plan pkg:promulgatedBy/eli:id_local ?number }
@@ -81,7 +83,7 @@ def audit(store, base: str, district: str | None = None, plan: str | None = None
         return measures_cache[doc]
 
     for d in districts:
-        if not _match_district(district, d["code"], d["name"]):
+        if not _match_district(district, d["code"], d["name"], d["short"]):
             continue
         own = [p for p in plans if p["d"] == d["d"]]
         answering = [p for p in own if p["city"] in chosen]

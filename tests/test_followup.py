@@ -161,3 +161,22 @@ def test_audit_text_csv_html_and_filters(corpus_store):
     assert [d["code"] for d in json.loads(r.stdout)["districts"]] == ["310110"]
     r = run_cli("audit", "--store", str(corpus_store), "--plan", "不存在的方案")
     assert r.returncode == 2 and "no city plan" in r.stderr
+
+
+@pytest.mark.parametrize("name", ["followups", "measures-without-followup", "followup-coverage"])
+def test_district_parameter_matches_name_short_name_or_code_exactly(built, name):
+    """The corpus has Jiading's and Yangpu's plans; 嘉定区, 嘉定 and 310114 select Jiading alone, a fragment of a
+    name selects nothing (it used to match by substring: 浦 would have picked 杨浦区 and 黄浦区 alike)."""
+    import pyoxigraph as ox
+
+    from policykg import queries
+
+    store, _ = built
+    q = queries.load(name)
+    every = select(store, q.text)
+    assert {r["districtCode"] for r in every} == {"310114", "310110"}
+    by_value = {v: select(store, queries.bind(q.text, {"district": ox.Literal(v)})) for v in ["嘉定区", "嘉定", "310114"]}
+    assert by_value["嘉定区"] and {r["districtCode"] for r in by_value["嘉定区"]} == {"310114"}
+    assert by_value["嘉定区"] == by_value["嘉定"] == by_value["310114"]
+    assert by_value["嘉定区"] == [r for r in every if r["districtCode"] == "310114"]
+    assert select(store, queries.bind(q.text, {"district": ox.Literal("嘉")})) == []
