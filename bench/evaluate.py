@@ -10,10 +10,16 @@ through IRIs the generator cannot know:
   ``eli:ensures_implementation_of`` against the generated ones — precision and recall;
 * **responsible units**: (plan title, measure text, unit preferred name) for the units printed in ``（责任单位：…）``
   lists, against the links the store found by the ``explicit`` method — precision and recall.
+
+Titles are compared by their key (Chinese characters, letters and digits only, as the citation linker compares
+them): the loaders normalise punctuation — the generator's （2022—2024年） is stored as （2022-2024年） — and that
+is not an extraction error. Measure texts are compared exactly.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from policykg.loaders.patterns import title_key
 
 
 @dataclass
@@ -43,7 +49,7 @@ def measure_texts(store) -> dict[str, tuple[str, str]]:
     """Measure IRI → (document title, text)."""
     out = {}
     for r in store.query("SELECT ?m ?title ?text WHERE { ?m a pkg:Measure ; pkg:inDocument ?d ; pkg:text ?text . ?d dct:title ?title }"):
-        out[r["m"].value] = (r["title"].value, r["text"].value)
+        out[r["m"].value] = (title_key(r["title"].value), r["text"].value)
     return out
 
 
@@ -51,17 +57,17 @@ def compare(store, truth: dict) -> dict[str, Score]:
     """Scores of a built store against ``truth`` (see the module docstring)."""
     numbers, titles = set(), set()
     for r in store.query("SELECT ?n ?t WHERE { ?d a pkg:Document ; dct:title ?t . OPTIONAL { ?d eli:id_local ?n } }"):
-        titles.add(r["t"].value)
+        titles.add(title_key(r["t"].value))
         if r["n"] is not None:
             numbers.add(r["n"].value)
-    docs_expected = {(d["number"] or d["title"]) for d in truth["docs"]}
+    docs_expected = {(d["number"] or title_key(d["title"])) for d in truth["docs"]}
     docs_found = numbers | titles
     scores = {"documents": Score(len(docs_expected), len(docs_expected & docs_found) , len(docs_expected & docs_found))}
 
     texts = measure_texts(store)
-    plan_titles = {d["title"] for d in truth["docs"] if d["kind"] in ("city-plan", "district-plan")}
+    plan_titles = {title_key(d["title"]) for d in truth["docs"] if d["kind"] in ("city-plan", "district-plan")}
     found_measures = {v for v in texts.values() if v[0] in plan_titles}
-    expected_measures = {(m["doc"], m["text"]) for m in truth["measures"]}
+    expected_measures = {(title_key(m["doc"]), m["text"]) for m in truth["measures"]}
     scores["measures"] = _score(expected_measures, found_measures)
 
     links = set()
@@ -69,7 +75,7 @@ def compare(store, truth: dict) -> dict[str, Score]:
         d, c = texts.get(r["d"].value), texts.get(r["c"].value)
         if d and c:
             links.add((*d, *c))
-    expected_links = {(m["doc"], m["text"], m["followsUp"]["doc"], m["followsUp"]["text"])
+    expected_links = {(title_key(m["doc"]), m["text"], title_key(m["followsUp"]["doc"]), m["followsUp"]["text"])
                       for m in truth["measures"] if "followsUp" in m}
     scores["follow-ups"] = _score(expected_links, links)
 
@@ -78,7 +84,7 @@ def compare(store, truth: dict) -> dict[str, Score]:
                               ?r pkg:method "explicit" ; pkg:responsibleUnit/skos:prefLabel ?label }"""):
         if r["m"].value in texts:
             units.add((*texts[r["m"].value], r["label"].value))
-    expected_units = {(m["doc"], m["text"], u) for m in truth["measures"] for u in m.get("units", [])}
-    unit_docs = {m["doc"] for m in truth["measures"] if m.get("units")}
+    expected_units = {(title_key(m["doc"]), m["text"], u) for m in truth["measures"] for u in m.get("units", [])}
+    unit_docs = {title_key(m["doc"]) for m in truth["measures"] if m.get("units")}
     scores["responsible-units"] = _score(expected_units, {u for u in units if u[0] in unit_docs})
     return scores

@@ -36,6 +36,7 @@ from .patterns import (
     RELEASE_LINE,
     SIGNATURE_LINE,
     TITLE_QUALIFIER,
+    TITLE_SERIAL,
     TITLE_YEAR_SUFFIX,
     is_standalone,
     parse_date,
@@ -60,7 +61,8 @@ def classify(title: str, header_kind: str | None = None) -> str:
     """Document type from the title: 行动方案 → action-plan, 实施方案 → implementation-plan, …"""
     if header_kind == "令":
         return "decree"
-    t = re.sub(rf"（[^（）]*{TITLE_QUALIFIER}$", "", TITLE_YEAR_SUFFIX.sub("", title))  # …办法（试行） is a 办法
+    t = re.sub(rf"{TITLE_SERIAL}$", "", title)  # …的通知（二） is a 通知
+    t = re.sub(rf"（[^（）]*{TITLE_QUALIFIER}$", "", TITLE_YEAR_SUFFIX.sub("", t))  # …办法（试行） is a 办法
     if t.endswith("解读"):
         return "interpretation"
     m = NOTICE_TITLE.match(t)

@@ -25,7 +25,7 @@ import unicodedata
 from .model import NormalText
 from collections import Counter
 
-from .patterns import CJK, RUNNING_HEAD, TITLE_QUALIFIER, is_standalone, starts_with_marker
+from .patterns import CJK, RUNNING_HEAD, TITLE_QUALIFIER, TITLE_SERIAL, is_standalone, starts_with_marker
 
 _FULLWIDTH_ASCII = {chr(c): chr(c - 0xFEE0) for c in range(0xFF10, 0xFF1A)}  # ０-９
 _FULLWIDTH_ASCII |= {chr(c): chr(c - 0xFEE0) for c in range(0xFF21, 0xFF3B)}  # Ａ-Ｚ
@@ -158,7 +158,7 @@ def _line_width(lines: list[str]) -> float:
 
 _TERMINATORS = "。！？；：…"
 _TITLE_LINE_END = re.compile(
-    rf"(?:的通知|的决定|的意见|的批复|政策解读|的解读|行动方案|实施方案|工作方案|行动计划|管理规定|管理办法|实施细则|条例|规划|纲要|年）|{TITLE_QUALIFIER})$"
+    rf"(?:的通知|的决定|的意见|的批复|政策解读|的解读|行动方案|实施方案|工作方案|行动计划|管理规定|管理办法|实施细则|条例|规划|纲要|年）|{TITLE_QUALIFIER})(?:{TITLE_SERIAL})?$"
 )
 
 
@@ -171,6 +171,8 @@ def _should_join(a: str, b: str, b_indented: bool, width: float) -> bool:
         return False
     if is_standalone(a) or is_standalone(b):
         return False
+    if a.count("《") > a.count("》") and b.startswith("》"):
+        return True  # a cited title cut before its closing bracket (often by a page break): 《…规定（2020年修订）/》已经…
     if _TITLE_LINE_END.search(a) and not any(p in a for p in "，。；：、"):
         return False  # a complete title (…方案, …规定, …通知) never runs on into the next paragraph
     short = 0.6 * width

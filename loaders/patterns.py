@@ -133,9 +133,11 @@ def is_number_line(line: str) -> bool:
 
 
 # --- Titles ---------------------------------------------------------------
+#: A title may end, after its type word, in a serial part: …工作的通知（二）, …名单（第三批）
+TITLE_SERIAL = r"（(?:[一二三四五六七八九十]{1,3}|第[一二三四五六七八九十]{1,3}批)）"
 #: 上海市人民政府办公厅关于印发《…》的通知; the issuer part is optional.
 NOTICE_TITLE = re.compile(
-    rf"^(?P<issuer>[{CJK}（）]{{2,40}}?)?关于(?P<subject>.+)的(?P<kind>通知|决定|意见|批复|通报|函|公告|通告|命令|报告|请示)$"
+    rf"^(?P<issuer>[{CJK}（）]{{2,40}}?)?关于(?P<subject>.+)的(?P<kind>通知|决定|意见|批复|通报|函|公告|通告|命令|报告|请示)(?:{TITLE_SERIAL})?$"
 )
 #: 关于《上海市森林管理规定》的政策解读 / 《…》政策解读 / …的解读
 INTERPRETATION_TITLE = re.compile(r"^(?:关于)?(?P<subject>.+?)的?(?:政策)?解读$")

@@ -34,13 +34,14 @@ from .patterns import (
     NOTICE_TITLE,
     RELEASE_LINE,
     TITLE_QUALIFIER,
+    TITLE_SERIAL,
     is_standalone,
     starts_with_marker,
     title_key,
 )
 
 _TITLE_END = re.compile(
-    rf"(?:通知|决定|意见|批复|通报|公告|通告|解读|方案|规定|条例|办法|细则|规划|计划|纲要|措施|规则|指引|清单|年）|{TITLE_QUALIFIER})$"
+    rf"(?:通知|决定|意见|批复|通报|公告|通告|解读|方案|规定|条例|办法|细则|规划|计划|纲要|措施|规则|指引|清单|年）|{TITLE_QUALIFIER})(?:{TITLE_SERIAL})?$"
 )
 _YEAR_RANGE_LINE = re.compile(r"^（(?:19|20)\d{2}(?:-(?:19|20)\d{2})?年?）$")
 

@@ -168,3 +168,43 @@ def test_items_with_one_short_sentence_and_items_starting_with_a_year():
         ("sec_1__subsec_1__item_3__meas_1", "推动各部门完成数据分级。"),
     ]
     assert items[2].heading == "推进数据分级分类"
+
+
+# Found by the 10,000-document benchmark: a serial part after the type word (…的通知（二）) hid the title, so the
+# header line 某市人民政府文件 became the title; a cited title cut by a page break before its 》 lost the act.
+SERIAL_NOTICE = """某市人民政府文件
+某府规〔2025〕2号
+某市人民政府关于做好乡村振兴工作的通知（二）
+各区人民政府，市政府各委、办、局：
+为做好本市乡村振兴工作，现就有关事项通知如下：
+一、加强统筹
+各区应当建立工作机制。
+某市人民政府
+2025年7月10日
+"""
+
+GAZETTE_TITLE_CUT_BY_PAGE_BREAK = """某市人民政府令
+第24号
+«某市防护林管理规定(2020年第2次修订)
+— 36 —
+»已经2020年3月17日市政府第64次常务会
+议通过,现予公布,自2021年7月1日起施行.
+市长　张三
+2020年3月17日
+某市防护林管理规定(2020年第2次修订)
+(2020年3月17日某市人民政府令第24号
+公布　自2021年7月1日起施行)
+第一条　(目的和依据)
+为了保护防护林,制定本规定.
+"""
+
+
+def test_a_notice_title_with_a_serial_part():
+    [doc] = parse(SERIAL_NOTICE)
+    assert (doc.title, doc.doc_type, doc.number) == ("某市人民政府关于做好乡村振兴工作的通知（二）", "notice", "某府规〔2025〕2号")
+
+
+def test_a_cited_title_cut_by_a_page_break_before_its_closing_bracket():
+    docs = parse(GAZETTE_TITLE_CUT_BY_PAGE_BREAK)
+    assert [(d.doc_type, d.title) for d in docs] == [("decree", "某市人民政府令第24号"),
+                                                      ("regulation", "某市防护林管理规定（2020年第2次修订）")]
