@@ -158,7 +158,7 @@ def _line_width(lines: list[str]) -> float:
 
 _TERMINATORS = "。！？；：…"
 _TITLE_LINE_END = re.compile(
-    rf"(?:的通知|的决定|的意见|的批复|政策解读|的解读|行动方案|实施方案|工作方案|行动计划|管理规定|管理办法|实施细则|条例|规划|纲要|年）|{TITLE_QUALIFIER})(?:{TITLE_SERIAL})?$"
+    rf"(?:的通知|的决定|的意见|的批复|政策解读|的解读|行动方案|实施方案|工作方案|行动计划|管理规定|管理办法|实施细则|条例|规划|纲要|年）|年版）|{TITLE_QUALIFIER})(?:{TITLE_SERIAL})?$"
 )
 
 

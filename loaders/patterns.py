@@ -149,10 +149,10 @@ DECREE_BODY = re.compile(r"《(?P<t>(?:[^《》]|《[^《》]*》)+)》已经.{0
 SENTENCE_PUNCT = "。！？"
 CLAUSE_PUNCT = "，；：。！？"
 
-#: Year ranges in titles: 行动方案（2024-2026年）
+#: Year ranges and editions in titles: 行动方案（2024-2026年）, 实施方案（2025年版）
 #: A title may end in a qualifier: …办法（试行）, …规定（2023年修订）
 TITLE_QUALIFIER = r"(?:试行|暂行|修订|修正|草案)）"
-TITLE_YEAR_SUFFIX = re.compile(r"（(?P<from>(?:19|20)\d{2})(?:-(?P<to>(?:19|20)\d{2}))?年?）$")
+TITLE_YEAR_SUFFIX = re.compile(r"（(?P<from>(?:19|20)\d{2})(?:-(?P<to>(?:19|20)\d{2}))?年?版?）$")
 
 #: Self-references that state entry into force: 本规定自2024年5月1日起施行
 IN_FORCE = re.compile(

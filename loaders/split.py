@@ -41,9 +41,9 @@ from .patterns import (
 )
 
 _TITLE_END = re.compile(
-    rf"(?:通知|决定|意见|批复|通报|公告|通告|解读|方案|规定|条例|办法|细则|规划|计划|纲要|措施|规则|指引|清单|年）|{TITLE_QUALIFIER})(?:{TITLE_SERIAL})?$"
+    rf"(?:通知|决定|意见|批复|通报|公告|通告|解读|方案|规定|条例|办法|细则|规划|计划|纲要|措施|规则|指引|清单|年）|年版）|{TITLE_QUALIFIER})(?:{TITLE_SERIAL})?$"
 )
-_YEAR_RANGE_LINE = re.compile(r"^（(?:19|20)\d{2}(?:-(?:19|20)\d{2})?年?）$")
+_YEAR_RANGE_LINE = re.compile(r"^（(?:19|20)\d{2}(?:-(?:19|20)\d{2})?年?版?）$")
 
 
 @dataclass

@@ -208,3 +208,16 @@ def test_a_cited_title_cut_by_a_page_break_before_its_closing_bracket():
     docs = parse(GAZETTE_TITLE_CUT_BY_PAGE_BREAK)
     assert [(d.doc_type, d.title) for d in docs] == [("decree", "某市人民政府令第24号"),
                                                       ("regulation", "某市防护林管理规定（2020年第2次修订）")]
+
+
+EDITION_PLAN = """某市全面提升科技创新水平实施方案（2025年版）
+一、总体要求
+（一）加强统筹
+建立工作机制，定期研究重大事项。
+"""
+
+
+def test_a_plan_title_with_an_edition_is_still_a_plan():
+    # found by the 10,000-document benchmark: （2025年版） made the plan "other", so no district plan followed it
+    [doc] = parse(EDITION_PLAN)
+    assert (doc.title, doc.doc_type) == ("某市全面提升科技创新水平实施方案（2025年版）", "implementation-plan")
