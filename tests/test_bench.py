@@ -98,6 +98,9 @@ def test_benchmark_command_runs_at_a_small_size(tmp_path):
     size = results["sizes"][0]
     assert size["build"]["documents"] == 40 and size["build"]["errors"] == 0
     assert set(size["queries"]) == {p.stem for p in (ROOT / "queries").glob("*.rq")}
+    # what the size measured, saved phase by phase: the last phase was the reasoning, and it holds the same build
+    partial = json.loads((tmp_path / "work" / "40-1.partial.json").read_text(encoding="utf-8"))
+    assert partial["finished"] == "reason" and partial["build"] == size["build"] and "finished" not in size
     assert all(v["embedded"]["median"] > 0 and "median" in v["http"] and "median" in v["oxigraph-server"]
                for v in size["queries"].values())
     assert size["server"]["lookup"]["requests"] > 0 and size["server"]["lookup"]["errors"] == 0
