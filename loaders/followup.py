@@ -356,7 +356,7 @@ def link_followups(store, mint, threshold: float = THRESHOLD, changed: set[str] 
     # graphs of plans that are gone or have no candidate any more; the old single graph of earlier versions
     unwanted = existing - wanted
     if targeted:  # the graphs of documents this build did not touch stay
-        unwanted = {g for g in unwanted if g in {mint.followups_graph_for(d) for d in changed}}
+        unwanted &= {mint.followups_graph_for(d) for d in changed}
     drops = sorted(unwanted | ({mint.followups_graph} if legacy else set()))
     if bulk and not drops and not existing:
         store.bulk_load_nquads("".join(f"{q} .\n" for quads in replacements.values() for q in quads))
