@@ -42,7 +42,7 @@ from policykg.store import Store
 from .emit import Emitter
 from .model import ParsedSource
 from .parse import parse_source
-from .read import read_file
+from .read import is_sidecar, read_file
 
 _SKIP_NAMES = ("readme", "license", "licence", "changelog", ".")
 _BULK_BATCH = 64_000_000  # characters of N-Quads per bulk load
@@ -85,8 +85,13 @@ class BuildSummary:
         }
 
 
+#: data files that sit beside documents in a folder (a collection's index, a crawl's table): not documents
+DATA_SUFFIXES = {".tsv", ".csv", ".xlsx", ".xls", ".sql", ".yaml", ".yml", ".toml", ".ini", ".log"}
+
+
 def collect_paths(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[PolicyKGError]]:
-    """Files named, and files under folders named (recursively, sorted; README/LICENSE and hidden files skipped)."""
+    """Files named, and files under folders named (recursively, sorted; README/LICENSE, hidden files, data
+    files (:data:`DATA_SUFFIXES`) and JSON sidecars of documents skipped)."""
     out: list[Path] = []
     errors: list[PolicyKGError] = []
     for p in paths:
@@ -94,7 +99,8 @@ def collect_paths(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[
         if path.is_dir():
             for f in sorted(path.rglob("*")):
                 rel = f.relative_to(path)
-                if f.is_file() and not any(part.lower().startswith(_SKIP_NAMES) for part in rel.parts):
+                if f.is_file() and not any(part.lower().startswith(_SKIP_NAMES) for part in rel.parts) \
+                        and not is_sidecar(f) and f.suffix.lower() not in DATA_SUFFIXES:
                     out.append(f)
         elif path.exists():
             out.append(path)

@@ -57,17 +57,25 @@ def _cjkish(ch: str | None) -> bool:
     return ch is not None and bool(_CJKISH_RE.match(ch))
 
 
-def _chars_of_line(raw: str, start: int, end: int) -> tuple[list[str], list[int], bool]:
-    """Normalise one physical line; return its characters, their raw offsets, and indentation."""
+def _chars_of_line(raw: str, start: int, end: int, mask: bytearray | None = None) -> tuple[list[str], list[int], bool]:
+    """Normalise one physical line; return its characters, their raw offsets, and indentation.
+
+    Characters whose ``mask`` byte is set are markup, not text (see :mod:`.markdown`)."""
     chars: list[str] = []
     offs: list[int] = []
+    if mask is not None:
+        while start < end and mask[start]:
+            start += 1
     i = start
     # indentation: two or more leading spaces, or any ideographic space
     lead = 0
     while start + lead < end and raw[start + lead] in _SPACES:
         lead += 1
-    indented = lead >= 2
+    indented = lead >= 2 and mask is None
     while i < end:
+        if mask is not None and mask[i]:
+            i += 1
+            continue
         ch = raw[i]
         if _is_pua(ch):
             ch = "…"
@@ -185,12 +193,18 @@ def _should_join(a: str, b: str, b_indented: bool, width: float) -> bool:
     return len(b) < short and not any(p in a + b for p in "，。；：")
 
 
-def normalise(raw: str, rejoin: bool = True) -> NormalText:
+def normalise(raw: str, rejoin: bool = True, drop: list[tuple[int, int]] | None = None) -> NormalText:
     """Normalise ``raw`` (see the module docstring for what is guaranteed).
 
-    ``rejoin=False`` keeps every line break: for HTML and DOCX, whose lines are
-    paragraphs, not the lines of a PDF page.
+    ``rejoin=False`` keeps every line break: for HTML, DOCX and markdown, whose lines are
+    paragraphs, not the lines of a PDF page. ``drop``: sorted raw ranges that are markup
+    (markdown syntax, comments, a web page's furniture), skipped as if absent.
     """
+    mask = None
+    if drop:
+        mask = bytearray(len(raw))
+        for s, e in drop:
+            mask[s:e] = b"\x01" * (e - s)
     # physical lines with raw offsets
     phys: list[tuple[int, int]] = []
     pos = 0
@@ -201,7 +215,7 @@ def normalise(raw: str, rejoin: bool = True) -> NormalText:
 
     lines: list[tuple[list[str], list[int], bool, int]] = []  # chars, offsets, indented, raw line end
     for s, e in phys:
-        chars, offs, indented = _chars_of_line(raw, s, e)
+        chars, offs, indented = _chars_of_line(raw, s, e, mask)
         _punctuate(chars)
         chars, offs = _squeeze_spaces(chars, offs)
         text = "".join(chars)

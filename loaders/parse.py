@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from .markdown import markdown_layout
 from .metadata import document_key, extract_metadata
 from .model import ParsedSource, SourceText
 from .normalise import normalise
@@ -32,12 +33,18 @@ def _default_issuer(title: str) -> str | None:
 
 
 def parse_source(source: SourceText) -> ParsedSource:
-    normal = normalise(source.text, rejoin=source.format in ("text", "pdf"))
+    meta = dict(source.meta)
+    drop = None
+    if source.format == "markdown":
+        drop, format_meta = markdown_layout(source.text)
+        meta = {**format_meta, **meta}
+    normal = normalise(source.text, rejoin=source.format in ("text", "pdf"), drop=drop)
     spans = split(normal)
     documents = []
     warnings: list[str] = []
-    for span in spans:
-        doc, body = extract_metadata(normal, span)
+    for n, span in enumerate(spans):
+        # what the page or sidecar says describes the file's first document (a notice, not the plan it issues)
+        doc, body = extract_metadata(normal, span, meta if n == 0 else None)
         doc.provisions = parse_structure(body, doc.doc_type)
         documents.append(doc)
 

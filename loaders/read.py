@@ -23,7 +23,9 @@ from pathlib import Path
 
 from policykg.errors import ReadError
 
+from .markdown import is_markdown
 from .model import SourceText
+from .patterns import INFO_LABEL
 
 _MAGIC = [
     (b"\x89PNG", "a PNG image"),
@@ -40,7 +42,10 @@ _MAGIC = [
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _BAD_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
+TEXT_SUFFIXES = {".txt", ".text", ""}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+#: metadata beside a document: ``r39_国发〔2018〕39号.json`` next to ``r39_国发〔2018〕39号.html``
+SIDECAR_SUFFIX = ".json"
 HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
 
 
@@ -83,19 +88,42 @@ def decode_text(data: bytes, path: str) -> tuple[str, str]:
         text = data.decode("utf-8")
         return text, "utf-8"
     except UnicodeDecodeError as utf8_error:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError:
-            raise ReadError(
-                f"is neither UTF-8, UTF-16 nor GB18030/GBK text ({utf8_error.reason})",
-                path,
-                f"byte {utf8_error.start}",
-            )
-        if not _plausible(text):
-            raise ReadError(
-                "does not decode to readable text in UTF-8, UTF-16 or GB18030/GBK", path, f"byte {utf8_error.start}"
-            )
-        return text, "gb18030"
+        candidates = {}
+        for enc in ("gb18030", "big5"):
+            try:
+                candidates[enc] = data.decode(enc)
+            except UnicodeDecodeError:
+                pass
+        if len(candidates) > 1:
+            # GB18030 decodes almost any byte string, Big5 included: let the detector choose between the two
+            enc = _detect(data, ["gb18030", "big5"])
+            candidates = {enc: candidates[enc]} if enc in candidates else {"gb18030": candidates["gb18030"]}
+        if not candidates:
+            enc = _detect(data, None)
+            if enc:
+                try:
+                    candidates[enc] = data.decode(enc)
+                except (UnicodeDecodeError, LookupError):
+                    pass
+        for enc, text in candidates.items():
+            if _plausible(text):
+                return text, enc
+        raise ReadError(
+            f"is neither UTF-8, UTF-16, GB18030/GBK nor Big5 text ({utf8_error.reason})",
+            path,
+            f"byte {utf8_error.start}",
+        )
+
+
+def _detect(data: bytes, among: list[str] | None) -> str | None:
+    """charset-normalizer's best guess (only among ``among`` when given), as a Python codec name."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:200_000], cp_isolation=among).best()
+    return best.encoding if best is not None else None
+
+
+_FRAGMENT = re.compile(rb"^\s*(?:<!--.*?-->\s*)?<(?:tbody|tr|td|table|div|p|span|section|article)\b", re.I | re.S)
 
 
 def _sniff(data: bytes, suffix: str) -> str:
@@ -107,6 +135,10 @@ def _sniff(data: bytes, suffix: str) -> str:
     lowered = head[:512].lower()
     if suffix in HTML_SUFFIXES or lowered.startswith((b"<!doctype html", b"<html")) or b"<html" in lowered[:200]:
         return "html"
+    if _FRAGMENT.match(head[:512]):
+        return "html"  # a content fragment cut out of a page (a crawl's database column)
+    if suffix in MARKDOWN_SUFFIXES or head.startswith(b"Title:"):
+        return "markdown"
     return "text"
 
 
@@ -212,6 +244,8 @@ def read_bytes(data: bytes, path: str) -> SourceText:
         text, encoding = decode_text(data, path)
     if not text.strip():
         raise ReadError("contains no text", path)
+    if fmt == "text" and is_markdown(text, suffix):
+        fmt = "markdown"
     return SourceText(
         path=path,
         format=fmt,
@@ -220,6 +254,51 @@ def read_bytes(data: bytes, path: str) -> SourceText:
         size=len(data),
         encoding=encoding,
     )
+
+
+def sidecar_fields(data: bytes, path: str) -> dict[str, str]:
+    """Labelled fields of a JSON sidecar: every string value whose key is a label of an information table
+    (发文字号, 成文日期 …), at any depth. Other keys are ignored: a crawler's own columns are not trusted."""
+    import json
+
+    try:
+        record = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ReadError(f"is a JSON sidecar that is not valid JSON ({exc})", path)
+    found: dict[str, str] = {}
+    stack = [record]
+    seen = 0
+    while stack and seen < 10_000:
+        seen += 1
+        node = stack.pop(0)
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if isinstance(v, str) and INFO_LABEL.fullmatch(str(k).strip().rstrip("：:")) and v.strip():
+                    found.setdefault(str(k).strip().rstrip("：:"), v.strip())
+                elif isinstance(v, (dict, list)):
+                    stack.append(v)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def sidecar_of(path: Path) -> Path | None:
+    """The JSON sidecar of a document file, if there is one beside it."""
+    if path.suffix.lower() == SIDECAR_SUFFIX:
+        return None
+    side = path.with_suffix(SIDECAR_SUFFIX)
+    return side if side.is_file() else None
+
+
+def is_sidecar(path: Path) -> bool:
+    """A JSON file beside a document file of the same name (its metadata, not a document)."""
+    if path.suffix.lower() != SIDECAR_SUFFIX:
+        return False
+    return any(p.is_file() and p != path and p.stem == path.stem for p in path.parent.glob(glob_escape(path.stem) + ".*"))
+
+
+def glob_escape(name: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", name)
 
 
 def read_file(path: str | Path) -> SourceText:
@@ -234,4 +313,15 @@ def read_file(path: str | Path) -> SourceText:
         raise ReadError("cannot be read (permission denied)", str(p))
     except OSError as exc:
         raise ReadError(f"cannot be read ({exc.strerror})", str(p))
-    return read_bytes(data, str(p))
+    if p.suffix.lower() == SIDECAR_SUFFIX:
+        raise ReadError("is a JSON file: policykg reads JSON only as the metadata sidecar of a document file "
+                        "with the same name (X.json beside X.html)", str(p))
+    source = read_bytes(data, str(p))
+    side = sidecar_of(p)
+    if side is not None:
+        try:
+            fields = sidecar_fields(side.read_bytes(), str(side))
+        except OSError as exc:
+            raise ReadError(f"its sidecar {side.name} cannot be read ({exc.strerror})", str(p))
+        source.meta = {**fields, **source.meta}  # what the page itself carries wins
+    return source

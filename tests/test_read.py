@@ -84,7 +84,7 @@ def test_docx_paragraphs_and_tables_are_read(tmp_path):
         ("scan.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "is a PNG image"),
         ("old.doc", b"\xd0\xcf\x11\xe0" + b"\x00" * 64, "legacy Word .doc"),
         ("nul.txt", b"abc\x00\x01\x02\x03" * 10, "is a binary file"),
-        ("latin1.txt", "Résumé — naïve café".encode("cp1252") * 20, "neither UTF-8, UTF-16 nor GB18030"),
+        ("latin1.txt", "Résumé — naïve café".encode("cp1252") * 20, "neither UTF-8, UTF-16, GB18030/GBK nor Big5"),
         ("broken.pdf", b"%PDF-1.4\n garbage", "not a readable PDF"),
     ],
 )

@@ -1,0 +1,165 @@
+"""The markdown reader: what of a markdown file is text, what is markup, what is metadata.
+
+Two kinds of markdown reach policykg:
+
+* **text collections** (one document per file, ``# title`` on the first line, ``##``/``###`` headings,
+  YAML front matter or HTML-comment markers such as ``<!-- INFO END -->``);
+* **web-to-markdown conversions** of portal pages (``Title:`` / ``URL Source:`` / ``Markdown Content:``
+  lines, then the whole page: menus as link lists, images, the body, the footer).
+
+:func:`markdown_layout` does not rewrite the text — selectors must point into the file as it is — it
+returns the character ranges of the raw text that are markup (front matter, comments, heading marks,
+image and link syntax, list bullets, rules) and, for a web page, everything outside its body, plus the
+metadata the format itself carries (``标题``, ``发布日期``, ``来源``). The normaliser skips those ranges.
+Guarantees: the ranges are sorted, disjoint and within the text; the work is linear in the text's size.
+"""
+from __future__ import annotations
+
+import re
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<body>.{0,20000}?)\n---[ \t]*(?:\n|\Z)", re.S)
+_COMMENT = re.compile(r"<!--.{0,20000}?-->", re.S)
+_HEADING_MARK = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]*", re.M)
+_IMAGE = re.compile(r"!\[[^\]\n]{0,500}\]\([^)\n]{0,2000}\)")
+_LINK = re.compile(r"\[(?P<text>[^\]\n]{0,500})\]\((?P<url>[^)\n]{0,2000})\)")
+_BULLET = re.compile(r"^[ \t]*(?:[*+-]|\d{1,2}\.(?=[ \t]))[ \t]+(?=\S)", re.M)
+_RULE = re.compile(r"^[ \t]*(?:-{3,}|\*{3,}|_{3,}|={3,})[ \t]*$", re.M)
+_EMPHASIS = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|\\(?=[_*\[\]()#])")
+_WEB_HEADER = re.compile(r"\A(?:Title:[^\n]*\n)(?:[\s\S]{0,4000}?)^Markdown Content:[ \t]*$", re.M)
+_WEB_FIELD = re.compile(r"^(?P<key>Title|URL Source|Published Time):[ \t]*(?P<value>[^\n]*)$", re.M)
+#: lines that end a portal page's body (the page's own footer and widgets follow)
+_PAGE_END = re.compile(
+    r"^(?:相关附件|相关新闻|相关链接|相关文件|相关解读|相关阅读|扫一扫|分享到|上一篇|下一篇|【?打印本页|【?关闭窗口|"
+    r"网站地图|版权所有|主办单位|网站标识码|ICP备)"
+)
+#: a site suffix after a page title: 本月起… - 广州市人民政府门户网站
+_SITE_SUFFIX = re.compile(r"\s*[-_|—–]+\s*[^-_|—–]{2,30}(?:门户网站|政府网|网站|官网|政务网)\s*[-_]*\s*$")
+_DATE = re.compile(r"(?:19|20)\d{2}[-年./]\d{1,2}[-月./]\d{1,2}日?")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def page_title(title: str) -> str:
+    """A page title without the site's name: ``X - 广州市人民政府门户网站`` → ``X``."""
+    return _SITE_SUFFIX.sub("", title).strip()
+
+
+def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(r for r in ranges if r[1] > r[0]):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def is_markdown(text: str, suffix: str) -> bool:
+    """Markdown by name (.md, .markdown) or by a web-to-markdown header."""
+    return suffix in (".md", ".markdown") or bool(_WEB_HEADER.match(text[:5000]))
+
+
+def _syntax(text: str, start: int, end: int, drop: list[tuple[int, int]]) -> None:
+    """Markup inside [start, end): comments, heading marks, images, link syntax, bullets, rules."""
+    seg = text[start:end]
+    for pattern in (_COMMENT, _IMAGE, _RULE):
+        for m in pattern.finditer(seg):
+            drop.append((start + m.start(), start + m.end()))
+    for m in _HEADING_MARK.finditer(seg):
+        drop.append((start + m.start(), start + m.end()))
+    for m in _BULLET.finditer(seg):
+        drop.append((start + m.start(), start + m.end()))
+    for m in _LINK.finditer(seg):
+        s = start + m.start()
+        drop.append((s, s + 1))  # [
+        drop.append((start + m.start("text") + len(m["text"]), start + m.end()))  # ](url)
+    for m in _EMPHASIS.finditer(seg):
+        drop.append((start + m.start(), start + m.start() + 1))
+
+
+def _line_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans, pos = [], start
+    while pos < end:
+        nl = text.find("\n", pos, end)
+        stop = end if nl < 0 else nl
+        spans.append((pos, stop))
+        pos = stop + 1
+    return spans
+
+
+def _visible(line: str) -> str:
+    """What a reader sees of a markdown line: no images, link text only, no marks."""
+    line = _IMAGE.sub("", line)
+    line = _LINK.sub(lambda m: m["text"], line)
+    line = _HEADING_MARK.sub("", line)
+    return re.sub(r"[*_#>|`\\]", "", line).strip()
+
+
+def _web_body(text: str, start: int, title: str | None, meta: dict[str, str]) -> tuple[int, int]:
+    """Body of a converted portal page: from its title heading (else the first run of prose) to the
+    first line of page furniture after it."""
+    lines = _line_spans(text, start, len(text))
+    key = re.sub(r"\s", "", title or "")
+    first = None
+    if key:
+        for i, (s, e) in enumerate(lines):
+            if re.sub(r"\s", "", _visible(text[s:e])) == key:
+                first = i
+                break
+    if first is None:
+        # the first line of prose: 20+ Chinese characters that are not link text
+        for i, (s, e) in enumerate(lines):
+            vis = _LINK.sub("", _IMAGE.sub("", text[s:e]))
+            if len(_CJK.findall(vis)) >= 20:
+                first = i
+                break
+    if first is None:
+        return start, start
+    last = len(lines)
+    for i in range(first + 1, len(lines)):
+        vis = _visible(text[lines[i][0]:lines[i][1]])
+        if _PAGE_END.match(vis):
+            last = i
+            break
+    # page furniture right under the title: date and source lines become metadata
+    for s, e in lines[first + 1:min(last, first + 12)]:
+        vis = _visible(text[s:e])
+        m = re.match(r"^(?:来源|发布机构|信息来源)[：:]\s*(?P<v>.+)$", vis)
+        if m:
+            meta.setdefault("来源", m["v"].strip())
+        elif _DATE.fullmatch(vis) or re.fullmatch(r"(?:发布)?(?:日期|时间)[：:]\s*" + _DATE.pattern + r".*", vis):
+            meta.setdefault("发布日期", _DATE.search(vis).group(0))
+    return lines[first][0], lines[last - 1][1] if last > first else lines[first][1]
+
+
+def markdown_layout(text: str) -> tuple[list[tuple[int, int]], dict[str, str]]:
+    """(raw ranges that are not text, metadata carried by the format) — see the module docstring."""
+    drop: list[tuple[int, int]] = []
+    meta: dict[str, str] = {}
+    start = 0
+    web = _WEB_HEADER.match(text)
+    if web:
+        for m in _WEB_FIELD.finditer(text, 0, web.end()):
+            if m["key"] == "Title" and m["value"].strip():
+                meta["标题"] = page_title(m["value"])
+            elif m["key"] == "Published Time" and _DATE.search(m["value"]):
+                meta["发布日期"] = _DATE.search(m["value"]).group(0)
+        body_start, body_end = _web_body(text, web.end(), meta.get("标题"), meta)
+        drop.append((0, body_start))
+        drop.append((body_end, len(text)))
+        start, end = body_start, body_end
+        # inside the body, lines that are only images or links are page furniture
+        for s, e in _line_spans(text, start, end):
+            line = text[s:e]
+            if line.strip() and not _CJK.search(_LINK.sub("", _IMAGE.sub("", line))):
+                drop.append((s, e))
+    else:
+        fm = _FRONT_MATTER.match(text)
+        if fm:
+            drop.append((0, fm.end()))
+            t = re.search(r"^title:\s*[\"']?(?P<t>[^\"'\n]+)", fm["body"], re.M)
+            if t:
+                meta["标题"] = t["t"].strip()
+            start = fm.end()
+        end = len(text)
+    _syntax(text, start, end, drop)
+    return _merge([(max(0, s), min(len(text), e)) for s, e in drop]), meta
