@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from .authority import Authority, Unit, leading_units, split_units
 from .model import Document, Provision
 from .patterns import BOOK_TITLE
-from .structure import PLAN_TYPES as PLAN_TYPES_SET
+from .structure import MEASURE_TYPES as PLAN_TYPES_SET
 
 # ---------------------------------------------------------------------- records
 

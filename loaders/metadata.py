@@ -20,7 +20,7 @@ import re
 
 from policykg.iri import DocumentNumber, slug
 
-from .model import Document, NormalText
+from .model import DateEvent, Document, NormalText
 from .patterns import (
     BARE_NUMBER_LINE,
     DATE_LINE,
@@ -29,20 +29,26 @@ from .patterns import (
     END_MATTER,
     EXPIRY,
     FIELD_LINE,
+    HISTORY_EVENT,
+    HISTORY_LINE,
     IN_FORCE,
     NOTICE_TITLE,
-    OFFICIAL_LINE,
     PROMULGATION_NOTE,
     RELEASE_LINE,
-    SIGNATURE_LINE,
     TITLE_QUALIFIER,
     TITLE_SERIAL,
     TITLE_YEAR_SUFFIX,
+    acting_body,
     is_standalone,
+    starts_with_marker,
     parse_date,
 )
 from .split import DocSpan
 
+#: Q&A pages and other interpretations: …热点10问, 政策问答, 图解…, 答记者问, 常见问题解答
+INTERPRETATION_END = re.compile(r"(?:问答|热点\d{1,3}问|\d{1,3}问|答记者问|常见问题(?:解答)?|问题解答|图解[^，。]{0,30}|一图读懂[^，。]{0,30}|解读[^，。]{0,4})$|^(?:图解|一图读懂)")
+#: guides and service pages: 办事指南, 申报指引, 攻略, 流程, 须知
+GUIDE_END = re.compile(r"(?:指南|指引|攻略|流程|须知|简介|详解|一览表?|目录)(?:（[^（）]{1,20}）)?$")
 DOC_TYPES = (
     "decree",
     "regulation",
@@ -53,6 +59,8 @@ DOC_TYPES = (
     "interpretation",
     "decision",
     "opinion",
+    "reply",
+    "guide",
     "other",
 )
 
@@ -63,17 +71,23 @@ def classify(title: str, header_kind: str | None = None) -> str:
         return "decree"
     t = re.sub(rf"{TITLE_SERIAL}$", "", title)  # …的通知（二） is a 通知
     t = re.sub(rf"（[^（）]*{TITLE_QUALIFIER}$", "", TITLE_YEAR_SUFFIX.sub("", t))  # …办法（试行） is a 办法
-    if t.endswith("解读"):
+    if t.endswith("解读") or INTERPRETATION_END.search(t):
         return "interpretation"
     m = NOTICE_TITLE.match(t)
     if m:
         return {"通知": "notice", "通报": "notice", "通告": "notice", "公告": "notice",
-                "决定": "decision", "意见": "opinion"}.get(m.group("kind"), "other")
+                "决定": "decision", "意见": "opinion", "批复": "reply", "函": "reply"}.get(m.group("kind"), "other")
+    if t.endswith(("批复", "复函")):
+        return "reply"
+    if GUIDE_END.search(t):
+        return "guide"
     if t.endswith(("行动方案", "行动计划")):
         return "action-plan"
     if t.endswith(("实施方案", "实施计划")):
         return "implementation-plan"
-    if t.endswith(("规定", "条例", "办法", "细则", "规则", "章程")):
+    if t.endswith(("通知", "通告", "公告", "通报")):
+        return "notice"
+    if t.endswith(("规定", "条例", "办法", "细则", "规则", "章程", "准则")):
         return "regulation"
     if t.endswith(("方案", "规划", "计划", "纲要", "措施", "要点")):
         return "plan"
@@ -100,12 +114,66 @@ def _number(lines: list[str], header: str | None, header_kind: str | None) -> st
     return None
 
 
-def extract_metadata(normal: NormalText, span: DocSpan) -> tuple[Document, list[tuple[str, int, bool]]]:
-    """The document's metadata, and its body lines as (text, offset, whole line) for the structure stage."""
+#: chrome that page templates glue to a title: 【返回顶部】【关闭窗口】, 扫一扫在手机打开当前页, site names
+_TITLE_CHROME = re.compile(r"【[^】]{1,10}】|扫一扫.*$|(?:分享到|打印本页|关闭窗口|返回顶部).*$")
+_SIGNATURE_SUFFIX = re.compile(
+    r"(?:人民政府|办公厅|办公室|委员会|常务委员会|人民代表大会|政府|局|厅|部|委|院|署|办|中心|联合会|总会|银行|法院|检察院|管委会)$"
+)
+
+
+def clean_title(title: str) -> str:
+    """A title without page chrome, a site suffix or a glued legislative history."""
+    from .markdown import page_title
+
+    title = _TITLE_CHROME.sub("", title)
+    m = HISTORY_EVENT.search(title)
+    if m and m.start() >= 4:
+        title = title[: m.start()]
+    title = page_title(title)
+    return title.strip().strip("-_—|·").strip()
+
+
+def history_events(line: str) -> list[DateEvent]:
+    """The dated steps of one history line (see :data:`HISTORY_EVENT`)."""
+    kinds = {"通过": "adopted", "批准": "approved", "修正": "amended", "修订": "revised", "公布": "promulgated",
+             "发布": "promulgated",
+             "施行": "in-force", "起施行": "in-force"}
+    out = []
+    for m in HISTORY_EVENT.finditer(line):
+        date = parse_date(m["date"])
+        if date:
+            out.append(DateEvent(kinds[m["verb"]], date, acting_body(m["what"]), m.group(0)))
+    return out
+
+
+def _signatures(texts: dict[int, str], idx: list[int], date_line: int | None) -> list[str]:
+    """The bodies signing above the date line: short lines ending in a body's name (several co-signers)."""
+    if date_line is None:
+        return []
+    out: list[str] = []
+    k = idx.index(date_line) - 1
+    while k >= 0 and len(out) < 6:
+        t = texts[idx[k]]
+        if 3 <= len(t) <= 40 and not re.search(r"[，。；：！？、]", t) and _SIGNATURE_SUFFIX.search(t):
+            out.insert(0, t)
+            k -= 1
+            continue
+        break
+    return out
+
+
+def extract_metadata(normal: NormalText, span: DocSpan,
+                     meta: dict[str, str] | None = None) -> tuple[Document, list[tuple[str, int, bool]]]:
+    """The document's metadata, and its body lines as (text, offset, whole line) for the structure stage.
+
+    ``meta``: labelled fields the publication format carried (a portal page's information table, a sidecar,
+    a collection's header) — used where the text itself does not say, and recorded as method
+    ``page-metadata``."""
     idx = list(range(span.start_line, span.end_line))
     texts = {i: normal.line(i) for i in idx}
     end_matter = next((i for i in idx if END_MATTER.match(texts[i])), span.end_line)
     head = [texts[i] for i in idx[:12]]
+    methods: dict[str, str] = {}
 
     # a portal page's metadata block: 发文字号：… 成文日期：… (fallbacks for what the text itself says)
     fields: dict[str, str] = {}
@@ -113,18 +181,25 @@ def extract_metadata(normal: NormalText, span: DocSpan) -> tuple[Document, list[
         m = FIELD_LINE.match(texts[i])
         if m:
             fields.setdefault(m["label"], m["value"].strip())
+    for k, v in (meta or {}).items():
+        fields.setdefault(k, v)
     number = _number(head, span.header, span.header_kind)
     if number is None:
-        for label in ("发文字号", "文号"):
-            if label in fields and (DOC_NUMBER.fullmatch(fields[label]) or DECREE_NUMBER.fullmatch(fields[label])):
-                parsed = DocumentNumber.parse(fields[label])
-                number = str(parsed) if parsed else fields[label]
+        for label in ("发文字号", "文号", "文件编号"):
+            value = re.sub(r"\s", "", fields.get(label, ""))
+            if value and (DOC_NUMBER.fullmatch(value) or DECREE_NUMBER.fullmatch(value)):
+                parsed = DocumentNumber.parse(value)
+                number = str(parsed) if parsed else value
+                methods["number"] = "page-metadata"
                 break
-    title = span.title or fields.get("标题") or fields.get("名称")
-    if title is None and span.header_kind == "令" and number:
+    title = clean_title(span.title) if span.title else None
+    if not title or len(title) < 4:
+        title = clean_title(fields.get("标题") or fields.get("名称") or "") or title
+        methods["title"] = "page-metadata"
+    if not title and span.header_kind == "令" and number:
         title = number
-    if title is None:
-        title = texts[idx[0]] if idx else ""
+    if not title:
+        title = clean_title(texts[idx[0]]) if idx else ""
 
     doc_type = classify(title, span.header_kind)
     skip: set[int] = set()
@@ -134,9 +209,11 @@ def extract_metadata(normal: NormalText, span: DocSpan) -> tuple[Document, list[
     recipients: list[str] = []
     release = None
     date_signed = None
-    signature = None
+    date_line = None
     in_force = expiry = None
     note_seen = False
+    events: list[DateEvent] = []
+    history_open = bool(span.title_lines)
     for i in idx:
         t = texts[i]
         if i >= end_matter:
@@ -148,26 +225,6 @@ def extract_metadata(normal: NormalText, span: DocSpan) -> tuple[Document, list[
         if FIELD_LINE.match(t) and i < span.start_line + 30:
             skip.add(i)
             continue
-        if is_standalone(t):
-            skip.add(i)
-            if RELEASE_LINE.match(t) and release is None:
-                release = t[1:-1]
-            elif DATE_LINE.match(t) and date_signed is None and not t.endswith("印发"):
-                date_signed = parse_date(t)
-            elif (SIGNATURE_LINE.match(t) or OFFICIAL_LINE.match(t)) and date_signed is None and signature is None:
-                if SIGNATURE_LINE.match(t):
-                    signature = t
-            continue
-        if (
-            not recipients
-            and t.endswith("：")
-            and "。" not in t
-            and span.title_lines
-            and i - span.title_lines[1] <= 2
-        ):
-            recipients = [r for r in t[:-1].split("，") if r]
-            skip.add(i)
-            continue
         if not note_seen and span.title_lines and i == span.title_lines[1]:
             m = PROMULGATION_NOTE.match(t)
             if m:
@@ -177,40 +234,100 @@ def extract_metadata(normal: NormalText, span: DocSpan) -> tuple[Document, list[
                     in_force = parse_date(m["force"])
                 skip.add(i)
                 continue
+        # the legislative history under a regulation's title: dated steps, one or more per line
+        if history_open and span.title_lines and i >= span.title_lines[1]:
+            if HISTORY_LINE.match(t) or (t in ("）", ")") and events):
+                events.extend(history_events(t))
+                skip.add(i)
+                continue
+            if not (events and not t.strip("（）() ")):
+                history_open = False
+        if is_standalone(t):
+            skip.add(i)
+            if RELEASE_LINE.match(t) and release is None:
+                release = t[1:-1]
+            elif DATE_LINE.match(t) and date_signed is None and not t.endswith("印发"):
+                date_signed = parse_date(t)
+                date_line = i
+            continue
+        if (
+            not recipients
+            and t.endswith("：")
+            and not starts_with_marker(t)
+            and "。" not in t
+            and span.title_lines
+            and i - span.title_lines[1] <= 2
+        ):
+            recipients = [r for r in t[:-1].split("，") if r]
+            skip.add(i)
+            continue
+    signatures = _signatures(texts, idx, date_line)
+    skip.update(i for i in idx if texts[i] in signatures and (date_line is None or i < date_line))
     body = [(texts[i], normal.lines[i][0], True) for i in idx if i not in skip]
+    if date_signed:
+        methods["signed"] = "signature" if date_line is not None else "promulgation-note"
 
     if date_signed is None:
-        for label in ("成文日期", "印发日期", "发布日期"):
+        for label in ("成文日期", "印发日期"):
             if label in fields and parse_date(fields[label]):
                 date_signed = parse_date(fields[label])
+                methods["signed"] = "page-metadata"
                 break
+    if date_signed is None and events:
+        # a regulation's text is the version of its latest step (adoption or amendment)
+        date_signed = max(e.date for e in events if e.kind != "approved") if any(
+            e.kind != "approved" for e in events) else events[-1].date
+        methods["signed"] = "history"
+    date_published = None
+    for label in ("发布日期", "公布日期"):
+        if label in fields and parse_date(fields[label]):
+            date_published = parse_date(fields[label])
+            methods["published"] = "page-metadata"
+            break
     if doc_type != "interpretation":
-        for label in ("施行日期", "实施日期"):
-            if in_force is None and label in fields:
+        for label in ("施行日期", "实施日期", "生效日期"):
+            if in_force is None and label in fields and parse_date(fields[label]):
                 in_force = parse_date(fields[label])
-        if "有效期至" in fields:
+                methods["in-force"] = "page-metadata"
+        if "有效期至" in fields and parse_date(fields["有效期至"]):
             expiry = parse_date(fields["有效期至"])
+            methods["expiry"] = "page-metadata"
         body_text = "\n".join(t for t, _, _ in body)
         if in_force is None:
             m = IN_FORCE.search(body_text)
             if m:
                 in_force = date_signed if m["date"].endswith("之日") else parse_date(m["date"])
+                if in_force:
+                    methods["in-force"] = "text"
+        elif "in-force" not in methods:
+            methods["in-force"] = "promulgation-note"
         m = EXPIRY.search(body_text)
         if m:
             expiry = parse_date(m["date"])
+            methods["expiry"] = "text"
 
     issuer, method = None, None
+    issuers: list[str] = []
     if span.header:
         issuer, method = span.header, "header"
     else:
         m = NOTICE_TITLE.match(title)
         if m and m.group("issuer"):
             issuer, method = m.group("issuer"), "title"
-        elif signature:
-            issuer, method = signature, "signature"
+        elif signatures:
+            issuer, method = signatures[0], "signature"
         elif fields.get("发文机关") or fields.get("发文单位") or fields.get("发布机构"):
             issuer = fields.get("发文机关") or fields.get("发文单位") or fields.get("发布机构")
             method = "page-metadata"
+        elif events and next((e.body for e in events if e.kind == "adopted" and e.body), None):
+            issuer, method = next(e.body for e in events if e.kind == "adopted" and e.body), "history"
+    if issuer:
+        issuers = [issuer] + [x for x in signatures if x != issuer]
+        if method == "page-metadata":
+            # co-issuers in one field: 人力资源社会保障部 财政部 / 国务院办公厅、国家发展改革委
+            parts = [x for x in re.split(r"[\s、，,；;]+", issuer) if x]
+            if len(parts) > 1:
+                issuer, issuers = parts[0], parts
 
     start = normal.lines[span.start_line][0]
     end = normal.lines[span.end_line - 1][1]
@@ -226,6 +343,10 @@ def extract_metadata(normal: NormalText, span: DocSpan) -> tuple[Document, list[
         date_signed=date_signed,
         in_force=in_force,
         expiry=expiry,
+        date_published=date_published,
+        events=events,
+        date_methods=methods,
+        issuers=issuers,
         recipients=recipients,
         release_marking=release,
         issued_titles=list(span.issued_titles),
@@ -241,7 +362,7 @@ def document_key(doc: Document) -> str:
             return parsed.slug
         return slug(doc.number)
     year = None
-    for d in (doc.date_signed, doc.in_force):
+    for d in (doc.date_signed, doc.in_force, doc.date_published):
         if d:
             year = d[:4]
             break

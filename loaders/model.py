@@ -19,6 +19,9 @@ class SourceText:
     sha256: str
     size: int
     encoding: str | None = None
+    #: metadata the publication format itself carries, keyed by the printed Chinese label: a portal page's
+    #: information table (发文字号, 成文日期 …), a sidecar file's fields, a collection's header (标题)
+    meta: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -70,6 +73,16 @@ class Provision:
 
 
 @dataclass
+class DateEvent:
+    """One dated step of a document's history: 2019年11月29日…常务委员会第十五次会议通过."""
+
+    kind: str  # adopted | approved | amended | revised | promulgated
+    date: str  # ISO
+    body: str | None = None  # the acting body, without session numbers
+    text: str = ""  # as printed
+
+
+@dataclass
 class Document:
     """One policy document found in a source file."""
 
@@ -84,6 +97,13 @@ class Document:
     date_signed: str | None = None
     in_force: str | None = None
     expiry: str | None = None
+    date_published: str | None = None
+    #: the legislative history printed under a regulation's title: adopted / approved / amended / revised
+    events: list["DateEvent"] = field(default_factory=list)
+    #: how each date was found: {"signed": "signature", "published": "page-metadata", …}
+    date_methods: dict[str, str] = field(default_factory=dict)
+    issuers: list[str] = field(default_factory=list)  # every issuing body printed (co-signed documents)
+    place: str | None = None  # GB/T 2260 code of the place the document belongs to; "national"; None unknown
     recipients: list[str] = field(default_factory=list)
     release_marking: str | None = None
     promulgates: list[str] = field(default_factory=list)  # keys of documents it issues

@@ -44,6 +44,8 @@ def cn_to_int(text: str) -> int | None:
 # Each kind of marker is one level of the document's own outline; which kind
 # sits under which is decided per document by order of first appearance.
 MARKERS: list[tuple[str, re.Pattern]] = [
+    # 第一编 — books (parts) of long codes
+    ("book", re.compile(rf"^第(?P<num>[{CN_NUMERAL}\d]{{1,4}})编")),
     # 第一章 总则 — chapters of regulations
     ("chapter", re.compile(rf"^第(?P<num>[{CN_NUMERAL}\d]{{1,6}})章")),
     # 第二节 — sections of chapters (regulations)
@@ -115,7 +117,10 @@ OFFICIAL_LINE = re.compile(rf"^(?:市长|区长|县长|省长|主席|主任|局�
 
 
 def is_standalone(line: str) -> bool:
-    """A line that is complete on its own (date, number, marking, header, signature)."""
+    """A line that is complete on its own (date, number, marking, header, signature) — never a heading
+    (第六章特定问题调查委员会 is a chapter, not a signature)."""
+    if match_marker(line) is not None:
+        return False
     return bool(
         DATE_LINE.match(line)
         or RELEASE_LINE.match(line)
@@ -145,7 +150,10 @@ INTERPRETATION_TITLE = re.compile(r"^(?:关于)?(?P<subject>.+?)的?(?:政策)?�
 ISSUING_SUBJECT = re.compile(r"^(?:印发|转发|发布|颁布|公布)(?P<titles>.+)$")
 BOOK_TITLE = re.compile(r"《(?P<t>(?:[^《》]|《[^《》]*》)+)》")
 #: Decree body: 《上海市森林管理规定》已经…通过，现予公布
-DECREE_BODY = re.compile(r"《(?P<t>(?:[^《》]|《[^《》]*》)+)》已经.{0,60}?(?:通过|同意|批准).{0,10}?现予(?:公布|发布|印发)")
+DECREE_BODY = re.compile(
+    r"《(?P<t>(?:[^《》]|《[^《》]*》)+)》(?:已经.{0,60}?(?:通过|同意|批准).{0,10}?现予(?:公布|发布|印发)|现予(?:公布|发布))"
+    r"|现(?:予)?(?:公布|发布)(?:修订后的|修改后的)?《(?P<t2>(?:[^《》]|《[^《》]*》)+)》"
+)
 SENTENCE_PUNCT = "。！？"
 CLAUSE_PUNCT = "，；：。！？"
 
@@ -161,10 +169,13 @@ IN_FORCE = re.compile(
 )
 EXPIRY = re.compile(rf"有效期至(?P<date>(?:19|20)\d{{2}}年\d{{1,2}}月\d{{1,2}}日|{_CN_YEAR}年{_CN_SMALL}月{_CN_SMALL}日)")
 #: Labelled fields of a portal page's metadata block: 发文字号：沪府办发〔2024〕1号
-FIELD_LINE = re.compile(
-    r"^(?P<label>发文字号|文号|成文日期|印发日期|发布日期|发文机关|发布机构|发文单位|标题|名称|施行日期|实施日期|有效期至"
-    r"|索引号|主题分类|公文种类|体裁分类|信息来源|主题词|所属机构|组配分类|生效日期|废止日期|时效性|有效性)[：:]\s*(?P<value>.+)$"
+#: The labels of a portal page's information table (索引号 / 发文机关 / 成文日期 / 发文字号 …).
+INFO_LABELS = (
+    "发文字号|文号|成文日期|印发日期|发布日期|公布日期|发文机关|发布机构|发文单位|标题|名称|施行日期|实施日期|生效日期"
+    "|有效期至|索引号|主题分类|公文种类|体裁分类|信息来源|主题词|所属机构|组配分类|废止日期|时效性|有效性|文件编号"
 )
+INFO_LABEL = re.compile(rf"(?:{INFO_LABELS})")
+FIELD_LINE = re.compile(rf"^(?P<label>{INFO_LABELS})[：:]\s*(?P<value>.+)$")
 #: Running heads of a gazette, repeated on every page: 上海市人民政府公报 / 2024年第3期
 RUNNING_HEAD = re.compile(r"^(?:[\u4e00-\u9fff]{2,20}公报(?:\d{4}年第\d{1,3}期)?|\d{4}年第\d{1,3}期|[\u4e00-\u9fff]{2,20}公报·[\u4e00-\u9fff]{2,10})$")
 #: （2024年1月22日上海市人民政府令第9号公布 自2024年5月1日起施行） after a regulation's title
@@ -173,11 +184,46 @@ PROMULGATION_NOTE = re.compile(
 )
 
 
+#: a date in any printed form: 2024年1月13日, 二〇二四年一月十三日, 2024-01-13, 2024.1.13, 2024/1/13
+ANY_DATE = re.compile(
+    rf"(?:19|20)\d{{2}}年\d{{1,2}}月\d{{1,2}}日|{_CN_YEAR}年{_CN_SMALL}月{_CN_SMALL}日"
+    r"|(?:19|20)\d{2}[-./](?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12]\d|3[01])(?!\d)"
+)
+#: one dated step of a regulation's history: 2019年11月29日浙江省…第十五次会议通过 / 根据…《…决定》第二次修正
+HISTORY_EVENT = re.compile(
+    rf"(?P<date>(?:19|20)\d{{2}}年\d{{1,2}}月\d{{1,2}}日|{_CN_YEAR}年{_CN_SMALL}月{_CN_SMALL}日)"
+    r"(?P<what>[^。；]{0,200}?)(?P<verb>通过|批准|修正|修订|公布|发布|起?施行)"
+)
+#: a line of history under a title: it starts with a date (or 根据 + date), has an event verb, and is not a sentence
+HISTORY_LINE = re.compile(
+    rf"^[（(]?(?:根据)?(?:(?:19|20)\d{{2}}年\d{{1,2}}月\d{{1,2}}日|{_CN_YEAR}年{_CN_SMALL}月{_CN_SMALL}日)"
+    r"[^。]{0,400}?(?:通过|批准|修正|修订|公布|发布|施行)[^。]{0,400}$"
+)
+_SESSION = re.compile(r"第[一二三四五六七八九十百零〇\d]+(?:届|次(?:全体)?会议|次主任会议)|会议$")
+
+
+def acting_body(text: str) -> str | None:
+    """The body of a history step, without its session numbers:
+    上海市第十二届人民代表大会常务委员会第十四次会议 → 上海市人民代表大会常务委员会."""
+    text = re.split(r"[《（]", text.strip().lstrip("根据"), maxsplit=1)[0]
+    body = _SESSION.sub("", text)
+    body = re.sub(r"第[一二三四五六七八九十]+次$", "", body).strip("，、 ")
+    return body if len(body) >= 3 and re.search(r"(?:会|院|府|委|局|厅|部|室)$", body) else None
+
+
 def parse_date(text: str) -> str | None:
     """2024年1月13日 → 2024-01-13 (ISO), or None when the text holds no valid date."""
     m = DATE.search(text)
     if not m:
-        return None
+        n = re.search(r"(?P<y>(?:19|20)\d{2})[-./](?P<m>\d{1,2})[-./](?P<d>\d{1,2})(?!\d)", text)
+        if not n:
+            return None
+        import datetime
+
+        try:
+            return datetime.date(int(n["y"]), int(n["m"]), int(n["d"])).isoformat()
+        except ValueError:
+            return None
     if m["y"]:
         y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
     else:

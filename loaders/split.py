@@ -187,9 +187,10 @@ def split(normal: NormalText) -> list[DocSpan]:
             if cur.header_kind == "令" or cur.title is None:
                 d = DECREE_BODY.search(line)
                 if d:
-                    cur.issued_titles.append(d.group("t"))
-                    pending.append(title_key(d.group("t")))
-                    cur_pending.append(title_key(d.group("t")))
+                    t = d.group("t") or d.group("t2")
+                    cur.issued_titles.append(t)
+                    pending.append(title_key(t))
+                    cur_pending.append(title_key(t))
         i += 1
     if cur is not None:
         cur.end_line = n

@@ -29,13 +29,21 @@ import re
 from dataclasses import dataclass, field
 
 from .model import Provision
-from .patterns import END_MATTER, match_marker
+from .patterns import END_MATTER, cn_to_int, match_marker
 
 PLAN_TYPES = {"action-plan", "implementation-plan", "plan"}
+#: documents whose numbered provisions are measures: plans, and opinions (意见 — national opinions number
+#: their measures （一）（二）… the way plans do)
+MEASURE_TYPES = PLAN_TYPES | {"opinion"}
+#: kinds of provision that group articles: the article path is prefixed with theirs (chp_2__sec_1__art_15)
+_ARTICLE_GROUPS = {"book", "chapter", "division"}
+#: the fixed order of a regulation's groups and articles (smaller holds larger)
+_GROUP_RANK = {"book": 0, "chapter": 1, "division": 2, "article": 3}
 
 _TOKEN = {
+    "book": "book",
     "chapter": "chp",
-    "division": "dvs",
+    "division": "sec",
     "article": "art",
     "part": "sec",
     "section": "subsec",
@@ -152,11 +160,33 @@ def _heading(node: _Node, has_more: bool) -> tuple[str | None, list[tuple[str, i
     return None, lines
 
 
+_GLUED_ARTICLE = re.compile(r"(?<=[。；：！？”])第(?P<num>[一二三四五六七八九十百零〇两千\d]{1,7})条(?!规定|的|第|、|至|和|或|中|之)")
+
+
+def _unglue(lines: list[tuple[str, int, bool]]) -> list[tuple[str, int, bool]]:
+    """An article heading glued to the end of the paragraph before it (``…。第十八条 …``) starts a line of
+    its own — only when its number is the next article's, so a citation (…。第十八条规定的…) stays text."""
+    out: list[tuple[str, int, bool]] = []
+    last = 0
+    for text, off, whole in lines:
+        m = match_marker(text)
+        if m and m[0] == "article" and m[1] == last + 1:
+            last = m[1]
+        pos = 0
+        for g in _GLUED_ARTICLE.finditer(text):
+            if cn_to_int(g["num"]) == last + 1 and last > 0:
+                out.append((text[pos:g.start()], off + pos, False))
+                pos = g.start()
+                last += 1
+        out.append((text[pos:], off + pos, whole and pos == 0))
+    return out
+
+
 def _build(normal_lines: list[tuple[str, int, bool]]) -> _Node:
     root = _Node(kind="root")
     stack = [root]
     last_num: dict[str, int] = {}
-    for text, off, whole in normal_lines:
+    for text, off, whole in _unglue(normal_lines):
         m = match_marker(text)
         accepted = False
         if m:
@@ -169,6 +199,11 @@ def _build(normal_lines: list[tuple[str, int, bool]]) -> _Node:
             if ok:
                 if idx is not None:
                     del stack[idx:]
+                elif kind in _GROUP_RANK:
+                    # a chapter never sits inside an article (第一条 before 第一章) or a section inside a chapter's
+                    # article: close what ranks below it
+                    while len(stack) > 1 and _GROUP_RANK.get(stack[-1].kind, 9) >= _GROUP_RANK[kind]:
+                        stack.pop()
                 node = _Node(kind=kind, num=num, printed=printed, start=off, first_line_whole=whole)
                 rest = text[match.end():]
                 stripped = rest.lstrip()
@@ -188,11 +223,13 @@ def _end(node: _Node) -> int:
     return max(ends) if ends else node.start
 
 
-def _convert(node: _Node, parent_path: str, in_article: bool, plan: bool) -> Provision:
+def _convert(node: _Node, parent_path: str, in_article: bool, plan: bool, parent_kind: str = "root") -> Provision:
     token = "point" if in_article and node.kind != "article" else _TOKEN[node.kind]
-    path = f"art_{node.num}" if node.kind == "article" else (
-        f"{parent_path}__{token}_{node.num}" if parent_path else f"{token}_{node.num}"
-    )
+    if node.kind == "article":
+        # articles are numbered through the document; chapters and sections that hold them prefix their path
+        path = f"{parent_path}__art_{node.num}" if parent_kind in _ARTICLE_GROUPS else f"art_{node.num}"
+    else:
+        path = f"{parent_path}__{token}_{node.num}" if parent_path else f"{token}_{node.num}"
     heading, lines = _heading(node, bool(node.children))
     prov = Provision(
         kind="point" if token == "point" else node.kind,
@@ -210,7 +247,7 @@ def _convert(node: _Node, parent_path: str, in_article: bool, plan: bool) -> Pro
             s, e = _span(chars)
             prov.children.append(Provision(kind="intro", path=f"{path}__intro", start=s, end=e, text=_text(chars)))
         for child in node.children:
-            prov.children.append(_convert(child, path, inside_article, plan))
+            prov.children.append(_convert(child, path, inside_article, plan, node.kind))
         if node.kind == "article":
             prov.text = "\n".join(t for t, _ in lines)  # own text; the points carry theirs
         return prov
@@ -251,7 +288,7 @@ def parse_structure(lines: list[tuple[str, int, bool]], doc_type: str) -> list[P
             break  # attachments and distribution lists are not provisions
         body.append((text, off, whole))
     root = _build(body)
-    plan = doc_type in PLAN_TYPES
+    plan = doc_type in MEASURE_TYPES
     provisions: list[Provision] = []
     own = [(t, o) for t, o in root.lines if t.strip()]
     if own:

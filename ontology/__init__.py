@@ -27,7 +27,7 @@ PREFIXES = {
 
 #: Provision kinds (loader vocabulary) → ontology class local names.
 PROVISION_CLASS = {
-    "chapter": "Chapter", "division": "Division", "part": "Part", "section": "Section",
+    "book": "Book", "chapter": "Chapter", "division": "Division", "part": "Part", "section": "Section",
     "item": "Item", "subitem": "SubItem", "point": "Point", "article": "Article",
     "paragraph": "Paragraph", "measure": "Measure", "intro": "Intro", "preamble": "Preamble",
 }

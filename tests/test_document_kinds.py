@@ -39,11 +39,12 @@ def test_regulation_with_chapters_unheaded_articles_and_points():
     assert [c.path for c in chapters] == ["chp_1", "chp_2", "chp_3"]
     assert [c.heading for c in chapters] == ["总则", "登记", "附则"]
     articles = [p for p in doc.walk() if p.kind == "article"]
-    assert [a.path for a in articles] == [f"art_{i}" for i in range(1, 6)]
+    # articles are numbered through the document, under the chapter that holds them (issue 13)
+    assert [a.path for a in articles] == ["chp_1__art_1", "chp_1__art_2", "chp_2__art_3", "chp_2__art_4", "chp_3__art_5"]
     assert all(a.heading is None for a in articles)
     assert articles[0].text.startswith("为了加强电动自行车管理")
     points = [p for p in doc.walk() if p.kind == "point"]
-    assert [p.path for p in points] == ["art_3__point_1", "art_3__point_2"]
+    assert [p.path for p in points] == ["chp_2__art_3__point_1", "chp_2__art_3__point_2"]
     assert points[1].text == "车辆与合格证记载不符的。"
 
 
