@@ -82,12 +82,17 @@ class Emitter:
         issuer = self.issuer(doc)
         if issuer:
             units.append(issuer)
+            units.extend(self.co_issuers(doc))
         agencies = [q for u in units for q in self.unit_quads(u)]
         acts = [q for link in k.links for q in self.act_quads(link.title, link.number)]
         interpreted = next((l for l in k.links if l.relation == "interprets"), None)
         if interpreted and any(l.relation == "revises" for l in k.links):
             acts += self.act_quads(interpreted.title, interpreted.number)
         return {self.mint.agencies_graph: agencies, self.mint.acts_graph: acts}
+
+    def co_issuers(self, doc: Document) -> list[Unit]:
+        """The further bodies that issued the document jointly (after the first)."""
+        return [self.authority.resolve(name, self.authority.district_of(name)) for name in doc.issuers[1:]]
 
     def issuer(self, doc: Document) -> Unit | None:
         if not doc.issuer:
@@ -140,15 +145,34 @@ class Emitter:
         if issuer:
             add(Quad(dn, _n(ELI + "passed_by"), _n(issuer.iri), graph))
             add(Quad(dn, _n(PKG + "issuerMethod"), Literal(doc.issuer_method or "unknown"), graph))
+            for co in self.co_issuers(doc):
+                if co.iri != issuer.iri:
+                    add(Quad(dn, _n(PKG + "coIssuedBy"), _n(co.iri), graph))
         if k.district is not None:
             add(Quad(dn, _n(PKG + "district"), _n(k.district.iri), graph))
         for prop, value in (
             ("date_document", doc.date_signed),
+            ("date_publication", doc.date_published),
             ("first_date_entry_in_force", doc.in_force),
             ("date_no_longer_in_force", doc.expiry),
         ):
             if value:
                 add(Quad(dn, _n(ELI + prop), Literal(value, datatype=_DATE), graph))
+        for kind, method in sorted(doc.date_methods.items()):
+            add(Quad(dn, _n(PKG + "dateMethod"), Literal(f"{kind}={method}"), graph))
+        adopted = next((e.date for e in doc.events if e.kind == "adopted"), None)
+        if adopted:
+            add(Quad(dn, _n(PKG + "dateAdopted"), Literal(adopted, datatype=_DATE), graph))
+        for i, e in enumerate(doc.events, start=1):
+            if e.kind in ("amended", "revised"):
+                add(Quad(dn, _n(PKG + "dateAmended"), Literal(e.date, datatype=_DATE), graph))
+            ev = _n(f"{d}#event-{i}")
+            add(Quad(dn, _n(PKG + "hasEvent"), ev, graph))
+            add(Quad(ev, _TYPE, _n(PKG + "HistoryEvent"), graph))
+            add(Quad(ev, _n(PKG + "eventKind"), Literal(e.kind), graph))
+            add(Quad(ev, _n(PKG + "eventDate"), Literal(e.date, datatype=_DATE), graph))
+            if e.body:
+                add(Quad(ev, _n(PKG + "actingBody"), _zh(e.body), graph))
         for r in doc.recipients:
             add(Quad(dn, _n(PKG + "recipient"), _zh(r), graph))
         if doc.release_marking:

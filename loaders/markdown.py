@@ -131,6 +131,22 @@ def _web_body(text: str, start: int, title: str | None, meta: dict[str, str]) ->
     return lines[first][0], lines[last - 1][1] if last > first else lines[first][1]
 
 
+def heading_starts(text: str, drop: list[tuple[int, int]]) -> set[int]:
+    """Raw offsets where the text of a ``#`` heading line begins (outside dropped ranges): the writer said
+    these lines are headings, so a heading marker there counts even where its numbering has a gap."""
+    import bisect
+
+    starts = [s for s, _ in drop]
+    out = set()
+    for m in _HEADING_MARK.finditer(text):
+        pos = m.end()
+        k = bisect.bisect_right(starts, pos) - 1
+        if k >= 0 and drop[k][0] <= pos < drop[k][1]:
+            continue
+        out.add(pos)
+    return out
+
+
 def markdown_layout(text: str) -> tuple[list[tuple[int, int]], dict[str, str]]:
     """(raw ranges that are not text, metadata carried by the format) — see the module docstring."""
     drop: list[tuple[int, int]] = []

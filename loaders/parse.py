@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .markdown import markdown_layout
+from .markdown import heading_starts, markdown_layout
 from .metadata import document_key, extract_metadata
 from .model import ParsedSource, SourceText
 from .normalise import normalise
@@ -35,17 +35,21 @@ def _default_issuer(title: str) -> str | None:
 def parse_source(source: SourceText) -> ParsedSource:
     meta = dict(source.meta)
     drop = None
+    headings: set[int] = set()
     if source.format == "markdown":
         drop, format_meta = markdown_layout(source.text)
         meta = {**format_meta, **meta}
     normal = normalise(source.text, rejoin=source.format in ("text", "pdf"), drop=drop)
+    if drop:
+        raw_starts = heading_starts(source.text, drop)
+        headings = {s for s, e in normal.lines if e > s and normal.offsets[s] in raw_starts}
     spans = split(normal)
     documents = []
     warnings: list[str] = []
     for n, span in enumerate(spans):
         # what the page or sidecar says describes the file's first document (a notice, not the plan it issues)
         doc, body = extract_metadata(normal, span, meta if n == 0 else None)
-        doc.provisions = parse_structure(body, doc.doc_type)
+        doc.provisions = parse_structure(body, doc.doc_type, headings)
         documents.append(doc)
 
     # promulgation inside the file: a notice issues the documents its title names

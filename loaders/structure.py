@@ -182,7 +182,7 @@ def _unglue(lines: list[tuple[str, int, bool]]) -> list[tuple[str, int, bool]]:
     return out
 
 
-def _build(normal_lines: list[tuple[str, int, bool]]) -> _Node:
+def _build(normal_lines: list[tuple[str, int, bool]], headings: set[int] = frozenset()) -> _Node:
     root = _Node(kind="root")
     stack = [root]
     last_num: dict[str, int] = {}
@@ -196,6 +196,8 @@ def _build(normal_lines: list[tuple[str, int, bool]]) -> _Node:
                 ok = num == stack[idx].num + 1
             else:
                 ok = num == 1 or num == last_num.get(kind, 0) + 1
+            # a line its format marks as a heading (markdown ##) is one, even after a gap in the numbering
+            ok = ok or (off in headings and kind in _GROUP_RANK and kind != "article")
             if ok:
                 if idx is not None:
                     del stack[idx:]
@@ -276,18 +278,20 @@ def _convert(node: _Node, parent_path: str, in_article: bool, plan: bool, parent
     return prov
 
 
-def parse_structure(lines: list[tuple[str, int, bool]], doc_type: str) -> list[Provision]:
+def parse_structure(lines: list[tuple[str, int, bool]], doc_type: str,
+                    headings: set[int] = frozenset()) -> list[Provision]:
     """Provisions of a document body.
 
     ``lines`` are (text, offset in the normalised text, whether the line is a whole
-    normalised line) for the body of one document, in order.
+    normalised line) for the body of one document, in order; ``headings`` the offsets of lines
+    the format itself marks as headings.
     """
     body: list[tuple[str, int, bool]] = []
     for text, off, whole in lines:
         if END_MATTER.match(text):
             break  # attachments and distribution lists are not provisions
         body.append((text, off, whole))
-    root = _build(body)
+    root = _build(body, headings)
     plan = doc_type in MEASURE_TYPES
     provisions: list[Provision] = []
     own = [(t, o) for t, o in root.lines if t.strip()]

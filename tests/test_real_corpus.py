@@ -1,0 +1,193 @@
+"""The real development corpus (../shared/corpus/china-real: 300 local regulations from seven provinces in a
+markdown collection, 44 Guangzhou portal pages, 30 gov.cn pages with JSON sidecars), built whole through the
+real CLI into a real store, with invariants an independent count gives:
+
+* every data file builds, with no error; the collection's index (sources.tsv) and the JSON sidecars are not
+  documents;
+* one document per file, except the files named in MULTI (each read by hand: a notice and the document it
+  issues, a decree and the regulation it promulgates);
+* no title holds markup, page chrome or a legislative history;
+* every regulation's article, chapter and section counts equal a count of its heading lines in the raw file
+  (the corpus numbers articles without gaps, so the last article heading's number is the count; the damaged
+  headings 「第七十五 条」 are counted too), and each article sits under the chapter whose heading precedes it;
+* every document has a type, and every gov.cn document has the number and date its information table prints
+  (the sidecar's ``page_info_from_html_column``, never its shifted ``wiritten_time``).
+
+Skipped when ../shared is absent (a clone without the shared folder beside it).
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from helpers import ROOT, run_cli, select
+
+REAL = ROOT.parent / "shared" / "corpus" / "china-real"
+pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/corpus/china-real is not beside the repository")
+
+CN = "〇零一二两三四五六七八九十百千"
+#: files that hold more than one document, read by hand (file → number of documents)
+MULTI = {
+    "gov-cn/r07_国办发〔2018〕128号.html": 2,  # notice + 「无废城市」建设试点工作方案
+    "gov-cn/r08_国办发〔2019〕2号.html": 2,  # notice + 国家组织药品集中采购和使用试点方案
+    "gov-cn/r18_国办发〔2018〕124号.html": 2,  # notice + …转制为企业的规定
+    "gov-cn/r20_国办发〔1996〕2号.html": 2,  # 转发 notice + the forwarded 地震局 document
+    "gov-cn/r32_国发〔2018〕41号.html": 2,  # notice + 个人所得税专项附加扣除暂行办法
+    "gov-cn/r33_国令第707号.html": 2,  # decree 707 + 个人所得税法实施条例
+    "gov-cn/r23_国办函〔2004〕80号.html": 2,  # 复函 + its attachment 1, a ministry's 关于…的报告
+    "gov-cn/r41_国办函〔2005〕57号.html": 2,  # 函 + 国家粮食应急预案
+    "gov-cn/r47_国发〔2004〕18号.html": 2,  # notice + 国务院工作规则
+}
+CHROME = re.compile(
+    r"#|<!--|-->|INFO|返回顶部|关闭窗口|扫一扫|门户网站|政府网|首页|当前位置|所在的位置|无障碍|网站|header|分享到|"
+    r"\d{4}年\d{1,2}月\d{1,2}日.*(?:通过|修正|修订|批准)|\s|===|<|>"
+)
+
+
+def _cn(num: str) -> int:
+    from policykg.loaders.patterns import cn_to_int
+
+    return cn_to_int(num)
+
+
+def heading_counts(path: Path) -> dict:
+    """An independent count from the raw markdown: chapter/section heading lines, the last article heading's
+    number, and for each chapter the number of the first article heading after it."""
+    chapters = sections = 0
+    last_article = 0
+    firsts: list[int | None] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        s = line.strip()
+        if re.match(rf"^#+\s*第[{CN}\d]+章", s):
+            chapters += 1
+            firsts.append(None)
+        elif re.match(rf"^#+\s*第[{CN}\d]+节", s):
+            sections += 1
+        for m in re.finditer(rf"(?:^|[。；]\s?)第(?P<n>[{CN}\d]+)\s?条", s):
+            n = _cn(m["n"])
+            if n == last_article + 1:
+                last_article = n
+                if firsts and firsts[-1] is None:
+                    firsts[-1] = n
+    return {"chapters": chapters, "sections": sections, "articles": last_article, "firsts": firsts}
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    from policykg.store import Store
+
+    path = tmp_path_factory.mktemp("real")
+    done = run_cli("build", str(REAL), "--store", str(path / "store"), "--no-reason", "--json", "--no-progress",
+                   timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads(done.stdout)
+    store = Store(path / "store")
+    rows = select(store, """
+        PREFIX pkg: <https://policykg.org/ontology#> PREFIX dct: <http://purl.org/dc/terms/>
+        PREFIX eli: <http://data.europa.eu/eli/ontology#> PREFIX prov: <http://www.w3.org/ns/prov#>
+        SELECT ?doc ?title ?type ?number ?date ?src WHERE {
+          ?doc a pkg:Document ; dct:title ?title ; pkg:documentType ?t ; prov:wasDerivedFrom ?src .
+          BIND(STRAFTER(STR(?t), "#") AS ?type)
+          OPTIONAL { ?doc eli:id_local ?number } OPTIONAL { ?doc eli:date_document ?date } }""")
+    files = select(store, """
+        PREFIX pkg: <https://policykg.org/ontology#> PREFIX prov: <http://www.w3.org/ns/prov#>
+        SELECT ?src ?path WHERE { GRAPH ?g { ?src pkg:filePath ?path } }""")
+    return summary, rows, files, store
+
+
+def _rel(path: str) -> str:
+    return str(Path(path).resolve().relative_to(REAL.resolve()))
+
+
+def test_every_data_file_builds_and_only_data_files(real):
+    summary, _, _, _ = real
+    assert summary["errors"] == []
+    expected = sorted(str(p.relative_to(REAL)) for p in REAL.rglob("*")
+                      if p.is_file() and p.suffix not in (".json", ".tsv") and p.name != "README.md")
+    assert len(expected) == 374
+    assert sorted(_rel(f["path"]) for f in summary["files"]) == expected
+
+
+def test_one_document_per_file_except_the_named_ones(real):
+    summary, rows, _, _ = real
+    per_file = {_rel(f["path"]): len(f["documents"]) for f in summary["files"]}
+    several = {f: n for f, n in per_file.items() if n != 1}
+    assert several == MULTI
+
+
+def test_no_title_holds_markup_chrome_or_history(real):
+    _, rows, _, _ = real
+    bad = sorted(r["title"] for r in rows if CHROME.search(r["title"]))
+    assert bad == []
+
+
+def test_every_document_has_a_type(real):
+    _, rows, _, _ = real
+    assert all(r["type"] for r in rows)
+
+
+@pytest.mark.parametrize("province", ["beijing", "chongqing", "guangdong", "henan", "shandong", "shanghai", "zhejiang"])
+def test_regulation_structure_equals_the_heading_lines(real, province):
+    from policykg.loaders.parse import parse_source
+    from policykg.loaders.read import read_file
+
+    wrong = []
+    for path in sorted((REAL / "laws" / province).glob("*.md")):
+        expected = heading_counts(path)
+        [doc] = parse_source(read_file(path)).documents
+        provs = list(doc.walk())
+        got = {
+            "chapters": sum(p.kind == "chapter" for p in provs),
+            "sections": sum(p.kind == "division" for p in provs),
+            "articles": sum(p.kind == "article" for p in provs),
+            "firsts": [next((c.ordinal for c in p.walk() if c.kind == "article"), None)
+                       for p in provs if p.kind == "chapter"],
+        }
+        if got != expected:
+            wrong.append((path.name, got, expected))
+        # every article number once, in order
+        nums = [p.ordinal for p in provs if p.kind == "article"]
+        if nums != list(range(1, len(nums) + 1)):
+            wrong.append((path.name, "article order", nums[:5]))
+    assert wrong == [], "\n".join(map(str, wrong))
+
+
+def test_gov_cn_documents_carry_their_information_table(real):
+    from policykg.loaders.patterns import parse_date
+
+    summary, rows, files, _ = real
+    by_src = {}
+    for f in files:
+        by_src[f["src"]] = _rel(f["path"])
+    first_doc = {}
+    for f in summary["files"]:
+        rel = _rel(f["path"])
+        if rel.startswith("gov-cn/"):
+            first_doc[rel] = f
+    checked = 0
+    for side in sorted((REAL / "gov-cn").glob("*.json")):
+        info = json.loads(side.read_text(encoding="utf-8"))["page_info_from_html_column"]
+        html = side.with_suffix(".html")
+        rel = str(html.relative_to(REAL))
+        mine = [r for r in rows if by_src.get(r["src"]) == rel]
+        assert mine, rel
+        number = re.sub(r"\s", "", info.get("发文字号") or "")
+        date = parse_date(info.get("成文日期") or "")
+        # the file's first document (the one the table describes) has that number and date
+        hit = [r for r in mine if (not number or _same_number(r["number"], number)) and (not date or r["date"] == date)]
+        assert hit, (rel, number, date, [(r["title"], r["number"], r["date"]) for r in mine])
+        checked += 1
+    assert checked == 30
+
+
+def _same_number(mine: str | None, printed: str) -> bool:
+    """国令第707号 (the table's short form) is 中华人民共和国国务院令第707号."""
+    if mine is None:
+        return False
+    if mine == printed:
+        return True
+    m = re.match(r"^(?P<p>.+?)令第(?P<n>\d+)号$", printed)
+    return bool(m) and mine.endswith(f"令第{m['n']}号") and m["p"].rstrip("国") in mine
