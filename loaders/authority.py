@@ -25,6 +25,9 @@ from importlib import resources
 
 import pyoxigraph as ox
 
+from policykg.agency_names import agency_key, expand
+from policykg.places import Division, Gazetteer
+
 from .agencies import agency_level
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -44,6 +47,8 @@ _ROLE = re.compile(
     r"^(?P<prefix>各级|各区|各|上级|下级|本级|市和区|市、区|市|区|县|乡镇|街镇|街道|其他|本市)?"
     r"(?P<rest>(?:有关|相关|主管|属地)?[\u4e00-\u9fff]{0,10}?(?:部门|机构|单位|工作机构|主管部门|监管部门|人民政府|政府|办事处|居村委会|委员会|林长))$"
 )
+#: a name read relative to the document's place: 市商务委, 区市场监管局, 省教育厅, 县人民政府
+_RELATIVE = re.compile(r"^(?P<prefix>省|自治区|市(?!场|民|容|政(?!府))|区(?!域)|县(?!域))(?![级和、及与])")
 _LEVEL_OF_PREFIX = {"市": "city", "区": "district", "县": "district", "乡镇": "town", "街镇": "town", "街道": "town"}
 _PARTIES = re.compile(r"(个人|经营者|者|企业|公司|学校|组织|媒体|单位|老年人|申请人|当事人|居民)$")
 _LEVELS = ("各级", "乡镇", "街道", "市", "区", "县")
@@ -102,6 +107,22 @@ class Authority:
                 s = t.subject.value
                 self.by_name.setdefault(t.object.value, (s, labels.get(s, t.object.value), levels.get(s)))
         self.names_longest_first = sorted(self.by_name, key=len, reverse=True)
+        self.gazetteer = Gazetteer.default()
+        self._doc_places: dict = {}
+        # the listed agencies by comparison key (市发展改革委 = 市发展和改革委员会), and their relative
+        # abbreviations (区市场监管局, 市商务委) by the place they are relative to
+        self.by_key: dict[str, tuple[str, str, str | None]] = {}
+        self.relative: dict[tuple[str, str], Unit] = {}
+        for name, (iri, label, level) in sorted(self.by_name.items()):
+            if not _RELATIVE.match(name):
+                self.by_key.setdefault(agency_key(name), (iri, label, level))
+        for name, (iri, label, level) in sorted(self.by_name.items()):
+            rel = _RELATIVE.match(name)
+            home = self.gazetteer.match_prefix(re.sub(r"^中共", "", label))
+            if rel and home is not None:
+                anchor = self.gazetteer.resolve_relative(rel["prefix"], home)
+                if anchor is not None:
+                    self.relative.setdefault((anchor.code, agency_key(name)), Unit(name, iri, label, "agency", True, level))
         # places
         info: dict[str, dict] = {}
         for t in self.place_triples:
@@ -137,20 +158,32 @@ class Authority:
 
         return f"{self.base}role/{slug(name)}"
 
-    def resolve(self, text: str, district: str | None = None) -> Unit:
-        """Resolve a printed name (see the module docstring). ``district``: the document's district, if any."""
+    def _listed(self, name: str) -> Unit | None:
+        hit = self.by_name.get(name) or self.by_key.get(agency_key(name))
+        return Unit(name, hit[0], hit[1], "agency", True, hit[2]) if hit else None
+
+    def resolve(self, text: str, place: "Place | str | None" = None) -> Unit:
+        """Resolve a printed name (see the module docstring). ``place``: the document's place (a
+        :class:`Place` or its GB/T 2260 code), within which 区X局 / 市X局 / 省X厅 are read."""
         name = text.strip().replace("等", "") if text.strip().endswith(("等部门", "等单位", "等机构")) else text.strip()
         name = name.rstrip("等")
-        hit = self.by_name.get(name)
-        if hit:
-            return Unit(text, hit[0], hit[1], "agency", True, hit[2])
-        if district and name.startswith("区") and len(name) > 2:
-            full = f"上海市{district}{name[1:]}"
-            hit = self.by_name.get(full) or self.by_name.get(f"{district}{name[1:]}")
+        if not _RELATIVE.match(name):
+            hit = self._listed(name)
             if hit:
-                return Unit(text, hit[0], hit[1], "agency", True, hit[2])
-            if not _ROLE.match(name) or name[1:] in ("人民政府", "政府"):
-                return Unit(text, self.agency_iri(full), full, "agency", False, "district")
+                return Unit(text, hit.iri, hit.label, "agency", True, hit.level)
+        context = self.division_of(place)
+        rel = _RELATIVE.match(name)
+        if rel and len(name) > len(rel["prefix"]) + 1:
+            anchor = self.gazetteer.resolve_relative(rel["prefix"], context) if context is not None else None
+            if anchor is not None:
+                rest = name[len(rel["prefix"]):]
+                full = self.gazetteer.full_name(anchor) + rest
+                hit = self._listed(full) or self.relative.get((anchor.code, agency_key(name)))
+                if hit:
+                    return Unit(text, hit.iri, hit.label, "agency", True, hit.level)
+                if not _ROLE.match(name) or rest in ("人民政府", "政府"):
+                    full = expand(full)
+                    return Unit(text, self.agency_iri(full), full, "agency", False, self.level_of(anchor))
         m = _ROLE.match(name)
         if m and not self._looks_proper(m.group("rest")):
             prefix = m.group("prefix") or ""
@@ -163,28 +196,124 @@ class Authority:
             return Unit(text, self.role_iri(name), name, "role", True, None)
         return Unit(text, self.agency_iri(name), name, "agency", False, agency_level(name))
 
-    @staticmethod
-    def _looks_proper(rest: str) -> bool:
+    def _looks_proper(self, rest: str) -> bool:
         """委员会 / 人民政府 with a place or a proper name in front is a body, not a role."""
-        return bool(re.match(r"^[\u4e00-\u9fff]{1,}(市|省|县)", rest)) or "上海" in rest
+        return bool(re.match(r"^[\u4e00-\u9fff]{1,}(市|省|县)", rest)) or self.gazetteer.match_prefix(rest) is not None
 
     # ------------------------------------------------------------ places
+    def place(self, division: Division) -> Place:
+        """The place record of a GB/T 2260 division (IRI ``place/<code>``)."""
+        kind = {"province": "Province", "prefecture": "City", "county": "District"}[division.level]
+        if division.level == "province" and division.is_municipality:
+            kind = "City"  # 上海市 acts as a city
+        return Place(f"{self.base}place/{division.code}", division.name, kind, division.code,
+                     tuple(dict.fromkeys((division.name,) + tuple(division.short))))
+
+    def level_of(self, division: Division) -> str:
+        """An agency level (national, province, city, district, town) for a body of a division."""
+        if division.level == "province":
+            return "city" if division.is_municipality else "province"
+        return {"prefecture": "city", "county": "district"}[division.level]
+
+    def country(self) -> Place:
+        return Place(f"{self.base}place/CN", "中华人民共和国", "Country", None, ("中华人民共和国", "全国"))
+
+    def division_of(self, place: "Place | str | None") -> Division | None:
+        if place is None:
+            return None
+        code = place if isinstance(place, str) else place.code
+        return self.gazetteer.by_code(code) if code else None
+
+    def document_place(self, doc) -> Place | None:
+        """The place of a document: from its issuers, then its title (see :meth:`place_of`)."""
+        key = (tuple(doc.issuers or [doc.issuer]), doc.title)
+        if key not in self._doc_places:
+            self._doc_places[key] = self.place_of(*key[0], doc.title)
+        return self._doc_places[key]
+
+    def place_of(self, *names: str | None) -> Place | None:
+        """The place a document belongs to, from its issuer(s) and title, in that order: the division the
+        name begins with (广州市天河区人民政府 → 天河区; 青岛市…条例 → 青岛市), the country for national
+        bodies (国务院, 国家发展改革委, 人力资源社会保障部), else None — never a guess."""
+        for name in names:
+            if not name:
+                continue
+            bare = re.sub(r"^(?:中共|中国共产党)", "", name)
+            d = self.gazetteer.match_prefix(bare)
+            if d is not None:
+                return self.place(d)
+            if agency_level(name) == "national":
+                return self.country()
+        return None
+
+    def place_quads_of(self, place: Place | None) -> list[ox.Triple]:
+        """Triples describing a place and the places above it (for the shared places graph)."""
+        if place is None:
+            return []
+        out: list[ox.Triple] = []
+        T = ox.NamedNode
+        chain = [place]
+        d = self.division_of(place)
+        if d is not None:
+            chain = [self.place(x) for x in self.gazetteer.chain(d)]
+        for i, pl in enumerate(chain):
+            node = T(pl.iri)
+            out += [ox.Triple(node, T(RDF_TYPE), T(PKG + pl.kind)),
+                    ox.Triple(node, T(SKOS + "prefLabel"), ox.Literal(pl.label, language="zh"))]
+            for alt in pl.names[1:]:
+                out.append(ox.Triple(node, T(SKOS + "altLabel"), ox.Literal(alt, language="zh")))
+            for key in dict.fromkeys(pl.names + ((pl.code,) if pl.code else ())):
+                out.append(ox.Triple(node, T(SKOS + "hiddenLabel"), ox.Literal(key)))
+            if pl.code:
+                out.append(ox.Triple(node, T(PKG + "gbCode"), ox.Literal(pl.code)))
+            if i > 0:
+                out.append(ox.Triple(node, T(PKG + "within"), T(chain[i - 1].iri)))
+        return out
+
+    @lru_cache(maxsize=64)
+    def _mention_index(self, context: str | None) -> dict[str, list[tuple[str, Place]]]:
+        """Names to look for in running text, by their first two characters (longest first): the listed
+        places (places.ttl), every province and prefecture by full name, and — short names too — the
+        county-level places of the document's own city. A short name alone (和平, 城关) elsewhere in the
+        country is not a mention."""
+        pairs: list[tuple[str, Place]] = [(n, p) for p in self.places for n in p.names if len(n) >= 2]
+        g = self.gazetteer
+        for d in g:
+            if d.level in ("province", "prefecture") and len(d.name) >= 3:
+                pairs.append((d.name, self.place(d)))
+        home = self.division_of(context)
+        if home is not None:
+            city = g.resolve_relative("市", home) or home
+            for d in g.children(city):
+                pl = self.place(d)
+                pairs += [(n, pl) for n in pl.names if len(n) >= 2]
+        index: dict[str, list[tuple[str, Place]]] = {}
+        for n, p in sorted(dict.fromkeys(pairs), key=lambda x: (-len(x[0]), x[0], x[1].iri)):
+            index.setdefault(n[:2], []).append((n, p))
+        return index
+
     @lru_cache(maxsize=4096)
-    def places_in(self, text: str) -> tuple[Place, ...]:
-        """Places named in ``text`` (longest names first, each place once)."""
+    def places_in(self, text: str, context: str | None = None) -> tuple[Place, ...]:
+        """Places named in ``text`` (longest names first, each place once); ``context``: the GB/T 2260 code
+        of the document's place (see :meth:`_mention_index`). Linear in the text's length."""
+        index = self._mention_index(context)
         found: list[Place] = []
-        taken: list[tuple[int, int]] = []
-        names = sorted(((n, p) for p in self.places for n in p.names if len(n) >= 2), key=lambda x: -len(x[0]))
-        for n, p in names:
-            for m in re.finditer(re.escape(n), text):
-                s, e = m.span()
-                if any(a < e and s < b for a, b in taken):
-                    continue
-                if n in ("示范区",) or (len(n) == 2 and p.kind == "District" and text[e:e + 1] in "市"):
-                    continue  # 示范区 alone is any pilot zone; 黄浦江 etc. are not the district
-                taken.append((s, e))
-                if p not in found:
-                    found.append(p)
+        i = 0
+        while i < len(text) - 1:
+            hit = None
+            for n, p in index.get(text[i:i + 2], ()):
+                if text.startswith(n, i):
+                    e = i + len(n)
+                    if n in ("示范区",) or (len(n) == 2 and p.kind == "District" and text[e:e + 1] in "市"):
+                        continue  # 示范区 alone is any pilot zone; 黄浦江 etc. are not the district
+                    hit = (n, p)
+                    break
+            if hit is None:
+                i += 1
+                continue
+            if all(f.iri != hit[1].iri for f in found):
+                found.append(hit[1])
+            i += len(hit[0])
         return tuple(found)
 
     def district_of(self, name: str | None) -> str | None:

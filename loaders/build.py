@@ -574,9 +574,12 @@ def _load_ontology(store: Store, mint: Minter) -> None:
     graphs = {
         mint.ontology_graph: list(parse(ontology_text(), format=RdfFormat.TURTLE)),
         mint.authority_graph: auth.agency_triples,
-        mint.places_graph: auth.place_triples,
     }
-    store.apply({g: [Quad(t.subject, t.predicate, t.object, NamedNode(g)) for t in triples] for g, triples in graphs.items()})
+    # the places graph also holds the gazetteer's places that documents named (written with each document),
+    # so the listed places are added to it, never replacing it
+    places = [Quad(t.subject, t.predicate, t.object, NamedNode(mint.places_graph)) for t in auth.place_triples]
+    store.apply({g: [Quad(t.subject, t.predicate, t.object, NamedNode(g)) for t in triples] for g, triples in graphs.items()},
+                inserts={mint.places_graph: places})
 
 
 def resolve_links(store: Store, mint: Minter) -> int:

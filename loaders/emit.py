@@ -88,17 +88,20 @@ class Emitter:
         interpreted = next((l for l in k.links if l.relation == "interprets"), None)
         if interpreted and any(l.relation == "revises" for l in k.links):
             acts += self.act_quads(interpreted.title, interpreted.number)
-        return {self.mint.agencies_graph: agencies, self.mint.acts_graph: acts}
+        places = [Quad(t.subject, t.predicate, t.object, _n(self.mint.places_graph))
+                  for pl in [k.place] + [p for ps in k.places.values() for p in ps]
+                  for t in self.authority.place_quads_of(pl)]
+        return {self.mint.agencies_graph: agencies, self.mint.acts_graph: acts, self.mint.places_graph: places}
 
     def co_issuers(self, doc: Document) -> list[Unit]:
         """The further bodies that issued the document jointly (after the first)."""
-        return [self.authority.resolve(name, self.authority.district_of(name)) for name in doc.issuers[1:]]
+        place = self.authority.document_place(doc)
+        return [self.authority.resolve(name, place) for name in doc.issuers[1:]]
 
     def issuer(self, doc: Document) -> Unit | None:
         if not doc.issuer:
             return None
-        district = self.authority.district_of(doc.issuer)
-        return self.authority.resolve(doc.issuer, district)
+        return self.authority.resolve(doc.issuer, self.authority.document_place(doc))
 
     def _span(self, quads: list, graph: NamedNode, node: str, normal: NormalText, raw: str,
               source: str, start: int, end: int, quote: bool) -> None:
@@ -150,6 +153,8 @@ class Emitter:
                     add(Quad(dn, _n(PKG + "coIssuedBy"), _n(co.iri), graph))
         if k.district is not None:
             add(Quad(dn, _n(PKG + "district"), _n(k.district.iri), graph))
+        if k.place is not None:
+            add(Quad(dn, _n(PKG + "place"), _n(k.place.iri), graph))
         for prop, value in (
             ("date_document", doc.date_signed),
             ("date_publication", doc.date_published),

@@ -66,7 +66,8 @@ class Knowledge:
     links: list[DocLink] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     places: dict[str, list] = field(default_factory=dict)  # provision path ('' = document) → places
-    district: object | None = None  # Place
+    district: object | None = None  # Place: the document's county-level place, if it has one
+    place: object | None = None  # Place: the document's place at any level (None: not known)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -161,7 +162,7 @@ _CONNECTIVE = re.compile(r"^(并且|并|且|还|也|均|都|同时|另外|但|�
 _ENCOURAGED_STOP = re.compile(r"(开展|参与|进行|提供|建设|使用|采取|实施|从事|投资|设立|在|通过|加强|发展|积极|主动|依法|按照)")
 
 
-def deontic_statements(doc: Document, auth: Authority, district: str | None) -> list[Statement]:
+def deontic_statements(doc: Document, auth: Authority, district: "Place | None") -> list[Statement]:
     """Deontic statements of a regulation or a notice.
 
     One statement per modal expression in a clause (clauses end at 。 or ；): obligation (应当, 必须,
@@ -285,7 +286,7 @@ def _government_of(issuer: str | None) -> str | None:
     return m.group(1) if m else issuer
 
 
-def responsibilities(doc: Document, auth: Authority, district: str | None, statements: list[Statement]) -> list[Responsibility]:
+def responsibilities(doc: Document, auth: Authority, district: "Place | None", statements: list[Statement]) -> list[Responsibility]:
     """Responsible units of every measure (plans) and of provisions with a stated subject (others).
 
     Plans: a measure takes the explicit list that ends its own text or its numbered item's text
@@ -482,10 +483,10 @@ def quantified_targets(doc: Document) -> list[Target]:
 
 # ---------------------------------------------------------------------- all together
 def extract_knowledge(doc: Document, auth: Authority) -> Knowledge:
-    district = auth.district_of(doc.issuer) or auth.district_of(doc.title)
     k = Knowledge()
-    if district:
-        k.district = auth.districts.get(district)
+    district = k.place = auth.document_place(doc)
+    if district is not None and district.kind == "District":
+        k.district = district
     if doc.doc_type in ("regulation", "notice", "decree"):
         k.statements = deontic_statements(doc, auth, district)
     k.responsibilities = responsibilities(doc, auth, district, k.statements)
@@ -493,7 +494,7 @@ def extract_knowledge(doc: Document, auth: Authority) -> Knowledge:
     k.targets = quantified_targets(doc)
     for p in doc.walk():
         if p.kind in ("measure", "article", "paragraph", "point") and p.text:
-            found = auth.places_in(p.text)
+            found = auth.places_in(p.text, k.place.code if k.place is not None else None)
             if found:
                 k.places[p.path] = list(found)
     return k

@@ -29,6 +29,7 @@ from .patterns import (
     END_MATTER,
     EXPIRY,
     FIELD_LINE,
+    ANY_DATE,
     HISTORY_EVENT,
     HISTORY_LINE,
     IN_FORCE,
@@ -41,6 +42,7 @@ from .patterns import (
     acting_body,
     is_standalone,
     starts_with_marker,
+    title_key,
     parse_date,
 )
 from .split import DocSpan
@@ -133,16 +135,28 @@ def clean_title(title: str) -> str:
     return title.strip().strip("-_—|·").strip()
 
 
+_EVENT_KINDS = {"通过": "adopted", "批准": "approved", "修正": "amended", "修订": "revised", "公布": "promulgated",
+                "发布": "promulgated", "施行": "in-force", "起施行": "in-force"}
+_EVENT_VERB = re.compile(r"(?:起?施行|通过|批准|修正|修订|公布|发布)(?!的)")
+
+
 def history_events(line: str) -> list[DateEvent]:
-    """The dated steps of one history line (see :data:`HISTORY_EVENT`)."""
-    kinds = {"通过": "adopted", "批准": "approved", "修正": "amended", "修订": "revised", "公布": "promulgated",
-             "发布": "promulgated",
-             "施行": "in-force", "起施行": "in-force"}
+    """The dated steps of one history line: each date, and the last event verb after it (before the next
+    date) outside 《》 — 根据《关于修订〈…〉的决定》第一次修正 is an amendment, …会议通过的《修正案》修正 one step."""
     out = []
-    for m in HISTORY_EVENT.finditer(line):
-        date = parse_date(m["date"])
-        if date:
-            out.append(DateEvent(kinds[m["verb"]], date, acting_body(m["what"]), m.group(0)))
+    dates = list(ANY_DATE.finditer(line))
+    for k, m in enumerate(dates):
+        end = dates[k + 1].start() if k + 1 < len(dates) else len(line)
+        seg = line[m.end():end]
+        depth, verbs = 0, []
+        for v in _EVENT_VERB.finditer(seg):
+            inside = seg[:v.start()].count("《") - seg[:v.start()].count("》")
+            if inside <= 0:
+                verbs.append(v)
+        date = parse_date(m.group(0))
+        if date and verbs:
+            v = verbs[-1]
+            out.append(DateEvent(_EVENT_KINDS[v.group(0)], date, acting_body(seg[:v.start()]), line[m.start():m.end() + v.end()]))
     return out
 
 
@@ -225,6 +239,9 @@ def extract_metadata(normal: NormalText, span: DocSpan,
         if FIELD_LINE.match(t) and i < span.start_line + 30:
             skip.add(i)
             continue
+        if span.title_lines and span.title_lines[1] <= i < span.title_lines[1] + 3 and title_key(t) == title_key(title):
+            skip.add(i)  # the title printed again under the header (collections, pages)
+            continue
         if not note_seen and span.title_lines and i == span.title_lines[1]:
             m = PROMULGATION_NOTE.match(t)
             if m:
@@ -296,7 +313,9 @@ def extract_metadata(normal: NormalText, span: DocSpan,
         if in_force is None:
             m = IN_FORCE.search(body_text)
             if m:
-                in_force = date_signed if m["date"].endswith("之日") else parse_date(m["date"])
+                # 自公布之日起施行: the signing date, when one is printed (a history's latest step is not it)
+                known = date_signed if methods.get("signed") not in (None, "history") else None
+                in_force = known if m["date"].endswith("之日") else parse_date(m["date"])
                 if in_force:
                     methods["in-force"] = "text"
         elif "in-force" not in methods:

@@ -17,19 +17,16 @@ from .patterns import title_key
 from .split import split
 from .structure import parse_structure
 
-_PLACE_TITLE = re.compile(r"^(?P<city>上海市)?(?P<district>[\u4e00-\u9fff]{1,5}?(?:新区|区|县))")
-_CITY_TITLE = re.compile(r"^(?P<city>[\u4e00-\u9fff]{1,8}?[省市])")
-
-
 def _default_issuer(title: str) -> str | None:
-    """The government a plan's title names: 上海市徐汇区… → 上海市徐汇区人民政府."""
-    m = _PLACE_TITLE.match(title)
-    if m and m["district"] not in ("自治区",):
-        return f"{m['city'] or '上海市'}{m['district']}人民政府"
-    m = _CITY_TITLE.match(title)
-    if m:
-        return f"{m['city']}人民政府"
-    return None
+    """The government of the place a title begins with: 广州市天河区… → 广州市天河区人民政府, 青岛市…条例 →
+    青岛市人民政府 (the gazetteer decides what is a place; an ambiguous or unknown name gives None)."""
+    from policykg.places import Gazetteer
+
+    g = Gazetteer.default()
+    d = g.match_prefix(title)
+    if d is None:
+        return None
+    return g.full_name(d) + "人民政府"
 
 
 def parse_source(source: SourceText) -> ParsedSource:
@@ -78,7 +75,8 @@ def parse_source(source: SourceText) -> ParsedSource:
             if doc.in_force is None and notice.doc_type == "decree":
                 doc.in_force = notice.in_force
     for doc in documents:
-        if doc.issuer is None and doc.doc_type != "interpretation":
+        # a regulation is enacted by a congress or promulgated by a government: the title's place does not say which
+        if doc.issuer is None and doc.doc_type not in ("interpretation", "regulation"):
             issuer = _default_issuer(doc.title)
             if issuer:
                 doc.issuer, doc.issuer_method = issuer, "title-place"

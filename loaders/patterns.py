@@ -192,7 +192,7 @@ ANY_DATE = re.compile(
 #: one dated step of a regulation's history: 2019年11月29日浙江省…第十五次会议通过 / 根据…《…决定》第二次修正
 HISTORY_EVENT = re.compile(
     rf"(?P<date>(?:19|20)\d{{2}}年\d{{1,2}}月\d{{1,2}}日|{_CN_YEAR}年{_CN_SMALL}月{_CN_SMALL}日)"
-    r"(?P<what>[^。；]{0,200}?)(?P<verb>通过|批准|修正|修订|公布|发布|起?施行)"
+    r"(?P<what>[^。；]{0,200}?)(?P<verb>通过|批准|修正|修订|公布|发布|起?施行)(?!的)"  # …会议通过的《修正案》修正: one step
 )
 #: a line of history under a title: it starts with a date (or 根据 + date), has an event verb, and is not a sentence
 HISTORY_LINE = re.compile(

@@ -29,6 +29,7 @@ from .patterns import (
     DECREE_BODY,
     FIELD_LINE,
     HEADER_LINE,
+    HISTORY_LINE,
     INTERPRETATION_TITLE,
     ISSUING_SUBJECT,
     NOTICE_TITLE,
@@ -41,7 +42,7 @@ from .patterns import (
 )
 
 _TITLE_END = re.compile(
-    rf"(?:通知|决定|意见|批复|通报|公告|通告|解读|方案|规定|条例|办法|细则|规划|计划|纲要|措施|规则|指引|清单|年）|年版）|{TITLE_QUALIFIER})(?:{TITLE_SERIAL})?$"
+    rf"(?:通知|决定|意见|批复|通报|公告|通告|解读|方案|规定|条例|办法|细则|规划|计划|纲要|措施|规则|守则|准则|指引|指南|清单|年）|年版）|{TITLE_QUALIFIER})(?:{TITLE_SERIAL})?$"
 )
 _YEAR_RANGE_LINE = re.compile(r"^（(?:19|20)\d{2}(?:-(?:19|20)\d{2})?年?版?）$")
 
@@ -75,6 +76,7 @@ def merge_title(normal: NormalText, i: int, limit: int = 150) -> tuple[str, int]
             or any(p in nxt for p in "，。；：")
             or (nxt.startswith("（") and not _YEAR_RANGE_LINE.match(nxt))
             or HEADER_LINE.match(nxt)
+            or HISTORY_LINE.match(nxt)  # 1993年9月16日…会议通过 under the title is its history, not its end
             or len(title) + len(nxt) > limit
         ):
             break

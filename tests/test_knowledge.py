@@ -50,7 +50,7 @@ def test_lead_and_co_roles_are_kept_apart(auth):
         ("区政务服务办", "lead"), ("区市场局", "co"), ("区行政服务中心", "co")]
     assert explicit_units("加强监管执法。（区市场局、区行政服务中心）") == [("区市场局", "responsible"), ("区行政服务中心", "responsible")]
     assert explicit_units("加强监管执法（试点）") is None  # a parenthesis that names no body
-    u = auth.resolve("区市场局", district="杨浦区")
+    u = auth.resolve("区市场局", "310110")  # in a 杨浦区 document (its GB/T 2260 code)
     assert (u.label, u.resolved, u.level) == ("上海市杨浦区市场局", False, "district")
 
 
@@ -70,12 +70,18 @@ def test_a_title_within_a_title():
 
 
 def test_generic_roles_resolve_to_the_level_the_text_implies(auth):
-    plain, district, city = auth.resolve("林业部门"), auth.resolve("区林业部门"), auth.resolve("市林业部门")
+    # in a Shanghai city regulation (its place: 上海市 310000)
+    plain, district, city = (auth.resolve(n, "310000") for n in ("林业部门", "区林业部门", "市林业部门"))
     assert (plain.kind, plain.level, plain.broader) == ("role", None, None)
     assert (district.kind, district.level, district.broader) == ("role", "district", BASE + "role/林业部门")
     assert (city.kind, city.label) == ("agency", "上海市绿化和市容管理局")  # the city's forestry authority
-    assert auth.resolve("区人民政府").kind == "role"  # any district government, in a city regulation
-    assert auth.resolve("区人民政府", district="嘉定区").label == "上海市嘉定区人民政府"  # in a Jiading document
+    assert auth.resolve("区人民政府", "310000").kind == "role"  # any district government, in a city regulation
+    # a relative name is never read as another city's body: 市林业部门 in a Guangzhou document, or with no place
+    assert auth.resolve("市林业部门", "440100").label != "上海市绿化和市容管理局"
+    assert auth.resolve("市林业部门").label == "市林业部门"
+    assert auth.resolve("区市场监管局", "440106").label == "广州市天河区市场监督管理局"
+    assert auth.resolve("市发展改革委", "440106").label == "广州市发展和改革委员会"
+    assert auth.resolve("区人民政府", "310114").label == "上海市嘉定区人民政府"  # in a Jiading document
     assert split_units("市、区人民政府") == ["市人民政府", "区人民政府"]
     assert split_units("水务、交通、农业农村等部门") == ["水务部门", "交通部门", "农业农村部门"]
 

@@ -30,6 +30,8 @@ REGULATION = """某市森林管理规定
 市林业部门应当加强森林资源管理。林业部门应当做好监督工作。禁止毁林开垦。
 第三条（施行日期）
 本规定自2024年5月1日起施行。
+某市人民政府
+2024年1月22日
 """
 DISTRICT = """上海市杨浦区优化营商环境行动方案
 以《某市优化营商环境行动方案》为依据，制定本方案。
@@ -106,9 +108,9 @@ CASES = [
     ("article 某市森林管理规定 art_1 has no number", "Violation", f"DELETE WHERE {{ {ART1} pkg:ordinal ?o }}"),
     ("article 某市森林管理规定 art_1 has more than one heading", "Violation", f"INSERT DATA {{ {ART1} pkg:heading \"另一个标题\"@zh }}"),
     (f"agency {BASE}agency/某市人民政府办公厅 has no name", "Violation", f"DELETE WHERE {{ {AGENCY} skos:prefLabel ?l }}"),
-    ("agency 某市人民政府办公厅 has no level (national, city, district, town)", "Warning", f"DELETE WHERE {{ {AGENCY} pkg:level ?l }}"),
-    ("agency 某市人民政府办公厅 has a level outside national, city, district, town", "Violation",
-     f"DELETE {{ {AGENCY} pkg:level ?l }} INSERT {{ {AGENCY} pkg:level \"province\" }} WHERE {{ {AGENCY} pkg:level ?l }}"),
+    ("agency 某市人民政府办公厅 has no level (national, province, city, district, town)", "Warning", f"DELETE WHERE {{ {AGENCY} pkg:level ?l }}"),
+    ("agency 某市人民政府办公厅 has a level outside national, province, city, district, town", "Violation",
+     f"DELETE {{ {AGENCY} pkg:level ?l }} INSERT {{ {AGENCY} pkg:level \"planet\" }} WHERE {{ {AGENCY} pkg:level ?l }}"),
     ("the source span of 某市优化营商环境行动方案 sec_1__subsec_1__meas_1 does not name exactly one source file", "Violation", f"DELETE WHERE {{ {SPAN} oa:hasSource ?s }}"),
     ("the source span of 某市优化营商环境行动方案 sec_1__subsec_1__meas_1 has no selector", "Violation", f"DELETE WHERE {{ {SPAN} oa:hasSelector ?s }}"),
     ("the text position of 某市优化营商环境行动方案 sec_1__subsec_1__meas_1 has no valid start offset", "Violation", f"DELETE WHERE {{ {POS} oa:start ?s }}"),
@@ -152,7 +154,7 @@ CASES = [
     ("cited act 第一号 has a number in no known form", "Violation", f"INSERT DATA {{ {ACT} eli:id_local \"第一号\" }}"),
     ("cited act 中华人民共和国森林法 resolves to something that is not a document", "Violation", f"INSERT DATA {{ {ACT} pkg:resolvesTo {AGENCY} }}"),
     (f"role {BASE}role/林业部门 does not have exactly one name", "Violation", f"DELETE WHERE {{ {ROLE} skos:prefLabel ?l }}"),
-    ("role 林业部门 has a level outside national, city, district, town", "Violation", f"INSERT DATA {{ {ROLE} pkg:level \"province\" }}"),
+    ("role 林业部门 has a level outside national, province, city, district, town", "Violation", f"INSERT DATA {{ {ROLE} pkg:level \"planet\" }}"),
     (f"the follow-up link of {DM1} does not have one score in [0, 1]", "Violation",
      f"DELETE {{ {FU} pkg:score ?s }} INSERT {{ {FU} pkg:score 1.5 }} WHERE {{ {FU} pkg:score ?s }}"),
     (f"the follow-up link of {DM1} does not start at one measure", "Violation", f"DELETE WHERE {{ {FU} pkg:districtMeasure ?m }}"),
