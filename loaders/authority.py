@@ -1,20 +1,22 @@
 """Who is named: agencies, generic roles and places, resolved against the authority lists.
 
-The authority lists are ``ontology/agencies.ttl`` (W3C ORG + SKOS: full name,
-abbreviations, level, parent) and ``ontology/places.ttl`` (Shanghai, its 16
-districts with GB/T 2260 codes, functional areas). :class:`Authority` resolves
-a name as printed in a document:
+The authority lists are ``ontology/agencies.ttl`` (W3C ORG + SKOS: full name, abbreviations, level,
+parent — today the bodies of the Shanghai corpus), ``ontology/places.ttl`` (functional areas and the
+places listed with extra names), ``ontology/gazetteer.tsv`` (every GB/T 2260 division, through
+:mod:`policykg.places`) and the abbreviation rules of :mod:`policykg.agency_names`. A document has a
+*place* (:meth:`Authority.document_place`: the division its issuer or title begins with, the country for
+national bodies, else none). :class:`Authority` resolves a name as printed in a document of that place:
 
-1. a full name or an abbreviation in the list → that agency (``resolved``);
-2. a name starting with 区 in a district's document (区市场局, 区人民政府) → that
-   district's body: the list's entry if there is one, else an agency named
-   ``上海市<district><rest>`` flagged unresolved;
-3. a generic role — a kind of body rather than a body (林业部门, 各有关部门,
-   区人民政府 in a city regulation, 街道办事处) → a role node, at the level its prefix
-   implies (市林业部门 → city, 区林业部门 → district, 林业部门 → any), whose
-   ``skos:broader`` is the unprefixed role;
-4. anything else → an agency node for the printed name, flagged unresolved — never
-   dropped; ``policykg agencies --unresolved`` lists them.
+1. a full name, or its abbreviation-rule key, in the list → that agency (``resolved``);
+2. a relative name (区…, 市…, 省…) → read within the document's place (区市场局 in a document of a
+   district → ``<city><district>市场局``): the listed agency whose own place that is, else an agency of the
+   expanded full name flagged unresolved — never a body of another place; with no place known, the name
+   stays as printed;
+3. a generic role — a kind of body rather than a body (林业部门, 各有关部门, 区人民政府 in a city regulation,
+   街道办事处) → a role node, at the level its prefix implies (市林业部门 → city, 区林业部门 → district,
+   林业部门 → any), whose ``skos:broader`` is the unprefixed role;
+4. anything else → an agency node for the printed name, flagged unresolved — never dropped;
+   ``policykg agencies --unresolved`` lists them.
 """
 from __future__ import annotations
 
@@ -145,7 +147,6 @@ class Authority:
         for pl in self.places:
             for key in dict.fromkeys(pl.names + ((pl.code,) if pl.code else ())):
                 self.place_triples.append(ox.Triple(ox.NamedNode(pl.iri), hidden, ox.Literal(key)))
-        self.districts = {p.label: p for p in self.places if p.kind == "District"}
 
     # ------------------------------------------------------------ agencies
     def agency_iri(self, name: str) -> str:
@@ -315,15 +316,6 @@ class Authority:
                 found.append(hit[1])
             i += len(hit[0])
         return tuple(found)
-
-    def district_of(self, name: str | None) -> str | None:
-        """The district an issuer or title names: 上海市杨浦区人民政府 → 杨浦区."""
-        if not name:
-            return None
-        for d in sorted(self.districts, key=len, reverse=True):
-            if d in name or (d != "浦东新区" and name.startswith(d[:-1]) and len(d) > 2):
-                return d
-        return None
 
 
 # ------------------------------------------------------------------ unit lists

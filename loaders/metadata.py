@@ -72,6 +72,7 @@ def classify(title: str, header_kind: str | None = None) -> str:
     if header_kind == "令":
         return "decree"
     t = re.sub(rf"{TITLE_SERIAL}$", "", title)  # …的通知（二） is a 通知
+    t = re.sub(r"（[^（）]{1,15}版）$", "", t)  # …常见问题解答（2025年11月版） is a Q&A
     t = re.sub(rf"（[^（）]*{TITLE_QUALIFIER}$", "", TITLE_YEAR_SUFFIX.sub("", t))  # …办法（试行） is a 办法
     if t.endswith("解读") or INTERPRETATION_END.search(t):
         return "interpretation"

@@ -62,8 +62,11 @@ MARKERS: list[tuple[str, re.Pattern]] = [
     ("subitem", re.compile(r"^（(?P<num>\d{1,3})）")),
 ]
 
-#: Lines that start end matter (attachments list, distribution list): never provisions.
-END_MATTER = re.compile(r"^(附件|抄送|附：|主送|印发)[：:]?")
+#: Lines that start end matter (attachments list, distribution list, the issuing footer 版记): never provisions.
+END_MATTER = re.compile(
+    r"^(?:(附件|抄送|附：|主送|印发)[：:]?"
+    r"|[\u4e00-\u9fff（）]{2,40}?(?:19|20)\d{2}年\d{1,2}月\d{1,2}日印发$)"
+)
 
 
 def match_marker(line: str) -> tuple[str, int, str, re.Match] | None:
@@ -106,6 +109,8 @@ DATE = re.compile(
 DATE_LINE = re.compile(
     rf"^(?:(?:19|20)\d{{2}}年\d{{1,2}}月\d{{1,2}}日|{_CN_YEAR}年{_CN_SMALL}月{_CN_SMALL}日)(?:印发|发布|公布|起施行)?$"
 )
+#: the issuing footer of an official document: 广州市人民政府办公厅秘书处2021年12月6日印发
+ISSUE_FOOTER = re.compile(r"^[\u4e00-\u9fff（）]{2,40}?(?:19|20)\d{2}年\d{1,2}月\d{1,2}日印发$")
 RELEASE_LINE = re.compile(r"^（此件[^（）]{0,30}）$")
 HEADER_LINE = re.compile(
     rf"^(?P<issuer>[{CJK}（）]{{2,40}}?(?:人民政府|办公厅|办公室|委员会|政府|局|厅|部|委|院))(?P<kind>文件|令)$"
@@ -122,7 +127,8 @@ def is_standalone(line: str) -> bool:
     if match_marker(line) is not None:
         return False
     return bool(
-        DATE_LINE.match(line)
+        ISSUE_FOOTER.match(line)
+        or DATE_LINE.match(line)
         or RELEASE_LINE.match(line)
         or HEADER_LINE.match(line)
         or SIGNATURE_LINE.match(line)
