@@ -92,7 +92,7 @@ def classify(title: str, header_kind: str | None = None) -> str:
         return "notice"
     if t.endswith(("规定", "条例", "办法", "细则", "规则", "章程", "准则")):
         return "regulation"
-    if t.endswith(("方案", "规划", "计划", "纲要", "措施", "要点")):
+    if t.endswith(("方案", "规划", "计划", "纲要", "措施", "要点", "预案")):
         return "plan"
     if t.endswith("意见"):
         return "opinion"
@@ -124,11 +124,15 @@ _SIGNATURE_SUFFIX = re.compile(
 )
 
 
+#: an editor's note before a title: （本文有删减）, （转载）, （摘编）
+_EDITOR_NOTE = re.compile(r"^（(?:[^（）]{0,6}(?:删减|删节|转载|摘编|节选|摘要)[^（）]{0,4})）")
+
+
 def clean_title(title: str) -> str:
-    """A title without page chrome, a site suffix or a glued legislative history."""
+    """A title without page chrome, a site suffix, an editor's note or a glued legislative history."""
     from .markdown import page_title
 
-    title = _TITLE_CHROME.sub("", title)
+    title = _EDITOR_NOTE.sub("", _TITLE_CHROME.sub("", title))
     m = HISTORY_EVENT.search(title)
     if m and m.start() >= 4:
         title = title[: m.start()]
@@ -208,11 +212,11 @@ def extract_metadata(normal: NormalText, span: DocSpan,
                 methods["number"] = "page-metadata"
                 break
     title = clean_title(span.title) if span.title else None
+    if not title and span.header_kind == "令" and number:
+        title = number  # a decree is titled by its number; the page's title names the regulation it promulgates
     if not title or len(title) < 4:
         title = clean_title(fields.get("标题") or fields.get("名称") or "") or title
         methods["title"] = "page-metadata"
-    if not title and span.header_kind == "令" and number:
-        title = number
     if not title:
         title = clean_title(texts[idx[0]]) if idx else ""
 
@@ -250,6 +254,11 @@ def extract_metadata(normal: NormalText, span: DocSpan,
                 date_signed = date_signed or parse_date(m["date"])
                 if m["force"]:
                     in_force = parse_date(m["force"])
+                d = DECREE_NUMBER.search(t, m.end("date"))
+                if d and number is None:
+                    # （2021年7月27日中华人民共和国国务院令第746号公布）: cited by the number of the decree that promulgated it
+                    number = f"{d['prefix']}第{d['number']}号"
+                    methods["number"] = "promulgation-note"
                 skip.add(i)
                 continue
         # the legislative history under a regulation's title: dated steps, one or more per line
@@ -297,7 +306,7 @@ def extract_metadata(normal: NormalText, span: DocSpan,
             e.kind != "approved" for e in events) else events[-1].date
         methods["signed"] = "history"
     date_published = None
-    for label in ("发布日期", "公布日期"):
+    for label in ("发布日期", "公布日期", "发布时间", "发表时间"):
         if label in fields and parse_date(fields[label]):
             date_published = parse_date(fields[label])
             methods["published"] = "page-metadata"
@@ -307,9 +316,10 @@ def extract_metadata(normal: NormalText, span: DocSpan,
             if in_force is None and label in fields and parse_date(fields[label]):
                 in_force = parse_date(fields[label])
                 methods["in-force"] = "page-metadata"
-        if "有效期至" in fields and parse_date(fields["有效期至"]):
-            expiry = parse_date(fields["有效期至"])
-            methods["expiry"] = "page-metadata"
+        for label in ("有效期至", "失效日期", "废止日期"):
+            if expiry is None and label in fields and parse_date(fields[label]):
+                expiry = parse_date(fields[label])
+                methods["expiry"] = "page-metadata"
         body_text = "\n".join(t for t, _, _ in body)
         if in_force is None:
             m = IN_FORCE.search(body_text)
@@ -326,6 +336,12 @@ def extract_metadata(normal: NormalText, span: DocSpan,
             expiry = parse_date(m["date"])
             methods["expiry"] = "text"
 
+    if number is None and events and events[-1].kind == "promulgated":
+        # （2021年7月27日中华人民共和国国务院令第746号公布）: the text as promulgated by that decree carries its number
+        d = DECREE_NUMBER.search(events[-1].text)
+        if d:
+            number = f"{d['prefix']}第{d['number']}号"
+            methods["number"] = "history"
     issuer, method = None, None
     issuers: list[str] = []
     if span.header:
@@ -333,14 +349,19 @@ def extract_metadata(normal: NormalText, span: DocSpan,
     else:
         m = NOTICE_TITLE.match(title)
         if m and m.group("issuer"):
-            issuer, method = m.group("issuer"), "title"
+            # 国务院办公厅转发国家地震局关于…: the issuer is the body that forwards
+            issuer, method = re.split(r"(?:转发|批转|印发)", m.group("issuer"), maxsplit=1)[0] or m.group("issuer"), "title"
         elif signatures:
             issuer, method = signatures[0], "signature"
         elif fields.get("发文机关") or fields.get("发文单位") or fields.get("发布机构"):
             issuer = fields.get("发文机关") or fields.get("发文单位") or fields.get("发布机构")
             method = "page-metadata"
+        elif methods.get("number") in ("history", "promulgation-note") and "令第" in number:
+            issuer, method = number.split("令第")[0], "history"  # the body whose decree promulgated it
         elif events and next((e.body for e in events if e.kind == "adopted" and e.body), None):
             issuer, method = next(e.body for e in events if e.kind == "adopted" and e.body), "history"
+    if method == "title" and len(signatures) > 1 and re.sub(r"\s", "", issuer) == "".join(signatures):
+        issuer = signatures[0]  # co-issuers named together in the title: the signature block says where each ends
     if issuer:
         issuers = [issuer] + [x for x in signatures if x != issuer]
         if method == "page-metadata":
@@ -375,8 +396,10 @@ def extract_metadata(normal: NormalText, span: DocSpan,
 
 
 def document_key(doc: Document) -> str:
-    """Identity of a document: its number where it has one, else year and title."""
-    if doc.number:
+    """Identity of a document: its number where it has one, else year and title. A decree's number (…令第N号)
+    identifies the decree; the regulation it promulgates, which is cited by that number too, is identified by its
+    year and title."""
+    if doc.number and (doc.doc_type == "decree" or not DECREE_NUMBER.fullmatch(doc.number)):
         parsed = DocumentNumber.parse(doc.number)
         if parsed:
             return parsed.slug

@@ -25,7 +25,7 @@ import unicodedata
 from .model import NormalText
 from collections import Counter
 
-from .patterns import CJK, RUNNING_HEAD, TITLE_QUALIFIER, TITLE_SERIAL, is_standalone, starts_with_marker
+from .patterns import CJK, PAGE_LINE, RUNNING_HEAD, TITLE_QUALIFIER, TITLE_SERIAL, is_standalone, starts_with_marker
 
 _FULLWIDTH_ASCII = {chr(c): chr(c - 0xFEE0) for c in range(0xFF10, 0xFF1A)}  # ０-９
 _FULLWIDTH_ASCII |= {chr(c): chr(c - 0xFEE0) for c in range(0xFF21, 0xFF3B)}  # Ａ-Ｚ
@@ -42,9 +42,6 @@ _DASHES = "—–－~〜-"
 _CJK_RE = re.compile(rf"[{CJK}]")
 #: Characters next to which a space carries no meaning: Chinese characters and marks.
 _CJKISH_RE = re.compile(rf"[{CJK}\u3000-\u303f\uff00-\uffef“”‘’《》〈〉…—·]")
-_PAGE_LINE = re.compile(
-    r"^(?:[—–\-－~]+\s*\d{1,4}\s*[—–\-－~]+|第\s*\d{1,4}\s*页(?:\s*共\s*\d{1,4}\s*页)?|-\s*\d{1,4}\s*-)$"
-)
 _ITEM_PREFIX = re.compile(r"^\s*\d{1,3}$")
 
 
@@ -219,7 +216,7 @@ def normalise(raw: str, rejoin: bool = True, drop: list[tuple[int, int]] | None 
         _punctuate(chars)
         chars, offs = _squeeze_spaces(chars, offs)
         text = "".join(chars)
-        if not text or _PAGE_LINE.match(text):
+        if not text or PAGE_LINE.match(text):
             continue
         lines.append((chars, offs, indented, e))
 

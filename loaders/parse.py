@@ -68,15 +68,25 @@ def parse_source(source: SourceText) -> ParsedSource:
     for doc in documents:
         notice = by_key.get(id(doc))
         if notice is not None:
-            # the issued document takes the notice's date and issuer where it states none
-            doc.date_signed = doc.date_signed or notice.date_signed
+            # the issued document takes the notice's dates and issuer where it prints none: it was issued and
+            # published with it
+            for attr, kind in (("date_signed", "signed"), ("date_published", "published")):
+                # a promulgated text is signed when its decree is, not at its adoption (a date its history gives)
+                own = getattr(doc, attr) is not None and doc.date_methods.get(kind) != "history"
+                if not own and getattr(notice, attr):
+                    setattr(doc, attr, getattr(notice, attr))
+                    doc.date_methods[kind] = "promulgator"
+            if doc.number and doc.number == notice.number and doc.date_methods.get("number") == "promulgation-note":
+                doc.number = None  # the decree is here: it holds its number, pkg:promulgatedBy leads to it
             if doc.issuer is None and notice.issuer:
                 doc.issuer, doc.issuer_method = notice.issuer, "promulgator"
+                doc.issuers = list(notice.issuers or [notice.issuer])
             if doc.in_force is None and notice.doc_type == "decree":
                 doc.in_force = notice.in_force
     for doc in documents:
         # a regulation is enacted by a congress or promulgated by a government: the title's place does not say which
-        if doc.issuer is None and doc.doc_type not in ("interpretation", "regulation"):
+        # nor does a guide's or a news item's: a portal names its own city in them without issuing anything
+        if doc.issuer is None and doc.doc_type not in ("interpretation", "regulation", "guide", "other"):
             issuer = _default_issuer(doc.title)
             if issuer:
                 doc.issuer, doc.issuer_method = issuer, "title-place"

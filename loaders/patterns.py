@@ -121,6 +121,10 @@ SIGNATURE_LINE = re.compile(
 OFFICIAL_LINE = re.compile(rf"^(?:市长|区长|县长|省长|主席|主任|局长|部长)[{CJK}]{{2,4}}$")
 
 
+#: the heading of a table of contents
+TOC_LINE = re.compile(r"^目[\s\u3000]*[录次]$")
+
+
 def is_standalone(line: str) -> bool:
     """A line that is complete on its own (date, number, marking, header, signature) — never a heading
     (第六章特定问题调查委员会 is a chapter, not a signature)."""
@@ -134,6 +138,7 @@ def is_standalone(line: str) -> bool:
         or SIGNATURE_LINE.match(line)
         or OFFICIAL_LINE.match(line)
         or BARE_NUMBER_LINE.match(line)
+        or TOC_LINE.match(line)
         or is_number_line(line)
     )
 
@@ -148,7 +153,7 @@ def is_number_line(line: str) -> bool:
 TITLE_SERIAL = r"（(?:[一二三四五六七八九十]{1,3}|第[一二三四五六七八九十]{1,3}批)）"
 #: 上海市人民政府办公厅关于印发《…》的通知; the issuer part is optional.
 NOTICE_TITLE = re.compile(
-    rf"^(?P<issuer>[{CJK}（）]{{2,40}}?)?关于(?P<subject>.+)的(?P<kind>通知|决定|意见|批复|通报|函|公告|通告|命令|报告|请示)(?:{TITLE_SERIAL})?$"
+    rf"^(?P<issuer>[{CJK}（）]{{2,120}}?)?关于(?P<subject>.+)的(?P<kind>通知|决定|意见|批复|通报|函|公告|通告|命令|报告|请示)(?:{TITLE_SERIAL})?$"
 )
 #: 关于《上海市森林管理规定》的政策解读 / 《…》政策解读 / …的解读
 INTERPRETATION_TITLE = re.compile(r"^(?:关于)?(?P<subject>.+?)的?(?:政策)?解读$")
@@ -159,6 +164,7 @@ BOOK_TITLE = re.compile(r"《(?P<t>(?:[^《》]|《[^《》]*》)+)》")
 DECREE_BODY = re.compile(
     r"《(?P<t>(?:[^《》]|《[^《》]*》)+)》(?:已经.{0,60}?(?:通过|同意|批准).{0,10}?现予(?:公布|发布|印发)|现予(?:公布|发布))"
     r"|现(?:予)?(?:公布|发布)(?:修订后的|修改后的)?《(?P<t2>(?:[^《》]|《[^《》]*》)+)》"
+    r"|现将(?:修订后的|修改后的)?《(?P<t3>(?:[^《》]|《[^《》]*》)+)》(?:予以)?(?:公布|发布)"
 )
 SENTENCE_PUNCT = "。！？"
 CLAUSE_PUNCT = "，；：。！？"
@@ -176,6 +182,13 @@ IN_FORCE = re.compile(
 EXPIRY = re.compile(rf"有效期至(?P<date>(?:19|20)\d{{2}}年\d{{1,2}}月\d{{1,2}}日|{_CN_YEAR}年{_CN_SMALL}月{_CN_SMALL}日)")
 #: Labelled fields of a portal page's metadata block: 发文字号：沪府办发〔2024〕1号
 #: The labels of a portal page's information table (索引号 / 发文机关 / 成文日期 / 发文字号 …).
+#: a line that is only a page number or a page marker of extracted text: — 3 —, 第3页 共9页, -3-,
+#: ===PAGE 3===, --- Page 3 ---
+PAGE_LINE = re.compile(
+    r"^(?:[—–\-－~]+\s*\d{1,4}\s*[—–\-－~]+|第\s*\d{1,4}\s*页(?:\s*共\s*\d{1,4}\s*页)?|-\s*\d{1,4}\s*-"
+    r"|[=\-]{2,}\s*(?:PAGE|Page|page)\s*\d{1,4}\s*[=\-]{2,})$"
+)
+
 INFO_LABELS = (
     "发文字号|文号|成文日期|印发日期|发布日期|公布日期|发文机关|发布机构|发文单位|标题|名称|施行日期|实施日期|生效日期"
     "|有效期至|索引号|主题分类|公文种类|体裁分类|信息来源|主题词|所属机构|组配分类|废止日期|时效性|有效性|文件编号"

@@ -4,9 +4,14 @@
   decides; else strict UTF-8; else UTF-16 when NUL bytes sit in every other
   position; else strict GB18030 (a superset of GBK and GB2312); a decoding that
   yields control characters or too few Chinese characters is refused;
-* HTML (government portal pages): the main content only — scripts, styles,
-  navigation, headers, footers, sidebars and share bars are dropped, then the
-  block with the most text that is not link text is kept;
+* HTML (government portal pages): the main content only, through
+  :func:`loaders.html.extract_page` (see docs/html-extraction.md for the rules and
+  the measurement against trafilatura and readability-lxml) — navigation, footers,
+  share bars and related-link lists never enter the text; the page's information
+  table (索引号, 发文机关, 成文日期, 发文字号 …) and its title become metadata; a page
+  with almost no body text (a list page) is refused;
+* plain text whose lines are only page markers (``===PAGE 3===``: a failed PDF
+  extraction) is refused;
 * PDF with a text layer (pypdf); a PDF without one is refused (no OCR);
 * DOCX (python-docx): paragraphs and table cells in document order.
 
@@ -25,7 +30,7 @@ from policykg.errors import ReadError
 
 from .markdown import is_markdown
 from .model import SourceText
-from .patterns import INFO_LABEL
+from .patterns import INFO_LABEL, PAGE_LINE
 
 _MAGIC = [
     (b"\x89PNG", "a PNG image"),
@@ -142,10 +147,9 @@ def _sniff(data: bytes, suffix: str) -> str:
     return "text"
 
 
-def _html_text(data: bytes, path: str) -> tuple[str, str]:
-    from bs4 import BeautifulSoup
-
-    from .html import main_content
+def _html_text(data: bytes, path: str):
+    """An HTML page (or a content fragment): (main text, encoding, :class:`PageText` with its title and fields)."""
+    from .html import extract_page
 
     encoding = None
     m = re.search(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_\-]+)""", data[:4096], re.I)
@@ -160,11 +164,8 @@ def _html_text(data: bytes, path: str) -> tuple[str, str]:
             markup, encoding = decode_text(data, path)
     else:
         markup, encoding = decode_text(data, path)
-    soup = BeautifulSoup(markup, "lxml")
-    text = main_content(soup)
-    if not text.strip():
-        raise ReadError("is an HTML page with no text content", path)
-    return text, encoding
+    page = extract_page(markup, path)
+    return page.text, encoding, page
 
 
 def _pdf_text(data: bytes, path: str) -> str:
@@ -234,16 +235,22 @@ def read_bytes(data: bytes, path: str) -> SourceText:
             if data.startswith(magic):
                 raise ReadError(f"is {what}, not a policy document", path, "byte 0")
     encoding = None
+    meta: dict[str, str] = {}
     if fmt == "pdf":
         text = _pdf_text(data, path)
     elif fmt == "docx":
         text = _docx_text(data, path)
     elif fmt == "html":
-        text, encoding = _html_text(data, path)
+        text, encoding, page = _html_text(data, path)
+        meta = dict(page.fields)
+        if page.title and "标题" not in meta:
+            meta["标题"] = page.title
     else:
         text, encoding = decode_text(data, path)
     if not text.strip():
         raise ReadError("contains no text", path)
+    if not any(line.strip() and not PAGE_LINE.match(line.strip()) for line in text.splitlines()):
+        raise ReadError("contains no text, only page markers (a PDF whose text extraction failed?)", path)
     if fmt == "text" and is_markdown(text, suffix):
         fmt = "markdown"
     return SourceText(
@@ -253,6 +260,7 @@ def read_bytes(data: bytes, path: str) -> SourceText:
         sha256=hashlib.sha256(data).hexdigest(),
         size=len(data),
         encoding=encoding,
+        meta=meta,
     )
 
 

@@ -42,8 +42,9 @@ from .patterns import (
 )
 
 _TITLE_END = re.compile(
-    rf"(?:通知|决定|意见|批复|通报|公告|通告|解读|方案|规定|条例|办法|细则|规划|计划|纲要|措施|规则|守则|准则|指引|指南|清单|年）|年版）|{TITLE_QUALIFIER})(?:{TITLE_SERIAL})?$"
+    rf"(?:通知|决定|意见|批复|通报|公告|通告|解读|方案|预案|规定|条例|办法|细则|规划|计划|纲要|措施|规则|守则|准则|指引|指南|清单|年）|年版）|{TITLE_QUALIFIER})(?:{TITLE_SERIAL})?$"
 )
+_FIRST_PROVISION = re.compile(r"^(?:第一条|第一章|一、)")
 _YEAR_RANGE_LINE = re.compile(r"^（(?:19|20)\d{2}(?:-(?:19|20)\d{2})?年?版?）$")
 
 
@@ -123,6 +124,7 @@ def split(normal: NormalText) -> list[DocSpan]:
     cur: DocSpan | None = None
     has_content = False  # current document has a line beyond header/number/title
     closed = False  # current document has passed its date line or release marking
+    closed_at = -1  # the line where it did
     cur_pending: list[str] = []  # titles the current document announced and that were not found yet
     i = 0
     while i < n:
@@ -134,7 +136,9 @@ def split(normal: NormalText) -> list[DocSpan]:
         if header:
             start_kind = "header"
         elif not starts_with_marker(line) and not is_standalone(line) and (
-            (_looks_like_title(line) and not normal.indented[i]) or (normal.indented[i] and title_kind(line))
+            (_looks_like_title(line) and not normal.indented[i])
+            # an indented (centred) line is a title when it is a notice's or is one a notice announced
+            or (normal.indented[i] and (title_kind(line) or (_looks_like_title(line) and title_key(line) in pending)))
         ):
             title, nxt = merge_title(normal, i)
             kind = title_kind(title)
@@ -181,15 +185,27 @@ def split(normal: NormalText) -> list[DocSpan]:
             continue
         if DATE_LINE.match(line) or RELEASE_LINE.match(line):
             closed = True
+            closed_at = i
         if FIELD_LINE.match(line):
             i += 1
             continue
+        if closed and closed_at == i - 1 and cur_pending and cur.title and _FIRST_PROVISION.match(line):
+            # the issued text printed without a heading of its own, right after the notice's signature: it starts at
+            # its first provision and takes the title the notice gives it
+            key = cur_pending[0]
+            issued = next((t for t in cur.issued_titles if title_key(t) == key), None)
+            pending.remove(key)
+            cur.end_line = i
+            spans.append(cur)
+            cur = DocSpan(start_line=i, end_line=n, title=issued)
+            has_content = closed = False
+            cur_pending = []
         if not is_standalone(line):
             has_content = True
             if cur.header_kind == "令" or cur.title is None:
                 d = DECREE_BODY.search(line)
                 if d:
-                    t = d.group("t") or d.group("t2")
+                    t = d.group("t") or d.group("t2") or d.group("t3")
                     cur.issued_titles.append(t)
                     pending.append(title_key(t))
                     cur_pending.append(title_key(t))

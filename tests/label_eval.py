@@ -82,10 +82,13 @@ def regulation_label(label: dict) -> dict:
     }
 
 
-def web_fields(doc) -> dict:
+def web_fields(doc, docs=()) -> dict:
+    # a text a decree promulgates is cited by the decree's number: the graph states it as
+    # pkg:promulgatedBy/eli:id_local (the documents query's docNumber), which is what its label's number is
+    decree = next((d for d in docs if d.key == doc.promulgated_by and d.doc_type == "decree"), None)
     return {
         "title": _key(doc.title),
-        "number": doc.number,
+        "number": doc.number or (decree.number if decree else None),
         "type": doc.doc_type,
         "issuer": doc.issuer,
         "issuers": sorted(doc.issuers or ([doc.issuer] if doc.issuer else [])),
@@ -187,7 +190,7 @@ def evaluate(label_file: Path) -> dict[str, dict[str, Score]]:
             scores[source]["documents"].add(len(parsed.documents), len(docs), rel)
             for doc, lab in _pair(parsed.documents, docs, lambda d: d.title):
                 want = web_label(lab) if lab else None
-                got = web_fields(doc) if doc else None
+                got = web_fields(doc, parsed.documents) if doc else None
                 for field in (want or got):
                     scores[source][field].add(got.get(field) if got else None, want.get(field) if want else None,
                                               f"{rel} :: {(lab or {}).get('title') or (doc.title if doc else '')}")

@@ -222,3 +222,74 @@ def test_a_plan_title_with_an_edition_is_still_a_plan():
     # found by the 10,000-document benchmark: （2025年版） made the plan "other", so no district plan followed it
     [doc] = parse(EDITION_PLAN)
     assert (doc.title, doc.doc_type) == ("某市全面提升科技创新水平实施方案（2025年版）", "implementation-plan")
+
+
+CO_ISSUED_NOTICE_WITH_A_HEADLESS_TEXT = """某区科技局 某区人力资源和社会保障局 中共某区委统战部关于印发某区支持青年创新创业实施办法的通知
+区属各单位：
+　　《某区支持青年创新创业实施办法》已经区委、区政府同意，现印发实施。
+　　某区科技局
+　　某区人力资源和社会保障局
+　　中共某区委统战部
+　　2023年8月9日
+　　第一条　为支持青年创新创业，制定本办法。
+　　第二条　本办法由某区科技局负责解释。
+　　第三条　本办法自2023年9月8日起施行。
+"""
+
+
+def test_a_co_issued_notice_and_the_text_it_issues_without_a_heading():
+    notice, issued = parse(CO_ISSUED_NOTICE_WITH_A_HEADLESS_TEXT)
+    assert notice.doc_type == "notice"
+    # three co-issuers named together in the title: the signature block says where each ends
+    assert notice.issuer == "某区科技局"
+    assert notice.issuers == ["某区科技局", "某区人力资源和社会保障局", "中共某区委统战部"]
+    # the issued text starts at its first article and takes the title the notice gives it
+    assert (issued.title, issued.doc_type) == ("某区支持青年创新创业实施办法", "regulation")
+    assert [p.path for p in issued.provisions] == ["art_1", "art_2", "art_3"]
+    assert issued.issuers == notice.issuers and issued.date_signed == "2023-08-09"
+    assert issued.in_force == "2023-09-08"
+
+
+DECREE_OF_A_REVISED_REGULATION = """中华人民共和国国务院令
+第706号
+《专利代理条例》已经2018年9月6日国务院第23次常务会议修订通过，现将修订后的《专利代理条例》公布，自2019年3月1日起施行。
+总理　李克强
+2018年11月6日
+专利代理条例
+（1991年3月4日中华人民共和国国务院令第76号发布　2018年9月6日国务院第23次常务会议修订通过）
+第一章　总　　则
+第一条　为了规范专利代理行为，制定本条例。
+第二条　本条例自2019年3月1日起施行。
+"""
+
+
+def test_a_decree_that_publishes_a_revised_regulation():
+    decree, regulation = parse(DECREE_OF_A_REVISED_REGULATION)
+    assert (decree.doc_type, decree.number, decree.title) == ("decree", "中华人民共和国国务院令第706号",
+                                                              "中华人民共和国国务院令第706号")
+    assert (regulation.title, regulation.doc_type) == ("专利代理条例", "regulation")
+    assert regulation.promulgated_by == decree.key
+    # signed when the decree is, not at the revision's adoption that its history gives
+    assert regulation.date_signed == "2018-11-06"
+    assert regulation.issuer == "中华人民共和国国务院"
+
+
+REGULATION_WITH_ITS_PROMULGATION_NOTE = """中华人民共和国某某登记管理条例
+（2021年7月27日中华人民共和国国务院令第746号公布）
+第一章　总则
+第一条　为了规范登记管理行为，制定本条例。
+第二条　本条例自2022年3月1日起施行。
+"""
+
+
+def test_a_regulation_alone_is_cited_by_the_decree_number_its_note_prints():
+    [doc] = parse(REGULATION_WITH_ITS_PROMULGATION_NOTE)
+    assert doc.number == "中华人民共和国国务院令第746号"
+    assert doc.issuer == "中华人民共和国国务院"
+    assert doc.date_signed == "2021-07-27" and doc.in_force == "2022-03-01"
+    assert doc.key == "2021/中华人民共和国某某登记管理条例"  # the decree's number identifies the decree
+
+
+def test_a_title_followed_by_a_table_of_contents():
+    docs = parse("国家某某应急预案\n目　　录\n1　总则\n2　组织机构\n1　总则\n为了做好应急工作，制定本预案。\n")
+    assert [(d.title, d.doc_type) for d in docs] == [("国家某某应急预案", "plan")]

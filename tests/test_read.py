@@ -113,3 +113,20 @@ def test_pdf_without_text_layer_is_refused(tmp_path):
     c.save()
     with pytest.raises(ReadError, match="without a text layer"):
         read_file(path)
+
+
+def test_text_of_only_page_markers_is_refused(tmp_path):
+    """A PDF's failed text extraction: page markers and nothing else is not a document."""
+    import pytest
+
+    from policykg.errors import ReadError
+    from policykg.loaders.read import read_file
+
+    p = tmp_path / "failed.txt"
+    p.write_text("".join(f"===PAGE {i}===\n\n" for i in range(1, 40)), encoding="utf-8")
+    with pytest.raises(ReadError) as err:
+        read_file(p)
+    assert "failed.txt" in str(err.value) and "only page markers" in str(err.value)
+    # the same markers between real lines are dropped, the text kept
+    p.write_text("===PAGE 1===\n某市关于加强管理的通知\n各区人民政府：\n现通知如下。\n===PAGE 2===\n一、加强管理。\n", encoding="utf-8")
+    assert "某市关于加强管理的通知" in read_file(p).text
