@@ -594,6 +594,13 @@ def cmd_serve(args) -> int:
     where = args.endpoint or settings.store
     mode = "read-write with the update token" if config["UPDATE_TOKEN"] else "read-only"
     print(f"policykg: serving {where} ({mode}) at http://{args.host}:{args.port}/sparql", flush=True)
+    box = getattr(getattr(app.extensions["policykg.backend"], "pool", None), "sandbox", None)
+    if box is not None and not (box["netns"] or box["seccomp"]):
+        print("policykg: WARNING: the query workers could not be cut off from the network "
+              f"({'; '.join(box['notes'])}); SERVICE/LOAD are still refused by the query check", file=sys.stderr, flush=True)
+    elif box is not None:
+        print(f"policykg: query workers without network access (network namespace: {box['netns']}, "
+              f"seccomp: {box['seccomp']})", flush=True)
     try:
         serve(app, host=args.host, port=args.port, threads=args.threads, ident="policykg",
               # the application answers an over-long query with its own JSON 413; waitress only guards memory

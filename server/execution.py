@@ -89,9 +89,11 @@ def _xml_term(t) -> str:
 
 
 def _csv_cell(t) -> str:
+    from policykg.csvsafe import cell
+
     if t is None:
         return ""
-    v = t.value
+    v = cell(t.value)
     if any(c in v for c in ',"\n\r'):
         v = '"' + v.replace('"', '""') + '"'
     return v
@@ -151,7 +153,9 @@ def execute(store, request: dict) -> Result:
         return Result("update", b"", "text/plain")
     kwargs = {"prefixes": PREFIXES, "base_iri": request.get("base")}
     default, named = request.get("default_graphs"), request.get("named_graphs")
-    if default or named:
+    if request.get("query_dataset"):
+        pass  # the query's own FROM / FROM NAMED (graphs of the store, checked before): honoured as written
+    elif default or named:
         if default:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default]
         if named:
@@ -205,8 +209,10 @@ def execute(store, request: dict) -> Result:
 def _worker(path: str, writable: bool, conn) -> None:
     import pyoxigraph as ox
 
+    from .sandbox import confine
+
     store = ox.Store(path) if writable else ox.Store.read_only(path)
-    conn.send("ready")
+    conn.send(("ready", confine()))  # from here on, no network: SERVICE/LOAD cannot connect anywhere
     while True:
         try:
             request = conn.recv()
@@ -226,9 +232,11 @@ class _Worker:
         self.process = ctx.Process(target=_worker, args=(path, writable, child), daemon=True)
         self.process.start()
         child.close()
-        if not self.conn.poll(60) or self.conn.recv() != "ready":
+        message = self.conn.recv() if self.conn.poll(60) else None
+        if not (isinstance(message, tuple) and message[0] == "ready"):
             self.kill()
             raise RuntimeError("a query worker could not open the store")
+        self.sandbox = message[1]
 
     def kill(self) -> None:
         if self.process.is_alive():
@@ -254,6 +262,7 @@ class QueryPool:
         w = _Worker(self._ctx, self.path, self.writable)
         with self._lock:
             self._all.append(w)
+            self.sandbox = w.sandbox
         self._idle.put(w)
 
     def run(self, request: dict, timeout: float, wait: float = 10.0) -> Result:

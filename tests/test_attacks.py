@@ -1,0 +1,344 @@
+"""The red team of issue 14, kept: every attack that was reproduced on the server and the builder, with its
+expected refusal. A loopback listener (127.0.0.1 only) must receive no connection for any of them; a
+property-based fuzzer (hypothesis) builds query texts around SERVICE / LOAD and checks the same."""
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from helpers import CORPUS, ROOT, run_cli
+from server_helpers import free_port, serving
+
+TOKEN = "red-team"
+
+
+class Listener:
+    """A TCP listener on 127.0.0.1 that counts connections (and answers nothing)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)
+        self.connections = 0
+        self.stop = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def _run(self):
+        while not self.stop:
+            try:
+                conn, _ = self.sock.accept()
+                self.connections += 1
+                conn.close()
+            except OSError:
+                continue
+
+    def close(self):
+        self.stop = True
+        self.thread.join(2)
+        self.sock.close()
+
+
+def call(url: str, data: dict | bytes | None = None, headers: dict | None = None, method: str | None = None, timeout=30):
+    if isinstance(data, dict):
+        data = urllib.parse.urlencode(data, doseq=True).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read()
+
+
+@pytest.fixture(scope="module")
+def listener():
+    lst = Listener()
+    yield lst
+    lst.close()
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    path = tmp_path_factory.mktemp("attacks")
+    assert run_cli("build", "--no-reason", str(CORPUS), "--store", str(path)).returncode == 0
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(store):
+    with serving(store, "--timeout", "5", "--workers", "2") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def update_server(store, tmp_path_factory):
+    copy = tmp_path_factory.mktemp("attacks-rw") / "store"
+    shutil.copytree(store, copy)
+    with serving(copy, "--timeout", "5", "--update-token", TOKEN) as url:
+        yield url
+
+
+def no_connection(listener, before: int = 0):
+    time.sleep(0.3)
+    assert listener.connections == before, "the server connected to the loopback listener"
+
+
+# ---------------------------------------------------------------------- SSRF through /sparql
+def query_attacks(t: str) -> list[str]:
+    return [
+        # the lexical check blanked strings first: a ''' or """ in a comment, or a ' in an IRI, hid SERVICE
+        f"SELECT * WHERE {{ # '''\n SERVICE <{t}> {{ ?s ?p ?o }} }} # '''",
+        f'SELECT * WHERE {{ # """\n SERVICE <{t}> {{ ?s ?p ?o }} }} # """',
+        f"SELECT * WHERE {{ ?s <http://a/'> ?o . SERVICE <{t}> {{ ?s ?p ?o }} }} # '",
+        f"SELECT * WHERE {{ ?s <http://a/'> ?o . SERVICE SILENT <{t}> {{ ?s ?p ?o }} OPTIONAL {{ ?s ?p <http://b/'> }} }}",
+        f"SELECT * WHERE {{ OPTIONAL {{ {{ SELECT * WHERE {{ SERVICE <{t}> {{ ?s ?p ?o }} }} }} }} }}",
+        f"PREFIX x: <{t}> SELECT * WHERE {{ SERVICE x: {{ ?s ?p ?o }} }}",
+        f"BASE <{t}> SELECT * WHERE {{ SERVICE <> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ ?s ?p ?o . FILTER EXISTS {{ SERVICE <{t}> {{ ?s ?p ?o }} }} }}",
+        f"sElEcT * wHeRe {{ sErViCe <{t}> {{ ?s ?p ?o }} }}",
+        f"SELECT * FROM <{t}> WHERE {{ ?s ?p ?o }}",
+        f"SELECT * FROM NAMED <{t}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ # '''\n}} FROM <{t}>",  # does not parse: refused too
+        f"SELECT * WHERE {{ SERVICE <{t}> {{ ?s ?p ?o }}",  # unclosed
+    ]
+
+
+def test_service_and_from_are_refused_on_the_parsed_query(server, listener):
+    before = listener.connections
+    for q in query_attacks(listener.url):
+        for send in ({"query": q}, q.encode()):
+            headers = None if isinstance(send, dict) else {"Content-Type": "application/sparql-query"}
+            status, h, body = call(server + "/sparql", send, headers)
+            assert status == 400, (q, body)
+            assert h.get_content_type() == "application/json"
+            assert json.loads(body)["error"] in ("refused", "query-error"), body
+        status, _, body = call(server + "/sparql?" + urllib.parse.urlencode({"query": q}))
+        assert status == 400, (q, body)
+    no_connection(listener, before)
+
+
+def test_what_merely_looks_like_a_keyword_still_runs(server):
+    for q in ('SELECT ("SERVICE <http://x>" AS ?x) WHERE {} # SERVICE <http://x>',
+              "SELECT ?from ?service WHERE { ?from <http://purl.org/dc/terms/title> ?service } LIMIT 1",
+              "PREFIX ex: <http://example.org/> SELECT * WHERE { ?s ex:service ?o . ?s ex:load ?x } LIMIT 1",
+              "SELECT * WHERE { ?s <http://a/SERVICE#LOAD> ?o } LIMIT 1",
+              "SELECT ('''# \" ' ''' AS ?x) WHERE {}"):
+        status, _, body = call(server + "/sparql", {"query": q})
+        assert status == 200, (q, body)
+
+
+def test_from_a_graph_of_the_store_is_honoured_not_ignored(server):
+    graphs = json.loads(call(server + "/sparql", {"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"},
+                             {"Accept": "application/json"})[2])["results"]["bindings"]
+    g = next(b["g"]["value"] for b in graphs if "/graph/doc/" in b["g"]["value"])
+
+    def count(q):
+        status, _, body = call(server + "/sparql", {"query": q}, {"Accept": "application/json"})
+        assert status == 200, body
+        return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+    in_graph = count(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")
+    everything = count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert in_graph < everything
+    assert count(f"SELECT (COUNT(*) AS ?n) FROM <{g}> WHERE {{ ?s ?p ?o }}") == in_graph
+    assert count(f"SELECT (COUNT(*) AS ?n) FROM NAMED <{g}> WHERE {{ GRAPH ?x {{ ?s ?p ?o }} }}") == in_graph
+
+
+def test_protocol_graph_parameters_are_iris(server, listener):
+    before = listener.connections
+    for name in ("default-graph-uri", "named-graph-uri"):
+        status, _, body = call(server + "/sparql", {"query": "ASK {}", name: "http://a> } SERVICE <%s> { ?s ?p ?o" % listener.url})
+        assert status == 400 and json.loads(body)["error"] == "bad-request", body
+    no_connection(listener, before)
+
+
+def test_updates_refuse_load_service_and_spliced_using(update_server, listener):
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    before = listener.connections
+    t = listener.url
+    for u in (f"# '''\nLOAD <{t}> # '''", f"LOAD SILENT <{t}> INTO GRAPH <urn:x>",
+              f"INSERT {{ <urn:a> <urn:b> ?o }} WHERE {{ ?s <http://a/'> ?x . SERVICE <{t}> {{ ?s ?p ?o }} }}",
+              f"INSERT DATA {{ <urn:a> <urn:b> <urn:c> }} ; # \"\"\"\nLOAD <{t}>",
+              f"INSERT {{ <urn:a> <urn:b> ?o }} USING <{t}> WHERE {{ ?s ?p ?o }}"):
+        status, _, body = call(update_server + "/sparql", {"update": u}, auth)
+        assert status == 400 and json.loads(body)["error"] in ("refused", "query-error"), (u, body)
+    # the protocol's USING parameters were spliced into the text unescaped
+    evil = f"http://a> WHERE {{}} ; LOAD <{t}> ; INSERT DATA {{ <urn:a> <urn:b> <urn:c> }} #"
+    for name in ("using-graph-uri", "using-named-graph-uri"):
+        status, _, body = call(update_server + "/sparql?" + urllib.parse.urlencode({name: evil}),
+                               {"update": "INSERT { <urn:a> <urn:b> ?o } WHERE { ?s ?p ?o }"}, auth)
+        assert status == 400 and json.loads(body)["error"] == "bad-request", body
+    no_connection(listener, before)
+    # a legitimate using-graph-uri (a graph of the store) still works (the W3C protocol tests cover the rest)
+    assert call(update_server + "/sparql", {"update": "INSERT DATA { GRAPH <urn:in> { <urn:a> <urn:b> <urn:c> } }"}, auth)[0] == 204
+    status, _, body = call(update_server + "/sparql?" + urllib.parse.urlencode({"using-graph-uri": "urn:in"}),
+                           {"update": "INSERT { GRAPH <urn:out> { ?s ?p ?o } } WHERE { ?s ?p ?o }"}, auth)
+    assert status == 204, body
+
+
+# ---------------------------------------------------------------------- SPARQL built from request values
+def test_request_values_never_become_query_text(server, listener):
+    before = listener.connections
+    inject = f"> ?p ?o . SERVICE <{listener.url}> {{ ?a ?b ?c }} }} #"
+    q = urllib.parse.quote
+    for path in (f"/id/doc/x{q(inject)}",
+                 f"/export?format=cytoscape&view=legal&scope={q('http://a' + inject)}",
+                 f"/export?format=csv&view=full&scope={q('http://a' + inject)}",
+                 f"/export?format=cytoscape&view=followup&scope={q('http://a' + inject)}",
+                 f"/graph?view=legal&scope={q('http://a' + inject)}",
+                 f"/document?iri={q('http://a' + inject)}",
+                 f"/document?iri={q('not an iri')}"):
+        status, h, body = call(server + path, headers={"Accept": "text/html"})
+        assert status == 400, (path, status, body[:300])
+        assert h.get_content_type() == "application/json" and json.loads(body)["error"] == "bad-request"
+    no_connection(listener, before)
+
+
+def test_named_query_parameters_are_terms(server, listener):
+    before = listener.connections
+    status, _, body = call(server + "/queries/documents?" + urllib.parse.urlencode(
+        {"type": f'x" }} SERVICE <{listener.url}> {{ ?a ?b ?c }} #'}))
+    assert status == 200, body
+    status, _, body = call(server + "/queries/documents?" + urllib.parse.urlencode({"type": "<http://a> b>"}))
+    assert status == 400 and json.loads(body)["error"] in ("bad-request", "query-error"), body
+    no_connection(listener, before)
+
+
+# ---------------------------------------------------------------------- the worker sandbox
+def test_query_workers_cannot_open_network_connections(server, listener):
+    status, _, body = call(server + "/healthz")
+    box = json.loads(body)["sandbox"]
+    assert box["network"] is False and (box["netns"] or box["seccomp"])
+    # each layer on its own, in a fresh process: no connection, by IPv4 or IPv6, nor through pyoxigraph's SERVICE
+    before = listener.connections
+    probe = f"""
+import json, socket, sys
+import pyoxigraph as ox
+from policykg.server.sandbox import confine
+box = confine(netns=sys.argv[1] == "1", seccomp=sys.argv[2] == "1")
+out = {{"box": box, "tries": []}}
+for fam, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+    try:
+        s = socket.socket(fam); s.settimeout(1); s.connect((host, {listener.port})); out["tries"].append("connected")
+    except OSError as exc:
+        out["tries"].append(str(exc))
+try:
+    list(ox.Store().query("SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}")); out["tries"].append("connected")
+except Exception as exc:
+    out["tries"].append(str(exc))
+a, b = socket.socketpair(); a.send(b"x"); out["unix"] = b.recv(1).decode()
+print(json.dumps(out))
+"""
+    layers = {}
+    for netns, seccomp in (("1", "0"), ("0", "1")):
+        r = subprocess.run([sys.executable, "-c", probe, netns, seccomp], capture_output=True, text=True, timeout=60, cwd=ROOT)
+        out = json.loads(r.stdout)
+        layer = "netns" if netns == "1" else "seccomp"
+        layers[layer] = out["box"][layer]
+        if out["box"][layer]:
+            assert "connected" not in out["tries"], out
+            assert out["unix"] == "x"  # the worker's pipe to the server keeps working
+    assert any(layers.values()), layers
+    no_connection(listener, before)
+
+
+# ---------------------------------------------------------------------- injection in what we serve
+def test_reflected_script_in_graph_scope_is_refused_and_pages_carry_a_csp(server):
+    evil = "</script><script>alert(1)</script>"
+    status, h, body = call(server + "/graph?view=legal&scope=" + urllib.parse.quote(evil))
+    assert status == 400 and h.get_content_type() == "application/json" and h["X-Content-Type-Options"] == "nosniff"
+    from policykg.server.views import script_json
+
+    assert "<" not in script_json(evil) and ">" not in script_json(evil) and "&" not in script_json("a&b")
+    assert json.loads(script_json(evil)) == evil
+    docs = json.loads(call(server + "/sparql", {"query": "SELECT ?d WHERE { ?d a pkg:Document } LIMIT 1"},
+                           {"Accept": "application/json"})[2])["results"]["bindings"]
+    doc = docs[0]["d"]["value"]
+    for path in ("/", "/graph", "/audit-view", "/document?iri=" + urllib.parse.quote(doc), "/audit?format=html",
+                 urllib.parse.quote(urllib.parse.urlparse(doc).path)):
+        status, h, body = call(server + path, headers={"Accept": "text/html"})
+        assert status == 200, path
+        csp = h.get("Content-Security-Policy", "")
+        assert "script-src 'self' 'nonce-" in csp and "object-src 'none'" in csp, path
+        assert b"<script>" not in body, path  # every inline script carries the nonce
+
+
+def test_csv_formula_cells_are_neutralised(server):
+    from policykg.csvsafe import cell
+
+    assert [cell(v) for v in ("=1+1", "+A1", "-cmd", "@SUM(A1)", "\t=x", "-5", "+1.5e3", "a=b", "", None)] == \
+        ["'=1+1", "'+A1", "'-cmd", "'@SUM(A1)", "'\t=x", "-5", "+1.5e3", "a=b", "", ""]
+    q = 'SELECT ("=HYPERLINK(\\"http://x\\",\\"y\\")" AS ?a) ("@SUM(1)" AS ?b) ("-5" AS ?c) WHERE {}'
+    status, _, body = call(server + "/sparql", {"query": q}, {"Accept": "text/csv"})
+    assert status == 200
+    row = body.decode().splitlines()[1]
+    assert row.startswith("\"'=HYPERLINK(") and ",'@SUM(1)," in row and row.endswith(",-5")
+    import networkx as nx
+
+    from policykg.queries import export
+
+    g = nx.MultiDiGraph(view="full")
+    g.add_node("http://a/=x", type="Document", label="=cmd|' /C calc'!A0")
+    g.add_node("http://a/y", type="Document", label="+1")
+    g.add_edge("http://a/=x", "http://a/y", key="r", relation="@r")
+    files = export.to_format(g, "csv")
+    assert "'=cmd" in files["nodes.csv"].decode() and ",'@r" in files["edges.csv"].decode()
+    assert "\n=" not in files["nodes.csv"].decode() and ",=" not in files["nodes.csv"].decode()
+
+
+# ---------------------------------------------------------------------- malformed requests
+def test_invalid_utf8_is_a_400_not_repaired(server):
+    for url, data, headers in ((server + "/sparql?query=ASK%7B%22%FF%22%7D", None, None),
+                               (server + "/sparql", b"query=ASK%7B%22%FF%22%7D", {"Content-Type": "application/x-www-form-urlencoded"}),
+                               (server + "/sparql", b'ASK { "\xff" }', {"Content-Type": "application/sparql-query"})):
+        status, h, body = call(url, data, headers)
+        assert status == 400 and "UTF-8" in json.loads(body)["message"], body
+
+
+# ---------------------------------------------------------------------- the fuzzer
+def test_fuzzed_queries_never_reach_the_listener(server, update_server, listener):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    t = listener.url
+    fragments = st.sampled_from([
+        "SERVICE", "SERVICE SILENT", "service", "LOAD", "LOAD SILENT", "FROM", "FROM NAMED", "USING", "WITH",
+        f"<{t}>", "<http://a/'>", '<http://a/">', "<http://a/#>", "x:", "PREFIX x: <%s>" % t, "BASE <%s>" % t,
+        "# '''", '# """', "#", "\n", "\r", " ", "'", '"', "'''", '"""', "'a\\'b'", '"a\\"b"', "'''a'b'''", "\\",
+        "{", "}", "{ ?s ?p ?o }", "?s", "$s", ".", ";", "SELECT *", "ASK", "WHERE", "GRAPH ?g", "OPTIONAL",
+        "INTO GRAPH <urn:x>", "INSERT DATA { <urn:a> <urn:b> <urn:c> }", "}#", "<>", "\\u0053ERVICE",
+    ])
+    texts = st.lists(fragments, min_size=1, max_size=14).map(" ".join)
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(text=texts, as_update=st.booleans())
+    def one(text, as_update):
+        if as_update:
+            status, _, body = call(update_server + "/sparql", {"update": text}, {"Authorization": f"Bearer {TOKEN}"})
+            assert status in (204, 400, 503), (text, status, body)
+        else:
+            status, _, body = call(server + "/sparql", {"query": text}, {"Accept": "application/json"})
+            assert status in (200, 400, 406, 503), (text, status, body)
+        assert listener.connections == 0, text
+
+    before = listener.connections
+    assert before == 0
+    one()
+    no_connection(listener, before)
