@@ -66,6 +66,13 @@ def update_text(replacements: dict[str, list[ox.Quad]], drops: Iterable[str] = (
 class Store:
     """A policykg store in a directory (created on first write)."""
 
+    @classmethod
+    def wrap(cls, handle: ox.Store, path: str | Path = "") -> "Store":
+        """A Store around an open pyoxigraph handle (the server's query workers)."""
+        self = cls.__new__(cls)
+        self.path, self._store = Path(path), handle
+        return self
+
     def __init__(self, path: str | Path, read_only: bool = False) -> None:
         self.path = Path(path)
         try:

@@ -15,7 +15,12 @@ BASE               base IRI of minted resources (entity pages live under its   s
 TIMEOUT            seconds a query may run before it is stopped                30
 MAX_ROWS           rows (or triples) returned at most; more is cut and said    10000
 MAX_QUERY_BYTES    largest query or update accepted                            100000
+MAX_BYTES          largest answer (estimated as it is built); more is cut      50000000
+                   and said, like the row cap
+MAX_MEMORY_MB      address space a query worker may add once the store is     2048
+                   open (RLIMIT_AS); a query past it stops that worker (503)
 WORKERS            query worker processes                                      2
+CLIENT_SHARE       workers one client (remote address) may hold at once        WORKERS - 1
 UPDATE_TOKEN       when set, SPARQL Update is accepted with                    None
                    ``Authorization: Bearer <token>`` (one read-write worker)
 CORS               Access-Control-Allow-Origin: * on reads                     True
@@ -29,7 +34,8 @@ from flask import Flask, jsonify, request
 
 from policykg.errors import PolicyKGError, QueryError
 
-DEFAULTS = {"TIMEOUT": 30.0, "MAX_ROWS": 10000, "MAX_QUERY_BYTES": 100_000, "WORKERS": 2, "UPDATE_TOKEN": None,
+DEFAULTS = {"TIMEOUT": 30.0, "MAX_ROWS": 10000, "MAX_QUERY_BYTES": 100_000, "MAX_BYTES": 50_000_000,
+            "MAX_MEMORY_MB": 2048, "CLIENT_SHARE": None, "WORKERS": 2, "UPDATE_TOKEN": None,
             "CORS": True, "ENDPOINT": None, "UPDATE_ENDPOINT": None}
 
 
@@ -96,7 +102,7 @@ def create_app(config: dict | None = None) -> Flask:
             if not is_update:
                 resp.headers["Access-Control-Allow-Origin"] = "*"
                 resp.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
-                resp.headers["Access-Control-Expose-Headers"] = "X-PolicyKG-Truncated, X-PolicyKG-Row-Limit"
+                resp.headers["Access-Control-Expose-Headers"] = "X-PolicyKG-Truncated, X-PolicyKG-Row-Limit, X-PolicyKG-Byte-Limit"
         return resp
 
     return app

@@ -105,14 +105,36 @@ def export_view():
             iri_term(scope, "scope")
         except Refused as exc:
             return error(exc.kind, str(exc), 400)
-    store = _read_store()
-    files = export.to_format(export.build_view(store, current_app.config["BASE"], view, scope), fmt)
-    key = f"{request.args.get('part', 'nodes')}.csv" if fmt == "csv" else next(iter(files))
-    if key not in files:
+    part = request.args.get("part", "nodes")
+    key = f"{part}.csv" if fmt == "csv" else None
+    if fmt == "csv" and part not in ("nodes", "edges"):
         return error("bad-request", "part is nodes or edges", 400)
-    resp = Response(files[key], mimetype=export.MEDIA[key])
+    if current_app.config.get("ENDPOINT"):  # a remote store: its own server bears the work
+        files = export.to_format(export.build_view(_read_store(), current_app.config["BASE"], view, scope), fmt)
+        key = key or next(iter(files))
+        body, media = files[key], export.MEDIA[key]
+    else:  # in a query worker: the same time, memory and fair-share limits as a query
+        result, failed = report({"op": "report", "report": "export", "base_iri": current_app.config["BASE"],
+                                 "view": view, "scope": scope, "format": fmt, "key": key})
+        if failed:
+            return failed
+        body, media = result.body, result.media_type
+        key = key or {"graphml": "graphml", "gexf": "gexf", "cytoscape": "json", "dot": "dot", "jsonld": "jsonld"}[fmt]
+    resp = Response(body, mimetype=media)
     resp.headers["Content-Disposition"] = f'inline; filename="policykg-{view}.{key}"'
     return resp
+
+
+def report(req: dict):
+    """Run an export or the audit in the worker pool: (result, None) or (None, an error response)."""
+    from .sparql import run
+
+    result, failed = run(req)
+    if failed:
+        return None, failed
+    if result.error:
+        return None, error("not-found" if result.status == 404 else "bad-request", result.error, result.status)
+    return result, None
 
 
 def _read_store():

@@ -6,7 +6,7 @@ import hmac
 from flask import Blueprint, Response, current_app, request
 
 from . import error
-from .execution import GRAPH_FORMATS, SELECT_FORMATS, PoolBusy, QueryTimeout
+from .execution import GRAPH_FORMATS, SELECT_FORMATS, PoolBusy, QueryTimeout, WorkerDied
 from .safety import Refused, analyse, check_graph_iris, dataset_kwargs, with_using
 
 bp = Blueprint("sparql", __name__)
@@ -131,13 +131,22 @@ def _query(text: str, default_graphs: list[str], named_graphs: list[str]):
     return respond(req)
 
 
-def respond(req: dict):
+def run(req: dict):
+    """Run a request in the worker pool as this client (its fair share): (result, None) or (None, error response)."""
     try:
-        result = backend().run(req)
+        return backend().run(req, client=request.remote_addr or "?"), None
     except QueryTimeout as exc:
-        return error("timeout", str(exc), 503)
+        return None, error("timeout", str(exc), 503)
+    except WorkerDied as exc:
+        return None, error("worker-stopped", str(exc), 503)
     except PoolBusy as exc:
-        return error("busy", str(exc), 503)
+        return None, error("busy", str(exc), 503)
+
+
+def respond(req: dict):
+    result, failed = run(req)
+    if failed:
+        return failed
     if result.error:
         return error("query-error", result.error, 400)
     resp = Response(result.body, mimetype=result.media_type)
@@ -146,6 +155,7 @@ def respond(req: dict):
     if result.truncated:
         resp.headers["X-PolicyKG-Truncated"] = "true"
         resp.headers["X-PolicyKG-Row-Limit"] = str(current_app.config["MAX_ROWS"])
+        resp.headers["X-PolicyKG-Byte-Limit"] = str(current_app.config["MAX_BYTES"])
     return resp
 
 
@@ -166,12 +176,9 @@ def _update(text: str, using: list[str]):
     refusal = found.refusal(backend().graphs())
     if refusal:
         return error("refused", refusal, 400)
-    try:
-        result = backend().run({"op": "update", "text": text, "base": request.url_root})
-    except QueryTimeout as exc:
-        return error("timeout", str(exc), 503)
-    except PoolBusy as exc:
-        return error("busy", str(exc), 503)
+    result, failed = run({"op": "update", "text": text, "base": request.url_root})
+    if failed:
+        return failed
     if result.error:
         return error("update-error", result.error, 400)
     return Response(status=204)

@@ -342,3 +342,97 @@ def test_fuzzed_queries_never_reach_the_listener(server, update_server, listener
     assert before == 0
     one()
     no_connection(listener, before)
+
+
+# ---------------------------------------------------------------------- denial of service
+CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+@pytest.fixture(scope="module")
+def limited(store):
+    with serving(store, "--timeout", "3", "--workers", "2", "--max-memory", "300", "--max-bytes", "20000",
+                 "--client-share", "2") as url:
+        yield url
+
+
+def test_a_worker_has_a_memory_limit(limited):
+    t = time.monotonic()
+    status, _, body = call(limited + "/sparql", {"query": "SELECT ?a ?d WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1"})
+    assert status == 503 and json.loads(body)["error"] == "worker-stopped", body
+    assert time.monotonic() - t < 3  # stopped by the memory limit, before the time limit
+    time.sleep(1.5)  # replaced
+    assert call(limited + "/sparql", {"query": "ASK { ?s ?p ?o }"})[0] == 200
+
+
+def test_answers_have_a_byte_cap_beside_the_row_cap(limited):
+    status, h, body = call(limited + "/sparql", {"query": "SELECT ?t WHERE { ?d pkg:text ?t }"}, {"Accept": "application/json"})
+    assert status == 200 and h["X-PolicyKG-Truncated"] == "true" and h["X-PolicyKG-Byte-Limit"] == "20000"
+    assert len(body) < 20000 + 2000 and json.loads(body)["results"]["bindings"]
+    # one enormous row: cut to none, and said
+    status, h, body = call(limited + "/sparql", {"query": "SELECT (GROUP_CONCAT(?t) AS ?x) WHERE { ?d pkg:text ?t }"},
+                           {"Accept": "application/json"})
+    assert status == 200 and h["X-PolicyKG-Truncated"] == "true" and json.loads(body)["results"]["bindings"] == []
+
+
+def test_exports_and_the_audit_run_in_the_workers_under_the_time_limit(limited):
+    """Before, /export and /audit ran in the HTTP process without a limit: parallel heavy exports froze /healthz."""
+    results = []
+
+    def export():
+        results.append(call(limited + "/export?format=cytoscape&view=full", timeout=60)[0])
+
+    threads = [threading.Thread(target=export) for _ in range(4)]
+    for th in threads:
+        th.start()
+    time.sleep(0.3)
+    t = time.monotonic()
+    assert call(limited + "/healthz", timeout=30)[0] == 200
+    assert time.monotonic() - t < 5
+    for th in threads:
+        th.join(60)
+    assert set(results) <= {200, 503} and len(results) == 4
+    status, h, body = call(limited + "/audit?format=json")
+    assert status == 200 and json.loads(body)["auditVersion"] == 1
+    status, _, body = call(limited + "/audit?format=json&plan=nothing-like-this")
+    assert status == 404 and json.loads(body)["error"] == "not-found"
+
+
+def test_an_export_past_the_time_limit_is_stopped(store):
+    with serving(store, "--timeout", "0.3", "--workers", "1") as url:
+        t = time.monotonic()
+        status, _, body = call(url + "/export?format=cytoscape&view=full", timeout=60)
+        assert status == 503 and json.loads(body)["error"] == "timeout" and time.monotonic() - t < 2
+
+
+def test_one_client_cannot_hold_every_worker(store):
+    """The fair share, on a real pool of worker processes: client "a" sends two expensive queries to a pool
+    of two workers; the second waits for the first, so client "b" finds a worker at once."""
+    from policykg.server.execution import QueryPool, QueryTimeout
+
+    pool = QueryPool(str(store), workers=2)
+    try:
+        assert pool.client_share == 1
+        req = {"op": "query", "text": CARTESIAN, "select_type": "application/sparql-results+json",
+               "graph_type": "text/turtle", "max_rows": 10}
+        outcome = {}
+
+        def expensive(i):
+            t = time.monotonic()
+            try:
+                pool.run(dict(req), timeout=2, client="a")
+            except QueryTimeout:
+                outcome[i] = time.monotonic() - t
+
+        threads = [threading.Thread(target=expensive, args=(i,)) for i in range(2)]
+        for th in threads:
+            th.start()
+        time.sleep(0.4)
+        t = time.monotonic()
+        cheap = pool.run({**req, "text": "ASK { ?s ?p ?o }"}, timeout=2, client="b")
+        assert cheap.error is None and time.monotonic() - t < 1.0
+        for th in threads:
+            th.join(30)
+        # a's second query waited for its first: it ended one time limit later
+        assert sorted(outcome.values())[1] > 3.5, outcome
+    finally:
+        pool.close()

@@ -40,7 +40,9 @@ def store(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(store):
-    with serving(store, "--timeout", "2", "--workers", "2", "--max-rows", "5") as url:
+    # every test client has the address 127.0.0.1: a client share of both workers lets one expensive and one
+    # cheap query of "the same client" run side by side (the fair share itself: tests/test_attacks.py)
+    with serving(store, "--timeout", "2", "--workers", "2", "--max-rows", "5", "--client-share", "2") as url:
         yield url
 
 
