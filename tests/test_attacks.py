@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -436,3 +437,156 @@ def test_one_client_cannot_hold_every_worker(store):
         assert sorted(outcome.values())[1] > 3.5, outcome
     finally:
         pool.close()
+
+
+# ---------------------------------------------------------------------- the builder
+def _docx_bytes(xml_body: bytes | None = None, bomb_mb: int = 0) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        if bomb_mb:
+            with z.open("word/document.xml", "w") as f:
+                chunk = b"\0" * (1024 * 1024)
+                for _ in range(bomb_mb):
+                    f.write(chunk)
+        else:
+            z.writestr("word/document.xml", xml_body or b"<x/>")
+    return buf.getvalue()
+
+
+def test_a_docx_zip_bomb_is_refused_before_parsing(tmp_path):
+    bomb = tmp_path / "bomb.docx"
+    bomb.write_bytes(_docx_bytes(bomb_mb=64))
+    assert bomb.stat().st_size < 200_000
+    from policykg.errors import ReadError
+    from policykg.loaders.read import read_file
+
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t = time.monotonic()
+    with pytest.raises(ReadError, match="ZIP bomb"):
+        read_file(bomb)
+    assert time.monotonic() - t < 5
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50_000  # kB: it was never inflated whole
+    r = run_cli("build", "--no-reason", str(bomb), str(CORPUS / "000_5c623842aeda65ec.txt"), "--store", str(tmp_path / "s"))
+    assert r.returncode == 0 and "bomb.docx" in r.stdout + r.stderr and "ZIP bomb" in r.stdout + r.stderr
+
+
+def test_a_docx_that_is_not_a_zip_and_oversized_inputs_are_errors(tmp_path):
+    from policykg.errors import ReadError
+    from policykg.loaders import limits
+    from policykg.loaders.read import read_bytes
+
+    text = (CORPUS / "000_5c623842aeda65ec.txt").read_bytes()
+    with pytest.raises(ReadError, match="not a DOCX"):
+        read_bytes(text, "x.docx")
+    with pytest.raises(ReadError, match="not a PDF"):
+        read_bytes(text, "x.pdf")
+    with pytest.raises(ReadError, match="larger than"):
+        read_bytes(b"a" * (limits.MAX_BYTES["text"] + 1), "big.txt")
+
+
+def test_odd_file_names_are_one_clear_error_each_and_the_rest_is_built(tmp_path):
+    import os
+
+    src = CORPUS / "001_a0901fd0bdd4d3da.txt"
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(src, folder / "good.txt")
+    shutil.copy(CORPUS / "002_350f9eb0b21ba905.txt", folder / "new\nline.txt")
+    shutil.copy(CORPUS / "004_2a07707d71d5b7e1.txt", os.fsdecode(bytes(folder) + b"/bad-\xff\xfe.txt"))
+    r = run_cli("build", "--no-reason", "--strict", str(folder), "--store", str(tmp_path / "s"))
+    out = r.stdout + r.stderr
+    assert r.returncode == 1, out  # --strict: some files could not be built
+    assert "Traceback" not in out and "malformed SPARQL" not in out
+    assert "control character" in out and "not valid UTF-8" in out and "bad-\\xff\\xfe.txt" in out
+    from policykg.store import Store
+
+    store = Store(tmp_path / "s", read_only=True)
+    assert any("graph/doc/" in g for g in store.named_graphs())  # good.txt was built
+
+
+def test_an_unreadable_folder_is_an_error_with_strict(tmp_path):
+    import os
+    import stat
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(dir="/tmp"))
+    try:
+        os.chmod(base, 0o777)
+        folder = base / "in"
+        (folder / "locked").mkdir(parents=True)
+        shutil.copy(CORPUS / "001_a0901fd0bdd4d3da.txt", folder / "locked" / "a.txt")
+        shutil.copy(CORPUS / "002_350f9eb0b21ba905.txt", folder / "b.txt")
+        os.chmod(folder, 0o755)
+        os.chmod(folder / "b.txt", 0o644)
+        os.chmod(folder / "locked", 0)
+        cmd = [sys.executable, "-m", "policykg.cli", "build", "--no-reason", "--strict", str(folder), "--store", str(base / "s")]
+        if os.geteuid() == 0:  # root reads every folder: run as nobody
+            if not shutil.which("setpriv"):
+                pytest.skip("running as root without setpriv: cannot make a folder unreadable")
+            cmd = ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", *cmd]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=ROOT, env={**os.environ, "HOME": str(base)})
+        out = r.stdout + r.stderr
+        assert r.returncode == 1 and "locked" in out and "cannot be read" in out, out
+    finally:
+        os.chmod(base / "in" / "locked", stat.S_IRWXU)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_file_gets_a_time_budget():
+    from policykg.errors import ReadError
+    from policykg.loaders.limits import time_budget
+
+    t = time.monotonic()
+    with pytest.raises(ReadError, match="time budget"):
+        with time_budget("slow.html", 0.3):
+            while True:
+                pass
+    assert time.monotonic() - t < 2
+
+
+def _document_graphs(order, tmp) -> str:
+    from policykg.iri import Minter
+    from policykg.loaders.build import build
+    from policykg.store import Store
+
+    base = "https://policykg.org/id/"
+    store = Store(tmp)
+    build([str(f) for f in order], store, base, progress=False, jobs=1)
+    mint = Minter(base)
+    graphs = [g for g in store.named_graphs() if mint.doc_key_of_graph(g) is not None]
+    return f"{len(graphs)} graphs\n" + store.dump_sorted(graphs)
+
+
+def test_every_build_order_gives_the_same_document_graphs(tmp_path):
+    """Into an EMPTY store, the gazette (003) before the city plan (000) wrote both copies of 沪府办发〔2024〕1号
+    into one graph. All 120 orders of the five files take 4 minutes; by default the test builds every order of
+    the two files that share a document, at every pair of positions, and the reversed and rotated orders
+    (12 builds); POLICYKG_ALL_ORDERS=1 builds all 120."""
+    import itertools
+    import os
+
+    files = sorted(CORPUS.glob("*.txt"))
+    assert len(files) == 5
+    reference = _document_graphs(files, tmp_path / "ref")
+    assert reference.startswith("16 graphs\n")
+    if os.environ.get("POLICYKG_ALL_ORDERS") == "1":
+        orders = list(itertools.permutations(files))
+    else:
+        gazette, plan = files[3], files[0]
+        others = [f for f in files if f not in (gazette, plan)]
+        orders = [files[::-1]] + [files[i:] + files[:i] for i in range(1, 5)]
+        for i, j in ((0, 1), (0, 4), (2, 3), (3, 4)):
+            for first, second in ((gazette, plan), (plan, gazette)):
+                order = list(others)
+                order.insert(i, first)
+                order.insert(j, second)
+                orders.append(order)
+        orders = list(dict.fromkeys(tuple(o) for o in orders))[:12]
+    for n, order in enumerate(orders):
+        assert _document_graphs(order, tmp_path / f"o{n}") == reference, [f.name[:3] for f in order]
