@@ -2,6 +2,8 @@
 
 * a size cap per format (:data:`MAX_BYTES`): a larger file is one :class:`ReadError` naming it;
 * a file whose name says PDF or DOCX must be one (a ``.docx`` that is not a ZIP archive was read as text);
+* HTML nested more than :data:`HTML_MAX_DEPTH` container elements deep is refused (the extractor is
+  quadratic in the depth);
 * DOCX (a ZIP archive): before python-docx sees it, every member is *decompressed as a stream* and counted —
   the sizes in the archive's headers can lie — and the archive is refused when the members together exceed
   :data:`DOCX_MAX_UNCOMPRESSED`, when one member grows beyond :data:`DOCX_MAX_RATIO` times its compressed
@@ -11,6 +13,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 from policykg.errors import ReadError
@@ -21,6 +24,7 @@ DOCX_MAX_UNCOMPRESSED = 200 * MB
 DOCX_MAX_RATIO = 100  # deflated XML of real documents: 5–20; a run of zeros: about 1,000
 DOCX_RATIO_FROM = 2 * MB  # small members may compress better than that, harmlessly
 DOCX_MAX_MEMBERS = 5000
+HTML_MAX_DEPTH = 500  # real portal pages: under 40
 
 
 def check_input(data: bytes, fmt: str, suffix: str, path: str) -> None:
@@ -34,6 +38,26 @@ def check_input(data: bytes, fmt: str, suffix: str, path: str) -> None:
         raise ReadError("is named .pdf but is not a PDF (no %PDF header)", path, "byte 0")
     if fmt == "docx":
         check_zip(data, path)
+    if fmt == "html":
+        check_nesting(data, path)
+
+
+_TAG = re.compile(rb"<(/?)(div|span|section|article|table|tbody|center|font|blockquote|ul|ol|main|aside|form)\b[^>]*?(/?)>", re.I)
+
+
+def check_nesting(data: bytes, path: str) -> None:
+    """HTML nested deeper than :data:`HTML_MAX_DEPTH` container elements is refused before it is parsed: the
+    main-content extractor's work grows with the square of the depth (8,000 nested divs: 30 s)."""
+    depth = deepest = 0
+    for m in _TAG.finditer(data):
+        if m.group(1):
+            depth = max(0, depth - 1)
+        elif not m.group(3):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > HTML_MAX_DEPTH:
+                    raise ReadError(f"is HTML nested more than {HTML_MAX_DEPTH} elements deep", path, f"byte {m.start()}")
 
 
 def check_zip(data: bytes, path: str) -> None:

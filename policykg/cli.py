@@ -586,9 +586,7 @@ def cmd_queries(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from waitress import serve
-
-    from policykg.server import create_app
+    from policykg.server import create_app, serve
     from policykg.store import Store
 
     settings = Settings.from_env(args.store, args.base)

@@ -106,3 +106,34 @@ def create_app(config: dict | None = None) -> Flask:
         return resp
 
     return app
+
+
+def serve(app: Flask, **options) -> None:
+    """Run the application under waitress, with waitress's own refusals (a request line or headers too large:
+    431; a body too large; a malformed request) as the same JSON error body as everything else."""
+    import json
+
+    from waitress import create_server
+    from waitress.channel import HTTPChannel
+    from waitress.task import ErrorTask
+
+    class JsonErrorTask(ErrorTask):
+        def execute(self):
+            e = self.request.error
+            message = f"{e.reason}: {e.body}" if e.body else e.reason
+            if e.code == 431:
+                message += f" (the request line and headers may have {self.channel.server.adj.max_request_header_size:,} " \
+                           "bytes at most: send a long query with POST)"
+            body = json.dumps({"error": e.reason.lower().replace(" ", "-"), "message": message}).encode("utf-8")
+            self.status = f"{e.code} {e.reason}"
+            self.response_headers.extend([("Content-Type", "application/json"), ("X-Content-Type-Options", "nosniff")])
+            self.set_close_on_finish()
+            self.content_length = len(body)
+            self.write(body)
+
+    class JsonErrorChannel(HTTPChannel):
+        error_task_class = JsonErrorTask
+
+    server = create_server(app, **options)
+    server.channel_class = JsonErrorChannel
+    server.run()

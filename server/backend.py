@@ -39,12 +39,13 @@ class LocalBackend:
         return [{k: v["value"] for k, v in b.items()} for b in data["results"]["bindings"]]
 
     def graphs(self) -> set[str]:
+        gen = getattr(getattr(self, "pool", None), "generation", None)
         with self._lock:
-            cached = self._graphs
+            cached = self._graphs if getattr(self, "_graphs_gen", None) == gen else None
         if cached is None:
             cached = {r["g"] for r in self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")}
             with self._lock:
-                self._graphs = cached
+                self._graphs, self._graphs_gen = cached, getattr(getattr(self, "pool", None), "generation", None)
         return cached
 
     def close(self) -> None:

@@ -286,7 +286,8 @@ def _worker(path: str, writable: bool, conn, memory_mb: int | None = None) -> No
 
 
 class _Worker:
-    def __init__(self, ctx, path: str, writable: bool, memory_mb: int | None = None) -> None:
+    def __init__(self, ctx, path: str, writable: bool, memory_mb: int | None = None, generation: str | None = None) -> None:
+        self.generation = generation
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker, args=(path, writable, child, memory_mb), daemon=True)
         self.process.start()
@@ -326,15 +327,57 @@ class QueryPool:
         self._held: dict[str, int] = {}
         self._all: list[_Worker] = []
         self.sandbox: dict | None = None
+        self._swap = threading.Lock()
+        from policykg.store import generation
+
+        self.generation = generation(path)
         for _ in range(self.size):
             self._add()
 
     def _add(self) -> None:
-        w = _Worker(self._ctx, self.path, self.writable, self.memory_mb)
+        gen = self.generation
+        w = _Worker(self._ctx, self.path, self.writable, self.memory_mb, gen)
         with self._lock:
+            if gen != self.generation:  # the store moved on while this worker started
+                w.kill()
+                return
             self._all.append(w)
             self.sandbox = w.sandbox
         self._idle.put(w)
+
+    def _give_back(self, worker: _Worker) -> None:
+        with self._lock:
+            current = worker.generation == self.generation and worker in self._all
+        if current:
+            self._idle.put(worker)
+        else:
+            worker.kill()
+
+    def refresh(self) -> bool:
+        """When a build has completed a new generation of the store, replace every worker by one that sees it,
+        all together: requests wait while the new workers start, and no answer comes from the old state once
+        one has come from the new. Returns whether it did. (In update mode the one read-write worker sees its
+        own writes; an outside build is not expected then.)"""
+        from policykg.store import generation
+
+        if self.writable or generation(self.path) == self.generation:
+            return False
+        with self._swap:
+            gen = generation(self.path)
+            if gen == self.generation:
+                return False
+            fresh = [_Worker(self._ctx, self.path, self.writable, self.memory_mb, gen) for _ in range(self.size)]
+            with self._lock:
+                old, self._all, self.generation = self._all, fresh, gen
+                stale, self._idle = self._idle, queue.Queue()
+                for w in fresh:
+                    self._idle.put(w)
+            while True:  # idle old workers stop now; busy ones when they finish (_give_back)
+                try:
+                    stale.get_nowait().kill()
+                except queue.Empty:
+                    break
+            return True
 
     def run(self, request: dict, timeout: float, wait: float = 10.0, client: str | None = None) -> Result:
         deadline = time.monotonic() + wait
@@ -358,8 +401,11 @@ class QueryPool:
                     self._share.notify_all()
 
     def _run(self, request: dict, timeout: float, wait: float) -> Result:
+        self.refresh()
+        with self._swap:  # not while the workers of a new generation start
+            idle = self._idle
         try:
-            worker = self._idle.get(timeout=wait)
+            worker = idle.get(timeout=wait)
         except queue.Empty:
             raise PoolBusy(f"every query worker is busy (waited {wait:.0f} s); try again")
         died = False
@@ -367,7 +413,7 @@ class QueryPool:
             worker.conn.send(request)
             if worker.conn.poll(timeout):
                 result = worker.conn.recv()
-                self._idle.put(worker)
+                self._give_back(worker)
                 return result
         except (EOFError, OSError, BrokenPipeError):
             died = True

@@ -590,3 +590,59 @@ def test_every_build_order_gives_the_same_document_graphs(tmp_path):
         orders = list(dict.fromkeys(tuple(o) for o in orders))[:12]
     for n, order in enumerate(orders):
         assert _document_graphs(order, tmp_path / f"o{n}") == reference, [f.name[:3] for f in order]
+
+
+# ---------------------------------------------------------------------- building while serving
+def test_workers_see_a_completed_build_all_together(tmp_path):
+    """Read-only worker handles are snapshots: after a build the server kept its old answers and, once a
+    worker was replaced, alternated between old and new. A completed build starts a new store generation,
+    and every worker reopens at the next request."""
+    store = tmp_path / "s"
+    assert run_cli("build", "--no-reason", str(CORPUS / "001_a0901fd0bdd4d3da.txt"), "--store", str(store)).returncode == 0
+    count = "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a pkg:Document }"
+
+    def documents(url):
+        status, _, body = call(url + "/sparql", {"query": count}, {"Accept": "application/json"})
+        assert status == 200, body
+        return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+    with serving(store, "--workers", "2", "--client-share", "2") as url:
+        before = documents(url)
+        r = run_cli("build", "--no-reason", str(CORPUS), "--store", str(store))
+        assert r.returncode == 0, r.stderr
+        seen = set()
+        results = []
+
+        def ask():
+            results.append(documents(url))
+
+        threads = [threading.Thread(target=ask) for _ in range(6)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(60)
+        seen = set(results) | {documents(url) for _ in range(4)}
+        assert len(seen) == 1 and seen.pop() > before, (before, results)
+        # a graph of the new build is known to the FROM check too
+        status, _, body = call(url + "/sparql", {"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
+                               {"Accept": "application/json"})
+        g = next(b["g"]["value"] for b in json.loads(body)["results"]["bindings"] if "/graph/doc/" in b["g"]["value"])
+        assert call(url + "/sparql", {"query": f"ASK FROM <{g}> {{ ?s ?p ?o }}"})[0] == 200
+
+
+def test_deeply_nested_html_is_refused_quickly(tmp_path):
+    page = tmp_path / "deep.html"
+    page.write_text("<html><body>" + "<div>" * 100_000 + "上海市人民政府办公厅关于印发" + "</div>" * 100_000 + "</body></html>")
+    t = time.monotonic()
+    r = run_cli("build", "--no-reason", str(page), str(CORPUS / "001_a0901fd0bdd4d3da.txt"), "--store", str(tmp_path / "s"))
+    out = r.stdout + r.stderr
+    assert r.returncode == 0 and "deep.html" in out and "nested more than" in out, out
+    assert time.monotonic() - t < 60
+
+
+def test_a_huge_get_is_one_json_error(server):
+    status, h, body = call(server + "/sparql?query=" + "x" * 1_000_000)
+    assert status in (414, 431) and h.get_content_type() == "application/json", (status, body[:200])
+    assert "POST" in json.loads(body)["message"]
+    status, h, body = call(server + "/sparql?query=" + urllib.parse.quote("ASK {} #" + "x" * 150_000))
+    assert status in (413, 414) and h.get_content_type() == "application/json"
