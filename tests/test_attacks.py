@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -18,42 +17,9 @@ from pathlib import Path
 import pytest
 
 from helpers import CORPUS, ROOT, run_cli
-from server_helpers import free_port, serving
+from server_helpers import Listener, corpus_store, serving
 
 TOKEN = "red-team"
-
-
-class Listener:
-    """A TCP listener on 127.0.0.1 that counts connections (and answers nothing)."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.sock.listen(16)
-        self.sock.settimeout(0.1)
-        self.connections = 0
-        self.stop = False
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
-
-    def _run(self):
-        while not self.stop:
-            try:
-                conn, _ = self.sock.accept()
-                self.connections += 1
-                conn.close()
-            except OSError:
-                continue
-
-    def close(self):
-        self.stop = True
-        self.thread.join(2)
-        self.sock.close()
 
 
 def call(url: str, data: dict | bytes | None = None, headers: dict | None = None, method: str | None = None, timeout=30):
@@ -77,9 +43,7 @@ def listener():
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    path = tmp_path_factory.mktemp("attacks")
-    assert run_cli("build", "--no-reason", str(CORPUS), "--store", str(path)).returncode == 0
-    return path
+    return corpus_store(tmp_path_factory, "attacks")
 
 
 @pytest.fixture(scope="module")
