@@ -5,6 +5,8 @@ forgery hole. A scan of the query text cannot close it (strings, comments and IR
 scan that the engine then sees), so every query and update is parsed with rdflib's SPARQL 1.1 parser and the
 parse tree is walked:
 
+* the text is first made one that rdflib and Oxigraph read alike (:func:`prepare`: ``\\u`` escapes
+  expanded, a bare carriage return refused), and the engine runs that text;
 * a text that does not parse is refused (400, ``query-error``, "malformed SPARQL …");
 * ``SERVICE`` anywhere in a query or an update, and ``LOAD``, are refused (400, ``refused``);
 * ``FROM`` / ``FROM NAMED`` (queries) and ``USING`` / ``USING NAMED`` (updates) may only name graphs of the
@@ -150,6 +152,36 @@ def _analyse(text: str, update: bool, prefixes: tuple, base: str | None) -> Anal
     return Analysis(form=form, service=service, load=load, from_default=tuple(from_default),
                     from_named=tuple(from_named), using=tuple(u for u in using if u), with_graphs=tuple(withs),
                     modify_ops=modify, unresolved=tuple(unresolved))
+
+
+_BARE_CR = re.compile(r"\r(?!\n)")
+
+
+def prepare(text: str) -> str:
+    """The text both parsers will read, or :class:`Refused`. The check parses with rdflib, the engine is
+    Oxigraph: where they could read one text two ways, the text is made unambiguous or refused, so the
+    parse tree that was checked is the query that runs.
+
+    * ``\\uXXXX`` / ``\\UXXXXXXXX`` escapes: SPARQL expands them before parsing (rdflib does, everywhere);
+      Oxigraph only inside strings and IRIs, where an escaped quote would not end a string that rdflib sees
+      ended. They are expanded here, and the engine gets the expanded text; an expansion that writes new
+      escapes is refused.
+    * a carriage return not followed by a line feed ends a comment for Oxigraph but not for rdflib's
+      parser, so ``# …\\r SERVICE <…>`` hid SERVICE from the check: refused.
+    """
+    from rdflib.plugins.sparql.parser import expandUnicodeEscapes
+
+    try:
+        expanded = expandUnicodeEscapes(text)
+        again = expandUnicodeEscapes(expanded)
+    except ValueError as exc:
+        raise Refused("query-error", f"malformed SPARQL: {exc}")
+    if again != expanded:
+        raise Refused("query-error", "malformed SPARQL: a \\u escape that writes another escape is refused")
+    if _BARE_CR.search(expanded):
+        raise Refused("query-error", "malformed SPARQL: a carriage return not followed by a line feed is refused "
+                                     "(end lines with LF or CRLF)")
+    return expanded
 
 
 def analyse(text: str, update: bool = False, prefixes: dict[str, str] | None = None, base: str | None = None) -> Analysis:

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, request
 
 from . import error
 from .execution import GRAPH_FORMATS, SELECT_FORMATS, PoolBusy, QueryTimeout, WorkerDied
-from .safety import Refused, analyse, check_graph_iris, dataset_kwargs, with_using
+from .safety import Refused, analyse, check_graph_iris, dataset_kwargs, prepare, with_using
 
 bp = Blueprint("sparql", __name__)
 _FORM = "application/x-www-form-urlencoded"
@@ -114,6 +114,7 @@ def _query(text: str, default_graphs: list[str], named_graphs: list[str]):
     try:
         check_graph_iris(default_graphs, "default-graph-uri")
         check_graph_iris(named_graphs, "named-graph-uri")
+        text = prepare(text)
         found = analyse(text, False, PREFIXES, request.url_root)
     except Refused as exc:
         return error(exc.kind, str(exc), 400)
@@ -168,6 +169,7 @@ def _update(text: str, using: list[str]):
         return error("unauthorized", "SPARQL Update needs the update token: Authorization: Bearer <token>", 401)
     default, named = request.values.getlist("using-graph-uri"), request.values.getlist("using-named-graph-uri")
     try:
+        text = prepare(text)
         if using:
             text = with_using(text, default, named, base=request.url_root)
         found = analyse(text, True, base=request.url_root)
