@@ -402,12 +402,16 @@ class QueryPool:
 
     def _run(self, request: dict, timeout: float, wait: float) -> Result:
         self.refresh()
-        with self._swap:  # not while the workers of a new generation start
-            idle = self._idle
-        try:
-            worker = idle.get(timeout=wait)
-        except queue.Empty:
-            raise PoolBusy(f"every query worker is busy (waited {wait:.0f} s); try again")
+        deadline = time.monotonic() + wait
+        while True:
+            with self._swap:  # not while the workers of a new generation start
+                idle = self._idle
+            try:  # short waits: after a swap, the idle queue to wait on is the new one
+                worker = idle.get(timeout=min(0.25, max(0.0, deadline - time.monotonic())))
+                break
+            except queue.Empty:
+                if time.monotonic() >= deadline:
+                    raise PoolBusy(f"every query worker is busy (waited {wait:.0f} s); try again")
         died = False
         try:
             worker.conn.send(request)

@@ -190,6 +190,12 @@ def service_description():
     """SPARQL 1.1 Service Description with a VoID description of the dataset."""
     import pyoxigraph as ox
 
+    from .safety import iri
+
+    try:  # the address comes from the Host header: checked as an IRI before it is written into Turtle
+        iri(request.base_url, "the endpoint's address (Host header)")
+    except Refused as exc:
+        return error(exc.kind, str(exc), 400)
     endpoint = request.base_url
     updates = bool(current_app.config["UPDATE_TOKEN"])
     rows = backend().select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")

@@ -616,3 +616,4 @@ def test_a_huge_get_is_one_json_error(server):
     assert "POST" in json.loads(body)["message"]
     status, h, body = call(server + "/sparql?query=" + urllib.parse.quote("ASK {} #" + "x" * 150_000))
     assert status in (413, 414) and h.get_content_type() == "application/json"
+
