@@ -40,6 +40,7 @@ from policykg.ontology.rules import ModuleResult
 from policykg.store import Store
 
 from .emit import Emitter
+from .limits import time_budget
 from .model import ParsedSource
 from .parse import parse_source
 from .read import is_sidecar, read_file
@@ -89,21 +90,50 @@ class BuildSummary:
 DATA_SUFFIXES = {".tsv", ".csv", ".xlsx", ".xls", ".sql", ".yaml", ".yml", ".toml", ".ini", ".log"}
 
 
+def _bad_name(path: Path) -> ReadError | None:
+    """A file name policykg cannot store as text: bytes that are not UTF-8, or control characters (a newline)."""
+    name = str(path)
+    shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in shown)
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return ReadError("has a name that is not valid UTF-8; rename it", shown)
+    if any(not c.isprintable() for c in name):
+        return ReadError("has a control character (a newline?) in its name; rename it", shown)
+    return None
+
+
 def collect_paths(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[PolicyKGError]]:
     """Files named, and files under folders named (recursively, sorted; README/LICENSE, hidden files, data
-    files (:data:`DATA_SUFFIXES`) and JSON sidecars of documents skipped)."""
+    files (:data:`DATA_SUFFIXES`) and JSON sidecars of documents skipped). A folder that cannot be listed, and a
+    file whose name is not UTF-8 text, are errors naming them."""
     out: list[Path] = []
     errors: list[PolicyKGError] = []
+
+    def add(f: Path) -> None:
+        bad = _bad_name(f)
+        if bad:
+            errors.append(bad)
+        else:
+            out.append(f)
+
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            for f in sorted(path.rglob("*")):
-                rel = f.relative_to(path)
-                if f.is_file() and not any(part.lower().startswith(_SKIP_NAMES) for part in rel.parts) \
-                        and not is_sidecar(f) and f.suffix.lower() not in DATA_SUFFIXES:
-                    out.append(f)
+            found: list[Path] = []
+
+            def unreadable(exc: OSError) -> None:
+                errors.append(ReadError(f"is a folder that cannot be read ({exc.strerror})", str(exc.filename)))
+
+            for top, dirs, names in os.walk(path, onerror=unreadable):
+                dirs[:] = [d for d in dirs if not d.lower().startswith(_SKIP_NAMES)]
+                found += [Path(top) / n for n in names if not n.lower().startswith(_SKIP_NAMES)]
+            for f in sorted(found):
+                if f.is_file() and not is_sidecar(f) and f.suffix.lower() not in DATA_SUFFIXES:
+                    add(f)
         elif path.exists():
-            out.append(path)
+            add(path)
         else:
             errors.append(ReadError("does not exist", str(path)))
     return out, errors
@@ -115,7 +145,7 @@ def _meta_sources(store: Store, meta: str, paths: Iterable[str] | None = None,
     recorded under ``paths`` or holding one of ``docs`` (a small build in a large store)."""
     scope = ""
     if paths is not None or docs is not None:
-        keys = [f'"{_esc(p)}"' for p in (paths or [])]
+        keys = [str(Literal(p)) for p in (paths or [])]
         held = [f"<{d}>" for d in (docs or [])]
         if not keys and not held:
             return {}
@@ -211,10 +241,11 @@ def _parse_file(path: str, keep_text: bool = False, worker: dict | None = None):
     """
     w = worker or _WORKER
     try:
-        p = parse_source(read_file(path))
-        if not p.documents:
-            raise PolicyKGError("no policy document found in the text", path, kind="parse-error")
-        emitted = _emit(p, w["emitter"], w["mint"], w["reasoner"])
+        with time_budget(path):  # a file that takes too long is reported, and the build goes on
+            p = parse_source(read_file(path))
+            if not p.documents:
+                raise PolicyKGError("no policy document found in the text", path, kind="parse-error")
+            emitted = _emit(p, w["emitter"], w["mint"], w["reasoner"])
         return _light(p, keep_text), emitted, None
     except PolicyKGError as exc:
         return None, None, (exc.reason, exc.source, exc.place, exc.kind, exc.details)
@@ -373,6 +404,7 @@ def build(
     buffer: list[str] = []
     buffered = 0
     loader = _BulkLoader(store) if bulk else None
+    bulk_graphs: set[str] = set()  # graphs written by bulk loads in this build
     changed: set[str] = set()  # documents written or dropped: their follow-ups are matched again
     foreign: set[tuple[str, str, str]] = set()
     mentions: list = []  # per written document: the types it gives to individuals of other modules
@@ -450,10 +482,23 @@ def build(
         # older content of this path: forget the path (sources left with no path are dropped at the end)
         for s, rec in existing.items():
             if str(f) in rec["paths"] and s != src:
-                delete.append(f'GRAPH <{meta}> {{ <{s}> pkg:filePath "{_esc(str(f))}" }}')
+                delete.append(f'GRAPH <{meta}> {{ <{s}> pkg:filePath {Literal(str(f))} }}')
         inserts = {meta: _nt(meta_quads), **{g: "".join(t) for g, t in shared.items()}}
         try:
-            if bulk:  # nothing to drop or delete in a store that was empty
+            if bulk and set(replacements) & bulk_graphs:
+                # a document this build already wrote gets a better source: a bulk load cannot drop the first
+                # copy (both would end up in one graph), so the loads so far are finished and this file is
+                # written as one transaction, as into a non-empty store
+                if buffer:
+                    loader.put("".join(buffer))
+                    buffer.clear()
+                    buffered = 0
+                loader.close()
+                store.apply(replacements, drops=drops, delete_where=_with_prefixes(delete), inserts=inserts)
+                loader = _BulkLoader(store)
+                bulk_graphs.update(replacements)
+            elif bulk:  # nothing to drop or delete in a store that was empty
+                bulk_graphs.update(replacements)
                 for graph_iri, text in sorted({**replacements, **inserts}.items()):
                     buffer.append(text.replace(" .\n", f" <{graph_iri}> .\n"))
                     buffered += len(text)
@@ -612,10 +657,6 @@ def resolve_links(store: Store, mint: Minter) -> int:
                 quads.add(Quad(row["act"], NamedNode(PKG + "resolvesTo"), NamedNode(doc), g))
     store.apply({mint.links_graph: sorted(quads, key=str)}, drops=[mint.links_graph])
     return len(quads)
-
-
-def _esc(s: str) -> str:
-    return s.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _with_prefixes(patterns: list[str]) -> list[str]:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from policykg.errors import ReadError
 
+from .limits import check_input
 from .markdown import is_markdown
 from .model import SourceText
 from .patterns import INFO_LABEL, PAGE_LINE
@@ -230,6 +231,7 @@ def read_bytes(data: bytes, path: str) -> SourceText:
     if suffix == ".doc":
         raise ReadError("is a legacy Word .doc file; save it as DOCX or PDF", path)
     fmt = _sniff(data, suffix)
+    check_input(data, fmt, suffix, path)  # size caps, a name that lies about the format, ZIP bombs
     if fmt == "text":
         for magic, what in _MAGIC:
             if data.startswith(magic):

@@ -108,6 +108,13 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--workers", type=int, default=2, help="query worker processes (default 2)")
     sv.add_argument("--timeout", type=float, default=30.0, help="seconds a query may run before it is stopped (default 30)")
     sv.add_argument("--max-rows", type=int, default=10000, help="rows returned at most; the response says when it cut (default 10000)")
+    sv.add_argument("--max-bytes", type=int, default=50_000_000,
+                    help="bytes an answer may have at most (estimated as it is built); cut and said like the row cap (default 50 MB)")
+    sv.add_argument("--max-memory", type=int, default=2048,
+                    help="MB of address space a query worker may add once the store is open (RLIMIT_AS; default 2048; 0: no limit)")
+    sv.add_argument("--client-share", type=int, default=None,
+                    help="query workers one client (remote address) may hold at once (default: workers - 1, at least 1); "
+                         "behind a reverse proxy every client has the proxy's address: raise it to --workers")
     sv.add_argument("--update-token", metavar="TOKEN",
                     help="accept SPARQL Update with Authorization: Bearer TOKEN (or $POLICYKG_UPDATE_TOKEN); read-only without")
     sv.add_argument("--no-cors", action="store_true", help="do not send Access-Control-Allow-Origin: * on reads")
@@ -579,13 +586,12 @@ def cmd_queries(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from waitress import serve
-
-    from policykg.server import create_app
+    from policykg.server import create_app, serve
     from policykg.store import Store
 
     settings = Settings.from_env(args.store, args.base)
     config = {"STORE": str(settings.store), "BASE": settings.base, "TIMEOUT": args.timeout, "MAX_ROWS": args.max_rows,
+              "MAX_BYTES": args.max_bytes, "MAX_MEMORY_MB": args.max_memory or None, "CLIENT_SHARE": args.client_share,
               "WORKERS": args.workers, "UPDATE_TOKEN": args.update_token or os.environ.get("POLICYKG_UPDATE_TOKEN") or None,
               "CORS": not args.no_cors, "ENDPOINT": args.endpoint, "UPDATE_ENDPOINT": args.update_endpoint}
     if not args.endpoint:
@@ -594,6 +600,13 @@ def cmd_serve(args) -> int:
     where = args.endpoint or settings.store
     mode = "read-write with the update token" if config["UPDATE_TOKEN"] else "read-only"
     print(f"policykg: serving {where} ({mode}) at http://{args.host}:{args.port}/sparql", flush=True)
+    box = getattr(getattr(app.extensions["policykg.backend"], "pool", None), "sandbox", None)
+    if box is not None and not (box["netns"] or box["seccomp"]):
+        print("policykg: WARNING: the query workers could not be cut off from the network "
+              f"({'; '.join(box['notes'])}); SERVICE/LOAD are still refused by the query check", file=sys.stderr, flush=True)
+    elif box is not None:
+        print(f"policykg: query workers without network access (network namespace: {box['netns']}, "
+              f"seccomp: {box['seccomp']})", flush=True)
     try:
         serve(app, host=args.host, port=args.port, threads=args.threads, ident="policykg",
               # the application answers an over-long query with its own JSON 413; waitress only guards memory

@@ -167,3 +167,11 @@ class Minter:
     def doc_key_of_graph(self, graph: str) -> str | None:
         prefix = f"{self.base}graph/doc/"
         return graph[len(prefix):] if graph.startswith(prefix) else None
+
+
+def term(iri: str) -> str:
+    """An IRI as one SPARQL term, ``<…>``, checked and written by pyoxigraph's serialiser: a value that is not
+    an absolute IRI (``>``, spaces, no scheme …) raises ValueError, so no value can become query text."""
+    import pyoxigraph as ox
+
+    return str(ox.NamedNode(iri))

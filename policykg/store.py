@@ -63,8 +63,39 @@ def update_text(replacements: dict[str, list[ox.Quad]], drops: Iterable[str] = (
     return " ;\n".join(parts)
 
 
+GENERATION_FILE = "policykg-generation"
+
+
+def mark_generation(path: str | Path) -> None:
+    """Say that a completed state of the store is on disk (atomically: a new file renamed over the old)."""
+    import os
+    import time
+
+    path = Path(path)
+    if not path.is_dir():
+        return
+    tmp = path / f".{GENERATION_FILE}.{os.getpid()}"
+    tmp.write_text(f"{time.time_ns()} {os.getpid()}\n")
+    os.replace(tmp, path / GENERATION_FILE)
+
+
+def generation(path: str | Path) -> str | None:
+    """The store's current generation (None before the first completed build)."""
+    try:
+        return (Path(path) / GENERATION_FILE).read_text().strip()
+    except OSError:
+        return None
+
+
 class Store:
     """A policykg store in a directory (created on first write)."""
+
+    @classmethod
+    def wrap(cls, handle: ox.Store, path: str | Path = "") -> "Store":
+        """A Store around an open pyoxigraph handle (the server's query workers)."""
+        self = cls.__new__(cls)
+        self.path, self._store = Path(path), handle
+        return self
 
     def __init__(self, path: str | Path, read_only: bool = False) -> None:
         self.path = Path(path)
@@ -116,7 +147,10 @@ class Store:
         self._store.clear()
 
     def flush(self) -> None:
+        """Write everything to disk and start a new *generation*: the server's query workers (read-only
+        handles are snapshots) reopen the store, all together, at the next request (server/execution.py)."""
         self._store.flush()
+        mark_generation(self.path)
 
     # ---------------------------------------------------------------- reading
     def query(self, sparql: str, substitutions: dict | None = None, source: str = "query"):

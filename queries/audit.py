@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass, field
 
 from policykg.errors import QueryError
-from policykg.iri import Minter
+from policykg.iri import Minter, term as _t
 from policykg.queries import rows as _rows
 
 AUDIT_VERSION = 1
@@ -30,10 +30,10 @@ AUDIT_VERSION = 1
 def _sources(store, meta: str, iris: list[str]) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for i in range(0, len(iris), 300):
-        values = " ".join(f"<{x}>" for x in iris[i:i + 300])
+        values = " ".join(_t(x) for x in iris[i:i + 300])
         for r in _rows(store, f"""SELECT ?m ?file ?start ?end WHERE {{ VALUES ?m {{ {values} }}
               ?m pkg:sourceSpan ?sp . ?sp oa:hasSource ?src ; oa:hasSelector ?sel . ?sel oa:start ?start ; oa:end ?end .
-              OPTIONAL {{ GRAPH <{meta}> {{ ?src pkg:filePath ?file }} }} }}"""):
+              OPTIONAL {{ GRAPH {_t(meta)} {{ ?src pkg:filePath ?file }} }} }}"""):
             out[r["m"]] = {"file": r["file"], "start": int(r["start"]), "end": int(r["end"])}
     return out
 
@@ -105,11 +105,11 @@ def audit(store, base: str, district: str | None = None, plan: str | None = None
 
 def _district_entry(store, mint, d, city_plan, dplans, answering, measures, score_pairs, threshold) -> dict:
     links = _rows(store, f"""SELECT ?dm ?cm ?score ?section WHERE {{ ?f pkg:districtMeasure ?dm ; pkg:cityMeasure ?cm ; pkg:score ?score ;
-                              pkg:matchingSection ?section . ?dm pkg:inDocument ?p . ?cm pkg:inDocument <{city_plan}> .
-                              VALUES ?p {{ {" ".join(f"<{x}>" for x in dplans)} }} }}""")
+                              pkg:matchingSection ?section . ?dm pkg:inDocument ?p . ?cm pkg:inDocument {_t(city_plan)} .
+                              VALUES ?p {{ {" ".join(_t(x) for x in dplans)} }} }}""")
     evidence: dict[tuple, list] = {}
     for r in _rows(store, f"""SELECT ?dm ?cm ?e WHERE {{ ?f pkg:districtMeasure ?dm ; pkg:cityMeasure ?cm ; pkg:evidence ?e .
-                               ?cm pkg:inDocument <{city_plan}> }}"""):
+                               ?cm pkg:inDocument {_t(city_plan)} }}"""):
         evidence.setdefault((r["dm"], r["cm"]), []).append(r["e"])
     city = measures(city_plan)
     district_measures = [m for p in dplans for m in measures(p)]
@@ -231,21 +231,27 @@ CSV_COLUMNS = ["district", "code", "status", "cityPath", "section", "cityText", 
 
 def as_csv(report: dict) -> str:
     out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(CSV_COLUMNS)
+    from policykg.csvsafe import cell
+
+    writer = csv.writer(out)
+
+    def row(values):  # spreadsheet-safe cells (policykg/csvsafe.py)
+        writer.writerow([cell(v) for v in values])
+
+    row(CSV_COLUMNS)
     for e in report["districts"]:
         for l in e["links"]:
             src = l["citySource"] or {}
-            w.writerow([e["district"], e["code"], "followed", l["cityPath"], l["section"], l["cityText"], l["districtPath"],
+            row([e["district"], e["code"], "followed", l["cityPath"], l["section"], l["cityText"], l["districtPath"],
                         l["districtText"], f"{l['score']:.4f}", "、".join(l["evidence"]), src.get("file"), src.get("start"), src.get("end")])
         for g in e["gaps"]:
             src = g["citySource"] or {}
-            w.writerow([e["district"], e["code"], "gap", g["cityPath"], g["section"], g["cityText"], "", g["closestDistrictText"] or "",
+            row([e["district"], e["code"], "gap", g["cityPath"], g["section"], g["cityText"], "", g["closestDistrictText"] or "",
                         f"{g['closestScore']:.4f}" if g["closestScore"] is not None else "", "", src.get("file"), src.get("start"), src.get("end")])
     for e in report["districtsWithOtherPlans"]:
-        w.writerow([e["district"], e["code"], "other-plan"] + [""] * (len(CSV_COLUMNS) - 3))
+        row([e["district"], e["code"], "other-plan"] + [""] * (len(CSV_COLUMNS) - 3))
     for e in report["districtsWithoutPlan"]:
-        w.writerow([e["district"], e["code"], "no-plan"] + [""] * (len(CSV_COLUMNS) - 3))
+        row([e["district"], e["code"], "no-plan"] + [""] * (len(CSV_COLUMNS) - 3))
     return out.getvalue()
 
 

@@ -25,7 +25,9 @@ import json
 
 import networkx as nx
 
-from policykg.iri import Minter
+from policykg.csvsafe import cell
+
+from policykg.iri import Minter, term as _t
 from policykg.queries import rows as _rows
 
 VIEWS = ("responsibility", "followup", "legal", "full")
@@ -44,14 +46,14 @@ def _scope_filter(var: str, scope: str | None, kind: str) -> str:
     if not scope:
         return ""
     if kind == "doc":
-        return f"FILTER(?{var} = <{scope}>)"
+        return f"FILTER(?{var} = {_t(scope)})"
     return ""
 
 
 # ---------------------------------------------------------------------- view queries
 def _responsibility(store, scope):
-    s = f"""{{ ?m pkg:inDocument <{scope}> }} UNION {{ ?m pkg:hasResponsibility/pkg:responsibleUnit <{scope}> }}
-            UNION {{ ?m pkg:inDocument/pkg:district <{scope}> }}""" if scope else ""
+    s = f"""{{ ?m pkg:inDocument {_t(scope)} }} UNION {{ ?m pkg:hasResponsibility/pkg:responsibleUnit {_t(scope)} }}
+            UNION {{ ?m pkg:inDocument/pkg:district {_t(scope)} }}""" if scope else ""
     return _rows(store, f"""SELECT DISTINCT ?unit ?unitType ?unitLabel ?m ?mText ?mPath ?doc ?docTitle ?role ?method WHERE {{
         ?m pkg:hasResponsibility ?r . ?r pkg:responsibleUnit ?unit ; pkg:role ?role ; pkg:method ?method .
         ?m pkg:inDocument ?doc ; pkg:text ?mText ; pkg:path ?mPath . ?doc dct:title ?docTitle .
@@ -61,8 +63,8 @@ def _responsibility(store, scope):
 
 
 def _followup(store, scope):
-    s = f"""{{ ?dm pkg:inDocument/pkg:district <{scope}> }} UNION {{ ?dm pkg:inDocument <{scope}> }}
-            UNION {{ ?cm pkg:inDocument <{scope}> }}""" if scope else ""
+    s = f"""{{ ?dm pkg:inDocument/pkg:district {_t(scope)} }} UNION {{ ?dm pkg:inDocument {_t(scope)} }}
+            UNION {{ ?cm pkg:inDocument {_t(scope)} }}""" if scope else ""
     return _rows(store, f"""SELECT ?dm ?dText ?cm ?cText ?score ?district WHERE {{
         ?f a pkg:FollowUp ; pkg:districtMeasure ?dm ; pkg:cityMeasure ?cm ; pkg:score ?score .
         ?dm pkg:text ?dText ; pkg:inDocument/pkg:district/skos:prefLabel ?district . ?cm pkg:text ?cText .
@@ -70,7 +72,7 @@ def _followup(store, scope):
 
 
 def _legal(store, scope):
-    s = f"FILTER(?from = <{scope}> || ?to = <{scope}>)" if scope else ""
+    s = f"FILTER(?from = {_t(scope)} || ?to = {_t(scope)})" if scope else ""
     return _rows(store, f"""SELECT DISTINCT ?from ?fromType ?fromTitle ?relation ?to ?toType ?toTitle WHERE {{
         VALUES (?property ?relation) {{ (pkg:promulgates "issues") (eli:based_on "based-on") (eli:repeals "repeals")
                                         (pkg:interprets "interprets") (pkg:revises "revises") }}
@@ -91,8 +93,8 @@ def _full_graphs(store, base):
 
 
 def _full(store, base, scope):
-    graphs = " ".join(f"<{g}>" for g in _full_graphs(store, base))
-    s = f"FILTER(STRSTARTS(STR(?s), STR(<{scope}>)) || STRSTARTS(STR(?o), STR(<{scope}>)))" if scope else ""
+    graphs = " ".join(_t(g) for g in _full_graphs(store, base))
+    s = f"FILTER(STRSTARTS(STR(?s), STR({_t(scope)})) || STRSTARTS(STR(?o), STR({_t(scope)})))" if scope else ""
     return _rows(store, f"""SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?g {{ {graphs} }} GRAPH ?g {{ ?s ?p ?o }}
         FILTER(isIRI(?o) && ?p != rdf:type) {s} }} ORDER BY ?s ?p ?o""")
 
@@ -156,7 +158,7 @@ def _english_labels(store, g: nx.MultiDiGraph) -> None:
     """``label_en`` for the nodes that have an English label (the data's labels are Chinese; terms are both)."""
     iris = sorted(n for n in g.nodes if n.startswith("http"))
     for i in range(0, len(iris), 500):
-        values = " ".join(f"<{x}>" for x in iris[i:i + 500])
+        values = " ".join(_t(x) for x in iris[i:i + 500])
         for r in _rows(store, f"""SELECT ?s (MIN(STR(?l)) AS ?en) WHERE {{ VALUES ?s {{ {values} }}
                 {{ ?s skos:prefLabel|rdfs:label|dct:title ?l }} FILTER(LANGMATCHES(LANG(?l), "en")) }} GROUP BY ?s"""):
             g.nodes[r["s"]]["label_en"] = r["en"]
@@ -231,13 +233,13 @@ def to_format(g: nx.MultiDiGraph, fmt: str) -> dict[str, bytes]:
         w = csv.writer(nodes)
         w.writerow(["id", "iri"] + keys)
         for n, d in sorted(g.nodes(data=True)):
-            w.writerow([ids[n], n] + [d.get(k, "") for k in keys])
+            w.writerow([ids[n], cell(n)] + [cell(d.get(k, "")) for k in keys])
         ekeys = sorted({k for _, _, d in g.edges(data=True) for k in d})
         edges = io.StringIO()
         w = csv.writer(edges)
         w.writerow(["source", "target"] + ekeys)
         for u, v, d in sorted(g.edges(data=True), key=lambda e: (e[0], e[1], e[2].get("relation", ""), str(e[2].get("role", "")))):
-            w.writerow([ids[u], ids[v]] + [d.get(k, "") for k in ekeys])
+            w.writerow([ids[u], ids[v]] + [cell(d.get(k, "")) for k in ekeys])
         return {"nodes.csv": nodes.getvalue().encode("utf-8"), "edges.csv": edges.getvalue().encode("utf-8")}
     if fmt == "dot":
         def q(s) -> str:

@@ -15,7 +15,12 @@ BASE               base IRI of minted resources (entity pages live under its   s
 TIMEOUT            seconds a query may run before it is stopped                30
 MAX_ROWS           rows (or triples) returned at most; more is cut and said    10000
 MAX_QUERY_BYTES    largest query or update accepted                            100000
+MAX_BYTES          largest answer (estimated as it is built); more is cut      50000000
+                   and said, like the row cap
+MAX_MEMORY_MB      address space a query worker may add once the store is     2048
+                   open (RLIMIT_AS); a query past it stops that worker (503)
 WORKERS            query worker processes                                      2
+CLIENT_SHARE       workers one client (remote address) may hold at once        WORKERS - 1
 UPDATE_TOKEN       when set, SPARQL Update is accepted with                    None
                    ``Authorization: Bearer <token>`` (one read-write worker)
 CORS               Access-Control-Allow-Origin: * on reads                     True
@@ -29,7 +34,8 @@ from flask import Flask, jsonify, request
 
 from policykg.errors import PolicyKGError, QueryError
 
-DEFAULTS = {"TIMEOUT": 30.0, "MAX_ROWS": 10000, "MAX_QUERY_BYTES": 100_000, "WORKERS": 2, "UPDATE_TOKEN": None,
+DEFAULTS = {"TIMEOUT": 30.0, "MAX_ROWS": 10000, "MAX_QUERY_BYTES": 100_000, "MAX_BYTES": 50_000_000,
+            "MAX_MEMORY_MB": 2048, "CLIENT_SHARE": None, "WORKERS": 2, "UPDATE_TOKEN": None,
             "CORS": True, "ENDPOINT": None, "UPDATE_ENDPOINT": None}
 
 
@@ -65,6 +71,27 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_error_handler(code, lambda exc, code=code: error(
             getattr(exc, "name", "error").lower().replace(" ", "-"), getattr(exc, "description", str(exc)), code))
 
+    @app.before_request
+    def csp_nonce():
+        import secrets
+
+        from flask import g
+
+        g.csp_nonce = secrets.token_urlsafe(18)
+
+    @app.after_request
+    def headers(resp):
+        from flask import g
+
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        if resp.mimetype == "text/html":
+            # scripts: our files, and inline scripts carrying this response's nonce; nothing else runs
+            resp.headers["Content-Security-Policy"] = (
+                f"default-src 'self'; script-src 'self' 'nonce-{getattr(g, 'csp_nonce', 'none')}'; "
+                "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+                "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+        return resp
+
     @app.after_request
     def cors(resp):
         if app.config["CORS"] and request.method in ("GET", "POST", "OPTIONS", "HEAD"):
@@ -75,7 +102,38 @@ def create_app(config: dict | None = None) -> Flask:
             if not is_update:
                 resp.headers["Access-Control-Allow-Origin"] = "*"
                 resp.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
-                resp.headers["Access-Control-Expose-Headers"] = "X-PolicyKG-Truncated, X-PolicyKG-Row-Limit"
+                resp.headers["Access-Control-Expose-Headers"] = "X-PolicyKG-Truncated, X-PolicyKG-Row-Limit, X-PolicyKG-Byte-Limit"
         return resp
 
     return app
+
+
+def serve(app: Flask, **options) -> None:
+    """Run the application under waitress, with waitress's own refusals (a request line or headers too large:
+    431; a body too large; a malformed request) as the same JSON error body as everything else."""
+    import json
+
+    from waitress import create_server
+    from waitress.channel import HTTPChannel
+    from waitress.task import ErrorTask
+
+    class JsonErrorTask(ErrorTask):
+        def execute(self):
+            e = self.request.error
+            message = f"{e.reason}: {e.body}" if e.body else e.reason
+            if e.code == 431:
+                message += f" (the request line and headers may have {self.channel.server.adj.max_request_header_size:,} " \
+                           "bytes at most: send a long query with POST)"
+            body = json.dumps({"error": e.reason.lower().replace(" ", "-"), "message": message}).encode("utf-8")
+            self.status = f"{e.code} {e.reason}"
+            self.response_headers.extend([("Content-Type", "application/json"), ("X-Content-Type-Options", "nosniff")])
+            self.set_close_on_finish()
+            self.content_length = len(body)
+            self.write(body)
+
+    class JsonErrorChannel(HTTPChannel):
+        error_task_class = JsonErrorTask
+
+    server = create_server(app, **options)
+    server.channel_class = JsonErrorChannel
+    server.run()

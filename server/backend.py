@@ -16,12 +16,14 @@ class LocalBackend:
 
     def __init__(self, config: dict) -> None:
         self.config = config
-        self.pool = QueryPool(config["STORE"], workers=int(config["WORKERS"]), writable=bool(config["UPDATE_TOKEN"]))
+        self.pool = QueryPool(config["STORE"], workers=int(config["WORKERS"]), writable=bool(config["UPDATE_TOKEN"]),
+                              memory_mb=config.get("MAX_MEMORY_MB"), client_share=config.get("CLIENT_SHARE"))
         self._graphs: set[str] | None = None
         self._lock = threading.Lock()
 
-    def run(self, request: dict, timeout: float | None = None) -> Result:
-        result = self.pool.run(request, timeout or float(self.config["TIMEOUT"]))
+    def run(self, request: dict, timeout: float | None = None, client: str | None = None) -> Result:
+        request.setdefault("max_bytes", self.config.get("MAX_BYTES"))
+        result = self.pool.run(request, timeout or float(self.config["TIMEOUT"]), client=client)
         if request["op"] == "update" and not result.error:
             with self._lock:
                 self._graphs = None
@@ -37,12 +39,13 @@ class LocalBackend:
         return [{k: v["value"] for k, v in b.items()} for b in data["results"]["bindings"]]
 
     def graphs(self) -> set[str]:
+        gen = getattr(getattr(self, "pool", None), "generation", None)
         with self._lock:
-            cached = self._graphs
+            cached = self._graphs if getattr(self, "_graphs_gen", None) == gen else None
         if cached is None:
             cached = {r["g"] for r in self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")}
             with self._lock:
-                self._graphs = cached
+                self._graphs, self._graphs_gen = cached, getattr(getattr(self, "pool", None), "generation", None)
         return cached
 
     def close(self) -> None:
@@ -64,7 +67,7 @@ class RemoteBackend(LocalBackend):
         self._graphs = None
         self._lock = threading.Lock()
 
-    def run(self, request: dict, timeout: float | None = None) -> Result:
+    def run(self, request: dict, timeout: float | None = None, client: str | None = None) -> Result:
         from policykg.ontology import PREFIXES
 
         timeout = timeout or float(self.config["TIMEOUT"])

@@ -56,6 +56,7 @@ class Result:
     truncated: bool = False
     rows: int = 0
     error: str | None = None  # a SPARQL syntax or evaluation error, for a 400
+    status: int = 400  # the HTTP status of the error (404: the report names nothing in the store)
 
 
 # ---------------------------------------------------------------------- serialisers (run in the worker)
@@ -89,9 +90,11 @@ def _xml_term(t) -> str:
 
 
 def _csv_cell(t) -> str:
+    from policykg.csvsafe import cell
+
     if t is None:
         return ""
-    v = t.value
+    v = cell(t.value)
     if any(c in v for c in ',"\n\r'):
         v = '"' + v.replace('"', '""') + '"'
     return v
@@ -151,7 +154,9 @@ def execute(store, request: dict) -> Result:
         return Result("update", b"", "text/plain")
     kwargs = {"prefixes": PREFIXES, "base_iri": request.get("base")}
     default, named = request.get("default_graphs"), request.get("named_graphs")
-    if default or named:
+    if request.get("query_dataset"):
+        pass  # the query's own FROM / FROM NAMED (graphs of the store, checked before): honoured as written
+    elif default or named:
         if default:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default]
         if named:
@@ -167,6 +172,8 @@ def execute(store, request: dict) -> Result:
     except (OSError, ValueError, RuntimeError) as exc:
         return Result("solutions", b"", "text/plain", error=f"the query could not be evaluated: {exc}")
     max_rows = request["max_rows"]
+    max_bytes = int(request.get("max_bytes") or 0) or None
+    size = 0
     try:
         if isinstance(result, ox.QueryBoolean):
             fmt = SELECT_FORMATS.get(request["select_type"], "json")
@@ -178,7 +185,13 @@ def execute(store, request: dict) -> Result:
                 if len(rows) >= max_rows:
                     truncated = True
                     break
-                rows.append([sol[v] for v in variables])
+                row = [sol[v] for v in variables]
+                if max_bytes:  # the answer's size, estimated as it grows: values plus per-term markup
+                    size += sum(len(t.value.encode("utf-8")) + 40 for t in row if t is not None)
+                    if size > max_bytes:
+                        truncated = True
+                        break
+                rows.append(row)
             fmt = SELECT_FORMATS.get(request["select_type"], "json")
             return Result("solutions", serialize_solutions(variables, rows, fmt, truncated), request["select_type"],
                           truncated, len(rows))
@@ -187,6 +200,11 @@ def execute(store, request: dict) -> Result:
             if len(triples) >= max_rows:
                 truncated = True
                 break
+            if max_bytes:
+                size += len(str(t).encode("utf-8"))
+                if size > max_bytes:
+                    truncated = True
+                    break
             triples.append(t)
         media = request["graph_type"]
         fmt = getattr(ox.RdfFormat, GRAPH_FORMATS[media])
@@ -202,11 +220,56 @@ def execute(store, request: dict) -> Result:
 
 
 # ---------------------------------------------------------------------- the pool
-def _worker(path: str, writable: bool, conn) -> None:
+def _limit_memory(megabytes: int | None) -> int | None:
+    """RLIMIT_AS: this process's address space may grow by ``megabytes`` beyond what it maps once the store is
+    open (a query that needs more fails to allocate, and the worker dies and is replaced). Returns the limit."""
+    import resource
+
+    if not megabytes:
+        return None
+    with open("/proc/self/statm") as f:
+        mapped = int(f.read().split()[0]) * resource.getpagesize()
+    limit = mapped + int(megabytes) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    return limit
+
+
+def run_report(store, request: dict) -> Result:
+    """The exports and the audit report, in the worker (same time and memory limits as queries)."""
+    from policykg.errors import QueryError
+    from policykg.store import Store
+
+    handle = Store.wrap(store)
+    try:
+        if request["report"] == "export":
+            from policykg.queries import export
+
+            files = export.to_format(export.build_view(handle, request["base_iri"], request["view"], request["scope"]),
+                                     request["format"])
+            key = request["key"] or next(iter(files))
+            if key not in files:
+                return Result("report", b"", "text/plain", error="part is nodes or edges")
+            return Result("report", files[key], export.MEDIA[key])
+        from policykg.queries import audit as audit_mod
+
+        report = audit_mod.audit(handle, request["base_iri"], request.get("district"), request.get("plan"))
+        fn = {"json": audit_mod.as_json, "html": audit_mod.as_html, "csv": audit_mod.as_csv, "text": audit_mod.as_text}
+        return Result("report", fn[request["format"]](report).encode("utf-8"), "")
+    except QueryError as exc:
+        return Result("report", b"", "text/plain", error=str(exc), status=404)
+
+
+def _worker(path: str, writable: bool, conn, memory_mb: int | None = None) -> None:
     import pyoxigraph as ox
 
+    from .sandbox import confine
+
     store = ox.Store(path) if writable else ox.Store.read_only(path)
-    conn.send("ready")
+    import policykg.queries.audit, policykg.queries.export  # noqa: E401,F401  (imported before the memory limit)
+
+    box = confine()
+    box["memory_limit"] = _limit_memory(memory_mb)
+    conn.send(("ready", box))  # from here on, no network: SERVICE/LOAD cannot connect anywhere
     while True:
         try:
             request = conn.recv()
@@ -215,20 +278,25 @@ def _worker(path: str, writable: bool, conn) -> None:
         if request is None:
             return
         try:
-            conn.send(execute(store, request))
+            conn.send(run_report(store, request) if request["op"] == "report" else execute(store, request))
+        except MemoryError:
+            conn.send(Result("solutions", b"", "text/plain", error="the query needed more memory than a worker may use"))
         except Exception as exc:  # never leave the caller waiting
             conn.send(Result("solutions", b"", "text/plain", error=f"the query could not be evaluated: {exc}"))
 
 
 class _Worker:
-    def __init__(self, ctx, path: str, writable: bool) -> None:
+    def __init__(self, ctx, path: str, writable: bool, memory_mb: int | None = None, generation: str | None = None) -> None:
+        self.generation = generation
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker, args=(path, writable, child), daemon=True)
+        self.process = ctx.Process(target=_worker, args=(path, writable, child, memory_mb), daemon=True)
         self.process.start()
         child.close()
-        if not self.conn.poll(60) or self.conn.recv() != "ready":
+        message = self.conn.recv() if self.conn.poll(60) else None
+        if not (isinstance(message, tuple) and message[0] == "ready"):
             self.kill()
             raise RuntimeError("a query worker could not open the store")
+        self.sandbox = message[1]
 
     def kill(self) -> None:
         if self.process.is_alive():
@@ -237,44 +305,132 @@ class _Worker:
         self.conn.close()
 
 
-class QueryPool:
-    """A pool of worker processes that run queries with a hard time limit."""
+class WorkerDied(Exception):
+    pass
 
-    def __init__(self, path: str, workers: int = 2, writable: bool = False) -> None:
-        self.path, self.writable = path, writable
+
+class QueryPool:
+    """A pool of worker processes that run queries with a hard time limit, a memory limit per worker, and a
+    fair share per client: one client (``client`` of :meth:`run`, the remote address) holds at most
+    ``client_share`` workers at once; its further requests wait for one of its own to finish, so the others
+    always find a worker."""
+
+    def __init__(self, path: str, workers: int = 2, writable: bool = False, memory_mb: int | None = None,
+                 client_share: int | None = None) -> None:
+        self.path, self.writable, self.memory_mb = path, writable, memory_mb
         self.size = 1 if writable else max(1, workers)
+        self.client_share = max(1, client_share if client_share else self.size - 1)
         self._ctx = mp.get_context("spawn")  # a fresh interpreter: no store handle is inherited across fork
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
+        self._share = threading.Condition()
+        self._held: dict[str, int] = {}
         self._all: list[_Worker] = []
+        self.sandbox: dict | None = None
+        self._swap = threading.Lock()
+        from policykg.store import generation
+
+        self.generation = generation(path)
         for _ in range(self.size):
             self._add()
 
     def _add(self) -> None:
-        w = _Worker(self._ctx, self.path, self.writable)
+        gen = self.generation
+        w = _Worker(self._ctx, self.path, self.writable, self.memory_mb, gen)
         with self._lock:
+            if gen != self.generation:  # the store moved on while this worker started
+                w.kill()
+                return
             self._all.append(w)
+            self.sandbox = w.sandbox
         self._idle.put(w)
 
-    def run(self, request: dict, timeout: float, wait: float = 10.0) -> Result:
+    def _give_back(self, worker: _Worker) -> None:
+        with self._lock:
+            current = worker.generation == self.generation and worker in self._all
+        if current:
+            self._idle.put(worker)
+        else:
+            worker.kill()
+
+    def refresh(self) -> bool:
+        """When a build has completed a new generation of the store, replace every worker by one that sees it,
+        all together: requests wait while the new workers start, and no answer comes from the old state once
+        one has come from the new. Returns whether it did. (In update mode the one read-write worker sees its
+        own writes; an outside build is not expected then.)"""
+        from policykg.store import generation
+
+        if self.writable or generation(self.path) == self.generation:
+            return False
+        with self._swap:
+            gen = generation(self.path)
+            if gen == self.generation:
+                return False
+            fresh = [_Worker(self._ctx, self.path, self.writable, self.memory_mb, gen) for _ in range(self.size)]
+            with self._lock:
+                old, self._all, self.generation = self._all, fresh, gen
+                stale, self._idle = self._idle, queue.Queue()
+                for w in fresh:
+                    self._idle.put(w)
+            while True:  # idle old workers stop now; busy ones when they finish (_give_back)
+                try:
+                    stale.get_nowait().kill()
+                except queue.Empty:
+                    break
+            return True
+
+    def run(self, request: dict, timeout: float, wait: float = 10.0, client: str | None = None) -> Result:
+        deadline = time.monotonic() + wait
+        if client is not None:
+            with self._share:
+                while self._held.get(client, 0) >= self.client_share:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise PoolBusy(f"this client already uses {self.client_share} of the {self.size} query "
+                                       f"workers (its fair share); waited {wait:.0f} s; try again")
+                    self._share.wait(left)
+                self._held[client] = self._held.get(client, 0) + 1
         try:
-            worker = self._idle.get(timeout=wait)
-        except queue.Empty:
-            raise PoolBusy(f"every query worker is busy (waited {wait:.0f} s); try again")
+            return self._run(request, timeout, max(0.1, deadline - time.monotonic()))
+        finally:
+            if client is not None:
+                with self._share:
+                    self._held[client] -= 1
+                    if not self._held[client]:
+                        del self._held[client]
+                    self._share.notify_all()
+
+    def _run(self, request: dict, timeout: float, wait: float) -> Result:
+        self.refresh()
+        deadline = time.monotonic() + wait
+        while True:
+            with self._swap:  # not while the workers of a new generation start
+                idle = self._idle
+            try:  # short waits: after a swap, the idle queue to wait on is the new one
+                worker = idle.get(timeout=min(0.25, max(0.0, deadline - time.monotonic())))
+                break
+            except queue.Empty:
+                if time.monotonic() >= deadline:
+                    raise PoolBusy(f"every query worker is busy (waited {wait:.0f} s); try again")
+        died = False
         try:
             worker.conn.send(request)
             if worker.conn.poll(timeout):
                 result = worker.conn.recv()
-                self._idle.put(worker)
+                self._give_back(worker)
                 return result
         except (EOFError, OSError, BrokenPipeError):
-            pass
-        # over time (or the worker died): stop the work for real, and replace the worker
+            died = True
+        # over time (or the worker died, e.g. at its memory limit): stop the work for real, and replace the worker
         with self._lock:
             if worker in self._all:
                 self._all.remove(worker)
         worker.kill()
         threading.Thread(target=self._add, daemon=True).start()
+        if died:
+            limit = f" of {self.memory_mb} MB" if self.memory_mb else ""
+            raise WorkerDied(f"the query worker stopped while running it (most likely at its memory limit{limit}); "
+                             "it was replaced")
         raise QueryTimeout(f"the query ran past the time limit of {timeout:g} s and was stopped")
 
     def close(self) -> None:

@@ -30,6 +30,9 @@ def healthz():
     except Exception as exc:  # the health check must answer, whatever broke
         return jsonify({"status": "error", "message": str(exc)}), 503
     out = {"status": "ok", "updates": bool(current_app.config["UPDATE_TOKEN"])}
+    box = getattr(getattr(backend(), "pool", None), "sandbox", None)
+    if box is not None:  # whether the query workers are cut off from the network (server/sandbox.py)
+        out["sandbox"] = {"netns": box["netns"], "seccomp": box["seccomp"], "network": not (box["netns"] or box["seccomp"])}
     if count:
         out["triples"] = int(row["n"])
     else:
@@ -72,7 +75,10 @@ def run_named(name: str):
     unknown = sorted(set(params) - set(q.params))
     if unknown:
         return error("bad-request", f"unknown parameter(s) {', '.join(unknown)}; {name} takes: {', '.join(sorted(q.params)) or 'none'}", 400)
-    values = {k: (ox.NamedNode(v[1:-1]) if v.startswith("<") and v.endswith(">") else ox.Literal(v)) for k, v in params.items()}
+    try:
+        values = {k: (ox.NamedNode(v[1:-1]) if v.startswith("<") and v.endswith(">") else ox.Literal(v)) for k, v in params.items()}
+    except ValueError as exc:
+        return error("bad-request", f"a parameter in angle brackets must be an absolute IRI ({exc})", 400)
     fmt = request.args.get("format")
     select = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml", "csv": "text/csv",
               "tsv": "text/tab-separated-values"}.get(fmt or "")
@@ -91,14 +97,44 @@ def export_view():
     fmt, view = request.args.get("format", "cytoscape"), request.args.get("view", "responsibility")
     if fmt not in export.FORMATS or view not in export.VIEWS:
         return error("bad-request", f"format is one of {', '.join(export.FORMATS)}; view one of {', '.join(export.VIEWS)}", 400)
-    store = _read_store()
-    files = export.to_format(export.build_view(store, current_app.config["BASE"], view, request.args.get("scope")), fmt)
-    key = f"{request.args.get('part', 'nodes')}.csv" if fmt == "csv" else next(iter(files))
-    if key not in files:
+    scope = request.args.get("scope") or None
+    if scope:
+        from .safety import Refused, iri as iri_term
+
+        try:
+            iri_term(scope, "scope")
+        except Refused as exc:
+            return error(exc.kind, str(exc), 400)
+    part = request.args.get("part", "nodes")
+    key = f"{part}.csv" if fmt == "csv" else None
+    if fmt == "csv" and part not in ("nodes", "edges"):
         return error("bad-request", "part is nodes or edges", 400)
-    resp = Response(files[key], mimetype=export.MEDIA[key])
+    if current_app.config.get("ENDPOINT"):  # a remote store: its own server bears the work
+        files = export.to_format(export.build_view(_read_store(), current_app.config["BASE"], view, scope), fmt)
+        key = key or next(iter(files))
+        body, media = files[key], export.MEDIA[key]
+    else:  # in a query worker: the same time, memory and fair-share limits as a query
+        result, failed = report({"op": "report", "report": "export", "base_iri": current_app.config["BASE"],
+                                 "view": view, "scope": scope, "format": fmt, "key": key})
+        if failed:
+            return failed
+        body, media = result.body, result.media_type
+        key = key or {"graphml": "graphml", "gexf": "gexf", "cytoscape": "json", "dot": "dot", "jsonld": "jsonld"}[fmt]
+    resp = Response(body, mimetype=media)
     resp.headers["Content-Disposition"] = f'inline; filename="policykg-{view}.{key}"'
     return resp
+
+
+def report(req: dict):
+    """Run an export or the audit in the worker pool: (result, None) or (None, an error response)."""
+    from .sparql import run
+
+    result, failed = run(req)
+    if failed:
+        return None, failed
+    if result.error:
+        return None, error("not-found" if result.status == 404 else "bad-request", result.error, result.status)
+    return result, None
 
 
 def _read_store():
@@ -121,7 +157,9 @@ def favicon():
 
 @bp.get("/")
 def index():
-    return Response(_INDEX, mimetype="text/html")
+    from .views import nonce
+
+    return Response(_INDEX.replace("<script>\n", f'<script nonce="{nonce()}">\n'), mimetype="text/html")
 
 
 # ---------------------------------------------------------------------- entity pages
@@ -141,33 +179,39 @@ def _local(iri: str) -> str:
 def entity(rest: str):
     import pyoxigraph as ox
 
+    from .safety import Refused, iri as iri_term
+
     iri = current_app.config["BASE"] + rest
+    try:
+        t = iri_term(iri, "the entity's address")
+    except Refused as exc:
+        return error(exc.kind, str(exc), 400)
     accept = request.accept_mimetypes
     rdf = accept.best_match(list(GRAPH_FORMATS)) if accept else None
     wants_html = accept.best_match(["text/html"] + list(GRAPH_FORMATS)) == "text/html" if accept else True
     construct = f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o .
-        FILTER(?s = <{iri}> || STRSTARTS(STR(?s), CONCAT(STR(<{iri}>), "#"))) }}"""
+        FILTER(?s = {t} || STRSTARTS(STR(?s), CONCAT(STR({t}), "#"))) }}"""
     if rdf and not wants_html:
         from .sparql import respond
 
         return respond({"op": "query", "text": construct, "select_type": "application/sparql-results+json",
                         "graph_type": rdf, "max_rows": int(current_app.config["MAX_ROWS"]), "base": request.url_root})
-    props = backend().select(f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }} ORDER BY ?p ?o")
+    props = backend().select(f"SELECT ?p ?o WHERE {{ {t} ?p ?o }} ORDER BY ?p ?o")
     if not props:
         return error("not-found", f"nothing is known about {iri}", 404)
-    incoming = backend().select(f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p <{iri}> FILTER(!STRSTARTS(STR(?s), CONCAT(STR(<{iri}>), \"#\"))) }} ORDER BY ?p ?s LIMIT 200")
+    incoming = backend().select(f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {t} FILTER(!STRSTARTS(STR(?s), CONCAT(STR({t}), \"#\"))) }} ORDER BY ?p ?s LIMIT 200")
     labels = {}
     names = {r["o"] for r in props} | {r["s"] for r in incoming} | {iri}
     for chunk in _chunks(sorted(n for n in names if n.startswith("http")), 100):
-        values = " ".join(f"<{n}>" for n in chunk)
+        values = " ".join(iri_term(n) for n in chunk)
         for r in backend().select(f"""SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }}
                                       {{ ?x <http://purl.org/dc/terms/title> ?l }} UNION {{ ?x <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }}
                                       UNION {{ ?x <https://policykg.org/ontology#path> ?l }} }}"""):
             labels.setdefault(r["x"], r["l"])
     source = backend().select(f"""PREFIX pkg: <https://policykg.org/ontology#> PREFIX oa: <http://www.w3.org/ns/oa#>
         SELECT ?start ?end ?dstart ?exact WHERE {{
-          <{iri}> pkg:sourceSpan/oa:hasSelector ?pos . ?pos a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
-          OPTIONAL {{ <{iri}> pkg:inDocument ?doc }} BIND(COALESCE(?doc, <{iri}>) AS ?d)
+          {t} pkg:sourceSpan/oa:hasSelector ?pos . ?pos a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
+          OPTIONAL {{ {t} pkg:inDocument ?doc }} BIND(COALESCE(?doc, {t}) AS ?d)
           ?d pkg:sourceSpan/oa:hasSelector ?dpos , ?dquote . ?dpos a oa:TextPositionSelector ; oa:start ?dstart .
           ?dquote a oa:TextQuoteSelector ; oa:exact ?exact }} LIMIT 1""")
     return Response(_entity_html(iri, props, incoming, labels, source[0] if source else None, _views_of(iri, props)),

@@ -17,11 +17,11 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 FOREST = "https://policykg.org/id/doc/2024/上海市森林管理规定"
-PAGES = [  # (file name, path, JavaScript condition that says the page is drawn, action after it is)
-    ("sparql", "/", "window.policykgReady === true", None),
-    ("graph-responsibility", f"/graph?view=responsibility&scope={quote(FOREST, safe='')}", "window.policykgGraphReady === true", None),
-    ("graph-legal", "/graph?view=legal", "window.policykgGraphReady === true", None),
-    ("audit", "/audit-view", "window.policykgAuditReady === true", "td.cell[data-heading]"),
+PAGES = [  # (file name, path, JavaScript condition that says the page is drawn — a function: the pages' CSP forbids eval —, action after it is)
+    ("sparql", "/", "() => window.policykgReady === true", None),
+    ("graph-responsibility", f"/graph?view=responsibility&scope={quote(FOREST, safe='')}", "() => window.policykgGraphReady === true", None),
+    ("graph-legal", "/graph?view=legal", "() => window.policykgGraphReady === true", None),
+    ("audit", "/audit-view", "() => window.policykgAuditReady === true", "td.cell[data-heading]"),
     ("document", f"/document?iri={quote(FOREST, safe='')}", None, None),
     ("entity", "/id/doc/2024/上海市森林管理规定/art_28__para_1", None, None),
 ]

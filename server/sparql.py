@@ -6,8 +6,8 @@ import hmac
 from flask import Blueprint, Response, current_app, request
 
 from . import error
-from .execution import GRAPH_FORMATS, SELECT_FORMATS, PoolBusy, QueryTimeout
-from .safety import inspect
+from .execution import GRAPH_FORMATS, SELECT_FORMATS, PoolBusy, QueryTimeout, WorkerDied
+from .safety import Refused, analyse, check_graph_iris, dataset_kwargs, prepare, with_using
 
 bp = Blueprint("sparql", __name__)
 _FORM = "application/x-www-form-urlencoded"
@@ -35,10 +35,30 @@ def _single(values: list[str], name: str):
     return (values[0] if values else None), None
 
 
+def _bad_utf8(raw: bytes, encoded: bool) -> bool:
+    """Whether a query string / form body (percent-encoded) or a raw body holds bytes that are not UTF-8:
+    such a request is refused rather than silently repaired with U+FFFD."""
+    from urllib.parse import unquote_to_bytes
+
+    try:
+        if not encoded:
+            raw.decode("utf-8")
+            return False
+        for part in raw.split(b"&"):
+            for x in part.split(b"=", 1):
+                unquote_to_bytes(x.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
 @bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
 def sparql():
     if request.method == "OPTIONS":
         return Response(status=204, headers={"Allow": "GET, POST, OPTIONS"})
+    if _bad_utf8(request.query_string, True) or (request.method == "POST" and _bad_utf8(
+            request.get_data(cache=True), request.mimetype == _FORM)):
+        return error("bad-request", "the request is not valid UTF-8 (percent-encoded bytes included)", 400)
     args = request.args
     default_graphs = args.getlist("default-graph-uri")
     named_graphs = args.getlist("named-graph-uri")
@@ -91,9 +111,14 @@ def sparql():
 def _query(text: str, default_graphs: list[str], named_graphs: list[str]):
     from policykg.ontology import PREFIXES
 
-    found = inspect(text, PREFIXES)
-    graphs = backend().graphs()
-    refusal = found.refusal(graphs)
+    try:
+        check_graph_iris(default_graphs, "default-graph-uri")
+        check_graph_iris(named_graphs, "named-graph-uri")
+        text = prepare(text)
+        found = analyse(text, False, PREFIXES, request.url_root)
+    except Refused as exc:
+        return error(exc.kind, str(exc), 400)
+    refusal = found.refusal(backend().graphs())
     if refusal:
         return error("refused", refusal, 400)
     # protocol-named graphs are only looked up in the store (an unknown one is empty, never fetched)
@@ -101,19 +126,28 @@ def _query(text: str, default_graphs: list[str], named_graphs: list[str]):
     if types is None:
         return error("not-acceptable", "no result format you accept: SELECT/ASK results are JSON, XML, CSV or TSV; "
                                        "CONSTRUCT/DESCRIBE results Turtle, N-Triples, RDF/XML, JSON-LD, TriG or N-Quads", 406)
-    req = {"op": "query", "text": text, "default_graphs": default_graphs, "named_graphs": named_graphs,
+    req = {"op": "query", "text": text, **dataset_kwargs(found, default_graphs, named_graphs),
            "select_type": types[0], "graph_type": types[1], "max_rows": int(current_app.config["MAX_ROWS"]),
            "base": request.url_root}
     return respond(req)
 
 
-def respond(req: dict):
+def run(req: dict):
+    """Run a request in the worker pool as this client (its fair share): (result, None) or (None, error response)."""
     try:
-        result = backend().run(req)
+        return backend().run(req, client=request.remote_addr or "?"), None
     except QueryTimeout as exc:
-        return error("timeout", str(exc), 503)
+        return None, error("timeout", str(exc), 503)
+    except WorkerDied as exc:
+        return None, error("worker-stopped", str(exc), 503)
     except PoolBusy as exc:
-        return error("busy", str(exc), 503)
+        return None, error("busy", str(exc), 503)
+
+
+def respond(req: dict):
+    result, failed = run(req)
+    if failed:
+        return failed
     if result.error:
         return error("query-error", result.error, 400)
     resp = Response(result.body, mimetype=result.media_type)
@@ -122,6 +156,7 @@ def respond(req: dict):
     if result.truncated:
         resp.headers["X-PolicyKG-Truncated"] = "true"
         resp.headers["X-PolicyKG-Row-Limit"] = str(current_app.config["MAX_ROWS"])
+        resp.headers["X-PolicyKG-Byte-Limit"] = str(current_app.config["MAX_BYTES"])
     return resp
 
 
@@ -132,42 +167,35 @@ def _update(text: str, using: list[str]):
     given = request.headers.get("Authorization", "")
     if not (given.startswith("Bearer ") and hmac.compare_digest(given[7:].strip(), token)):
         return error("unauthorized", "SPARQL Update needs the update token: Authorization: Bearer <token>", 401)
-    found = inspect(text)
-    if found.load or found.service:
-        return error("refused", found.refusal(set()), 400)
-    if using and found.dataset_graphs:
-        return error("bad-request", "give the dataset either as using-graph-uri/using-named-graph-uri or as USING/WITH, not both", 400)
-    if using:
-        text = with_using(text, request.values.getlist("using-graph-uri"), request.values.getlist("using-named-graph-uri"))
+    default, named = request.values.getlist("using-graph-uri"), request.values.getlist("using-named-graph-uri")
     try:
-        result = backend().run({"op": "update", "text": text, "base": request.url_root})
-    except QueryTimeout as exc:
-        return error("timeout", str(exc), 503)
-    except PoolBusy as exc:
-        return error("busy", str(exc), 503)
+        text = prepare(text)
+        if using:
+            text = with_using(text, default, named, base=request.url_root)
+        found = analyse(text, True, base=request.url_root)
+    except Refused as exc:
+        return error(exc.kind, str(exc), 400)
+    refusal = found.refusal(backend().graphs())
+    if refusal:
+        return error("refused", refusal, 400)
+    result, failed = run({"op": "update", "text": text, "base": request.url_root})
+    if failed:
+        return failed
     if result.error:
         return error("update-error", result.error, 400)
     return Response(status=204)
-
-
-def with_using(text: str, default: list[str], named: list[str]) -> str:
-    """The update with the protocol's dataset written as USING / USING NAMED before each WHERE."""
-    from .safety import keyword_positions
-
-    clause = " ".join([f"USING <{g}>" for g in default] + [f"USING NAMED <{g}>" for g in named]) + " "
-    out, last = [], 0
-    for pos in keyword_positions(text, "WHERE"):
-        out.append(text[last:pos])
-        out.append(clause)
-        last = pos
-    out.append(text[last:])
-    return "".join(out)
 
 
 def service_description():
     """SPARQL 1.1 Service Description with a VoID description of the dataset."""
     import pyoxigraph as ox
 
+    from .safety import iri
+
+    try:  # the address comes from the Host header: checked as an IRI before it is written into Turtle
+        iri(request.base_url, "the endpoint's address (Host header)")
+    except Refused as exc:
+        return error(exc.kind, str(exc), 400)
     endpoint = request.base_url
     updates = bool(current_app.config["UPDATE_TOKEN"])
     rows = backend().select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")

@@ -18,7 +18,7 @@ import json
 from flask import Blueprint, Response, current_app, request
 
 from . import error
-from .pages import _local, _read_store, backend
+from .pages import _local, _read_store, backend, report as run_report
 
 bp = Blueprint("views", __name__)
 
@@ -28,11 +28,25 @@ _NAV = ('<header><b>policykg</b> &nbsp; <a href="/">SPARQL</a><a href="/graph">g
         '<a href="/audit-view">audit</a><a href="/queries">named queries</a></header>')
 
 
+def script_json(value) -> str:
+    """JSON to embed in a <script>: ``<``, ``>`` and ``&`` (and the JS line separators) as \\u escapes, so no
+    value can close the script element or open a comment or CDATA section."""
+    return (json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("&", "\\u0026").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def nonce() -> str:
+    """This response's Content-Security-Policy nonce: only scripts carrying it run (see server/__init__.py)."""
+    from flask import g
+
+    return g.csp_nonce
+
+
 def _common_js(base: str) -> str:
     """Helpers every page script uses: the local address of an entity IRI, HTML escaping."""
     from urllib.parse import urlparse
 
-    return f"""const BASE = {json.dumps(base)}, BASE_PATH = {json.dumps(urlparse(base).path or "/")};
+    return f"""const BASE = {script_json(base)}, BASE_PATH = {script_json(urlparse(base).path or "/")};
 function localUrl(iri) {{ return iri.startsWith(BASE) ? BASE_PATH + encodeURI(iri.slice(BASE.length)) : iri; }}
 function esc(s) {{ return String(s ?? "").replace(/[&<>"]/g, c => ({{"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}}[c])); }}"""
 
@@ -53,13 +67,20 @@ def audit_report():
               "csv": (audit_mod.as_csv, "text/csv"), "text": (audit_mod.as_text, "text/plain")}
     if fmt not in render:
         return error("bad-request", "format is one of json, html, csv, text", 400)
-    try:
-        report = audit_mod.audit(_read_store(), current_app.config["BASE"], request.args.get("district"),
-                                 request.args.get("plan"))
-    except QueryError as exc:
-        return error("not-found", str(exc), 404)
-    fn, mime = render[fmt]
-    return Response(fn(report), mimetype=f"{mime}; charset=utf-8")
+    if current_app.config.get("ENDPOINT"):  # a remote store: its own server bears the work
+        try:
+            report = audit_mod.audit(_read_store(), current_app.config["BASE"], request.args.get("district"),
+                                     request.args.get("plan"))
+        except QueryError as exc:
+            return error("not-found", str(exc), 404)
+        fn, mime = render[fmt]
+        return Response(fn(report), mimetype=f"{mime}; charset=utf-8")
+    # in a query worker: the same time, memory and fair-share limits as a query
+    result, failed = run_report({"op": "report", "report": "audit", "base_iri": current_app.config["BASE"],
+                                 "district": request.args.get("district"), "plan": request.args.get("plan"), "format": fmt})
+    if failed:
+        return failed
+    return Response(result.body, mimetype=f"{render[fmt][1]}; charset=utf-8")
 
 
 # ---------------------------------------------------------------------- /graph
@@ -67,9 +88,16 @@ def audit_report():
 def graph_view():
     from policykg.queries import export
 
+    from .safety import Refused, iri as iri_term
+
     view, scope = request.args.get("view", "legal"), request.args.get("scope", "")
     if view not in export.VIEWS:
         return error("bad-request", f"view is one of {', '.join(export.VIEWS)}", 400)
+    if scope:
+        try:
+            iri_term(scope, "scope")
+        except Refused as exc:
+            return error(exc.kind, str(exc), 400)
     options = backend().select("""SELECT ?x ?label ?kind WHERE {
         { ?x a <https://policykg.org/ontology#Document> ; <http://purl.org/dc/terms/title> ?label . BIND("document" AS ?kind) }
         UNION { ?x a <https://policykg.org/ontology#District> ; <http://www.w3.org/2004/02/skos/core#prefLabel> ?label .
@@ -85,16 +113,17 @@ def graph_view():
     views = "".join(f'<option{" selected" if v == view else ""}>{v}</option>' for v in export.VIEWS)
     base = current_app.config["BASE"]
 
-    body = f"""<form id="controls" method="get" action="/graph">view <select name="view" onchange="this.form.submit()">{views}</select>
- scope <select name="scope" onchange="this.form.submit()" style="max-width:40em">{''.join(opts)}</select>
+    body = f"""<form id="controls" method="get" action="/graph">view <select name="view">{views}</select>
+ scope <select name="scope" style="max-width:40em">{''.join(opts)}</select>
  <span id="status" class="muted">loading…</span>
  <span class="muted"> · export: <a id="exp-graphml" href="#">GraphML</a> <a id="exp-gexf" href="#">GEXF</a>
  <a id="exp-cy" href="#">Cytoscape.js</a> <a id="exp-dot" href="#">DOT</a></span></form>
 <div id="legend" class="muted"></div><div id="graph"></div>
 <script src="/static/cytoscape/cytoscape.min.js"></script>
-<script>
+<script nonce="{nonce()}">
 {_common_js(base)}
-const view = {json.dumps(view)}, scope = {json.dumps(scope)}, LIMIT = {GRAPH_NODE_LIMIT};
+const view = {script_json(view)}, scope = {script_json(scope)}, LIMIT = {GRAPH_NODE_LIMIT};
+document.querySelectorAll("#controls select").forEach(s => s.addEventListener("change", () => s.form.submit()));
 {_GRAPH_JS}
 </script>"""
     head = """<style>#graph{width:100%;height:calc(100vh - 9em);border:1px solid #ccc;margin-top:.5em}
@@ -181,9 +210,9 @@ def audit_view():
 measures that the district's plan follows up, of all of them (colour: the share). Click a cell for the measures,
 their follow-ups and the gaps. Data: <a href="{html.escape(src)}">{html.escape(src)}</a> (documented in docs/audit.md).</p>
 <div id="status" class="muted">loading…</div><div id="matrix"></div><div id="detail"></div>
-<script>
+<script nonce="{nonce()}">
 {_common_js(base)}
-{_AUDIT_JS.replace("@SRC@", json.dumps(src))}
+{_AUDIT_JS.replace("@SRC@", script_json(src))}
 </script>"""
     head = """<style>table.m{border-collapse:collapse;font-size:.85em}table.m th,table.m td{border:1px solid #ddd;padding:.3em .4em}
 table.m th.sec{writing-mode:vertical-rl;vertical-align:bottom;max-height:12em;font-weight:normal}
@@ -273,27 +302,33 @@ PKG = "https://policykg.org/ontology#"
 
 @bp.get("/document")
 def document_view():
+    from .safety import Refused, iri as iri_term
+
     iri = request.args.get("iri", "")
+    try:
+        t = iri_term(iri, "iri")
+    except Refused as exc:
+        return error(exc.kind, str(exc), 400)
     b = backend()
     meta = b.select(f"""PREFIX pkg: <{PKG}> PREFIX dct: <http://purl.org/dc/terms/> PREFIX eli: <http://data.europa.eu/eli/ontology#>
-        SELECT ?title ?type ?date ?number WHERE {{ <{iri}> a pkg:Document ; dct:title ?title .
-        OPTIONAL {{ <{iri}> pkg:documentType ?type }} OPTIONAL {{ <{iri}> eli:date_document ?date }}
-        OPTIONAL {{ <{iri}> eli:id_local ?number }} }} LIMIT 1""") if iri.startswith("http") and ">" not in iri else []
+        SELECT ?title ?type ?date ?number WHERE {{ {t} a pkg:Document ; dct:title ?title .
+        OPTIONAL {{ {t} pkg:documentType ?type }} OPTIONAL {{ {t} eli:date_document ?date }}
+        OPTIONAL {{ {t} eli:id_local ?number }} }} LIMIT 1""")
     if not meta:
         return error("not-found", f"no document {iri!r} in the store; documents are listed by the named query 'documents'", 404)
     provisions = b.select(f"""PREFIX pkg: <{PKG}>
-        SELECT ?p ?path ?num ?heading ?text ?measure WHERE {{ ?p pkg:inDocument <{iri}> ; pkg:path ?path .
+        SELECT ?p ?path ?num ?heading ?text ?measure WHERE {{ ?p pkg:inDocument {t} ; pkg:path ?path .
         OPTIONAL {{ ?p pkg:number ?num }} OPTIONAL {{ ?p pkg:heading ?heading }} OPTIONAL {{ ?p pkg:text ?text }}
         BIND(EXISTS {{ ?p a pkg:Measure }} AS ?measure) }}""")
     resp = b.select(f"""PREFIX pkg: <{PKG}> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-        SELECT ?p ?unit ?label ?role WHERE {{ ?p pkg:inDocument <{iri}> ; pkg:hasResponsibility ?r .
+        SELECT ?p ?unit ?label ?role WHERE {{ ?p pkg:inDocument {t} ; pkg:hasResponsibility ?r .
         ?r pkg:responsibleUnit ?unit ; pkg:role ?role . OPTIONAL {{ ?unit skos:prefLabel ?label }} }} ORDER BY ?p ?role ?label""")
     deontic = b.select(f"""PREFIX pkg: <{PKG}> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
         SELECT ?p ?s ?modality ?clause (GROUP_CONCAT(DISTINCT ?bl; separator="、") AS ?bearers) WHERE {{
-        ?p pkg:inDocument <{iri}> . ?s pkg:statedIn ?p ; pkg:modality ?modality ; pkg:clause ?clause .
+        ?p pkg:inDocument {t} . ?s pkg:statedIn ?p ; pkg:modality ?modality ; pkg:clause ?clause .
         OPTIONAL {{ ?s pkg:bearer/skos:prefLabel ?bl }} }} GROUP BY ?p ?s ?modality ?clause ORDER BY ?p ?s""")
     targets = b.select(f"""PREFIX pkg: <{PKG}>
-        SELECT ?p ?t ?clause WHERE {{ ?p pkg:inDocument <{iri}> . ?t a pkg:Target ; pkg:statedIn ?p ; pkg:clause ?clause }}
+        SELECT ?p ?t ?clause WHERE {{ ?p pkg:inDocument {t} . ?t a pkg:Target ; pkg:statedIn ?p ; pkg:clause ?clause }}
         ORDER BY ?p ?t""")
     return _page(meta[0]["title"], _document_html(iri, meta[0], provisions, resp, deontic, targets),
                  """<style>.prov{display:grid;grid-template-columns:minmax(20em,3fr) minmax(14em,2fr);gap:1em;

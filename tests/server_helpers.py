@@ -4,11 +4,21 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from contextlib import contextmanager
 
 from helpers import ROOT
+
+
+def corpus_store(tmp_path_factory, name: str):
+    """A store built from the bundled corpus (no reasoning), in a fresh temporary folder."""
+    from helpers import CORPUS, run_cli
+
+    path = tmp_path_factory.mktemp(name)
+    assert run_cli("build", "--no-reason", str(CORPUS), "--store", str(path)).returncode == 0
+    return path
 
 
 def free_port() -> int:
@@ -49,3 +59,36 @@ def serving(store, *args: str, env: dict | None = None):
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+class Listener:
+    """A TCP listener on 127.0.0.1 that counts connections (and answers nothing)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)
+        self.connections = 0
+        self.stop = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def _run(self):
+        while not self.stop:
+            try:
+                conn, _ = self.sock.accept()
+                self.connections += 1
+                conn.close()
+            except OSError:
+                continue
+
+    def close(self):
+        self.stop = True
+        self.thread.join(2)
+        self.sock.close()

@@ -38,7 +38,7 @@ def test_yasgui_loads_the_named_queries_runs_one_and_shows_rows(site, browser, t
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(site + "/")
-    page.wait_for_function("window.policykgReady === true", timeout=20000)
+    page.wait_for_function("() => window.policykgReady === true", timeout=20000)
     tabs = page.locator(".tabPanel, [role=tabpanel]").count()
     names = page.evaluate("fetch('/queries').then(r => r.json()).then(q => q.map(x => x.name))")
     tab_labels = page.locator(".tab a, [role=tab]").all_inner_texts()
@@ -85,7 +85,7 @@ def test_the_graph_view_draws_the_export_and_a_click_opens_the_node(site, browse
         exported = json.load(r)["elements"]
     page, errors = _page_with_errors(browser)
     page.goto(f"{site}/graph?view=responsibility&scope={scope}")
-    page.wait_for_function("window.policykgGraphReady === true", timeout=60000)
+    page.wait_for_function("() => window.policykgGraphReady === true", timeout=60000)
     drawn = page.evaluate("[cy.nodes().length, cy.edges('[!grouping]').length]")
     assert drawn == [len(exported["nodes"]), len(exported["edges"])] and drawn[0] > 0
     # the regulation's article 4 names 水务 among the departments that implement it: its node is drawn
@@ -104,7 +104,7 @@ def test_the_graph_view_draws_the_export_and_a_click_opens_the_node(site, browse
 def test_a_large_unscoped_view_is_not_drawn_but_explained(site, browser):
     page, errors = _page_with_errors(browser)
     page.goto(f"{site}/graph?view=full")
-    page.wait_for_function("window.policykgGraphReady === true", timeout=60000)
+    page.wait_for_function("() => window.policykgGraphReady === true", timeout=60000)
     assert "too many to draw" in page.locator("#status").inner_text()
     assert page.evaluate("typeof window.cy") == "undefined" and errors == []
 
@@ -121,7 +121,7 @@ def _labelled_followed(district: str, section: str) -> set[str]:
 def test_the_audit_matrix_shows_the_hand_labelled_numbers_and_a_cell_lists_its_measures(site, browser):
     page, errors = _page_with_errors(browser)
     page.goto(f"{site}/audit-view")
-    page.wait_for_function("window.policykgAuditReady === true", timeout=60000)
+    page.wait_for_function("() => window.policykgAuditReady === true", timeout=60000)
     # 市场准入 (sec_1__subsec_1) has 8 measures and 获取经营场所 (sec_1__subsec_2) 7, counted in the city plan;
     # which of them each district follows up comes from the hand labels (tests/labels/followups.json)
     for district, label in (("杨浦区", "yangpu"), ("嘉定区", "jiading")):

@@ -87,7 +87,9 @@ def test_curl_csv_and_errors(server):
 
 def test_healthz_and_query_list(server):
     health = json.load(urllib.request.urlopen(server + "/healthz"))
+    sandbox = health.pop("sandbox")  # whether the query workers are cut off from the network (test_attacks.py)
     assert health == {"status": "ok", "updates": False, "empty": False}  # no count: it scans every quad
+    assert set(sandbox) == {"netns", "seccomp", "network"}
     counted = json.load(urllib.request.urlopen(server + "/healthz?triples=1"))
     assert counted["status"] == "ok" and counted["triples"] > 20000
     names = [q["name"] for q in json.load(urllib.request.urlopen(server + "/queries"))]

@@ -3,7 +3,6 @@ limit that really stops the work while other queries go on, a row cap that says 
 from __future__ import annotations
 
 import json
-import socket
 import statistics
 import threading
 import time
@@ -14,8 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from helpers import CORPUS, run_cli
-from server_helpers import free_port, serving
+from server_helpers import Listener, corpus_store, serving
 
 EXPENSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 CHEAP = "SELECT ?n WHERE { ?d a pkg:Document ; eli:id_local ?n } ORDER BY ?n LIMIT 1"
@@ -33,44 +31,15 @@ def post(url: str, data: dict, headers: dict | None = None, timeout: float = 30)
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    path = tmp_path_factory.mktemp("safety")
-    assert run_cli("build", "--no-reason", str(CORPUS), "--store", str(path)).returncode == 0
-    return path
+    return corpus_store(tmp_path_factory, "safety")
 
 
 @pytest.fixture(scope="module")
 def server(store):
-    with serving(store, "--timeout", "2", "--workers", "2", "--max-rows", "5") as url:
+    # every test client has the address 127.0.0.1: a client share of both workers lets one expensive and one
+    # cheap query of "the same client" run side by side (the fair share itself: tests/test_attacks.py)
+    with serving(store, "--timeout", "2", "--workers", "2", "--max-rows", "5", "--client-share", "2") as url:
         yield url
-
-
-class Listener:
-    """A TCP listener on loopback that records whether anyone connected."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", self.port))
-        self.sock.listen(5)
-        self.sock.settimeout(0.2)
-        self.connections = 0
-        self.stop = False
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
-
-    def run(self):
-        while not self.stop:
-            try:
-                conn, _ = self.sock.accept()
-                self.connections += 1
-                conn.close()
-            except OSError:
-                continue
-
-    def close(self):
-        self.stop = True
-        self.thread.join(2)
-        self.sock.close()
 
 
 def test_service_load_and_from_outside_the_store_are_refused_and_nothing_is_fetched(server):
