@@ -143,28 +143,36 @@ def run_trafilatura(markup: str) -> str:
                                deduplicate=False) or ""
 
 
-def _lines_of_html(fragment_html: str) -> str:
-    """Text of an HTML fragment with one line per block (for readability's output)."""
-    import lxml.html
+_BLOCKS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "td", "th", "section",
+           "article", "ul", "ol", "dd", "dt"}
+
+
+def _block_text(root, blocks: set[str]) -> str:
+    """The text of an lxml tree with a newline at each block's start and end (scripts and styles skipped)."""
     from lxml import etree
 
-    blocks = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "td", "th", "section",
-              "article", "pre", "blockquote", "ul", "ol", "dd", "dt"}
-    root = lxml.html.fromstring(fragment_html)
     out: list[str] = []
     for event, el in etree.iterwalk(root, events=("start", "end")):
-        tag = el.tag if isinstance(el.tag, str) else ""
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
         if event == "start":
             if tag in blocks:
                 out.append("\n")
-            if el.text and tag not in ("script", "style"):
+            if el.text and tag not in ("script", "style") and isinstance(el.tag, str):
                 out.append(el.text)
         else:
             if tag in blocks:
                 out.append("\n")
             if el.tail:
                 out.append(el.tail)
-    return re.sub(r"\n\s*\n+", "\n", re.sub(r"[ \t\xa0]+", " ", "".join(out))).strip()
+    return "".join(out)
+
+
+def _lines_of_html(fragment_html: str) -> str:
+    """Text of an HTML fragment with one line per block (for readability's output)."""
+    import lxml.html
+
+    text = _block_text(lxml.html.fromstring(fragment_html), _BLOCKS | {"pre", "blockquote"})
+    return re.sub(r"\n\s*\n+", "\n", re.sub(r"[ \t\xa0]+", " ", text)).strip()
 
 
 def run_readability(markup: str) -> str:
@@ -249,25 +257,10 @@ def score(extracted: str, body_lines: list[str], title: str | None) -> tuple[flo
 def page_lines(markup: str) -> list[str]:
     """Every text node of a page in document order, one line per block (no element dropped but scripts)."""
     import lxml.html
-    from lxml import etree
 
-    blocks = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "td", "th", "section",
-              "article", "ul", "ol", "dd", "dt", "title", "form", "tbody"}
     root = lxml.html.fromstring(markup, parser=lxml.html.HTMLParser(huge_tree=True))
-    out: list[str] = []
-    for event, el in etree.iterwalk(root, events=("start", "end")):
-        tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        if event == "start":
-            if tag in blocks:
-                out.append("\n")
-            if el.text and tag not in ("script", "style") and isinstance(el.tag, str):
-                out.append(el.text)
-        else:
-            if tag in blocks:
-                out.append("\n")
-            if el.tail:
-                out.append(el.tail)
-    return [l.strip() for l in "".join(out).split("\n") if compact(l)]
+    text = _block_text(root, _BLOCKS | {"title", "form", "tbody"})
+    return [l.strip() for l in text.split("\n") if compact(l)]
 
 
 def reference_body(markup: str, first: str, last: str) -> list[str]:

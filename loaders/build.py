@@ -87,7 +87,9 @@ class BuildSummary:
 
 
 #: data files that sit beside documents in a folder (a collection's index, a crawl's table): not documents
-DATA_SUFFIXES = {".tsv", ".csv", ".xlsx", ".xls", ".sql", ".yaml", ".yml", ".toml", ".ini", ".log"}
+#: A JSON file in a folder is a sidecar (read with its document) or data (a crawl's index, a ground truth); named
+#: on its own it is refused with the reason.
+DATA_SUFFIXES = {".tsv", ".csv", ".xlsx", ".xls", ".sql", ".yaml", ".yml", ".toml", ".ini", ".log", ".json"}
 
 
 def _bad_name(path: Path) -> ReadError | None:

@@ -171,3 +171,18 @@ def test_damaged_and_glued_article_headings_are_found():
     assert [a.ordinal for a in arts] == [1, 2, 3, 4]
     assert arts[1].text == "本条例适用于本市海域。"
     assert arts[2].text == "船舶应当遵守本条例。"
+
+
+def test_json_data_in_a_folder_is_skipped_not_read_nor_an_error(tmp_path):
+    from policykg.loaders.build import collect_paths
+
+    (tmp_path / "ground-truth.json").write_text('{"measures": []}', encoding="utf-8")
+    (tmp_path / "sources.tsv").write_text("file\ttitle\n", encoding="utf-8")
+    doc = tmp_path / "某市关于加强管理的通知.txt"
+    doc.write_text("某市人民政府关于加强管理的通知\n各区人民政府：\n现通知如下。\n", encoding="utf-8")
+    files, errors = collect_paths([tmp_path])
+    assert (files, errors) == ([doc], [])
+    # named on its own, the same JSON file is refused with the reason
+    files, errors = collect_paths([tmp_path / "ground-truth.json"])
+    with pytest.raises(ReadError):
+        read_file(files[0])

@@ -212,3 +212,26 @@ def _same_number(mine: str | None, printed: str) -> bool:
         return True
     m = re.match(r"^(?P<p>.+?)令第(?P<n>\d+)号$", printed)
     return bool(m) and mine.endswith(f"令第{m['n']}号") and m["p"].rstrip("国") in mine
+
+
+def test_portal_pages_carry_their_information_table(real):
+    """A portal page that prints an information table (成文日期 / 发文字号 / 文号): its first document has that date
+    and number — read here from the page with its tags stripped, independently of the extractor."""
+    from policykg.loaders.patterns import parse_date
+
+    _, rows, files, _ = real
+    by_src = {f["src"]: _rel(f["path"]) for f in files}
+    checked = 0
+    for page in sorted((REAL / "portal-pages").glob("*.html")):
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8", errors="replace")))
+        date = re.search(r"成文日期[：:]\s*(\d{4}-\d{2}-\d{2}|\d{4}年\d{1,2}月\d{1,2}日)", text)
+        number = re.search(r"(?:发文字号|文号)[：:]\s*([^\s：:]+〔\d{4}〕\d+号)", text)
+        if not (date or number):
+            continue
+        rel = str(page.relative_to(REAL))
+        mine = [r for r in rows if by_src.get(r["src"]) == rel]
+        hit = [r for r in mine if (not date or r["date"] == parse_date(date[1]))
+               and (not number or r["number"] == number[1])]
+        assert hit, (rel, date and date[1], number and number[1], [(r["title"], r["number"], r["date"]) for r in mine])
+        checked += 1
+    assert checked >= 1
