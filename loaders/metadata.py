@@ -300,6 +300,10 @@ def extract_metadata(normal: NormalText, span: DocSpan,
                 date_signed = parse_date(fields[label])
                 methods["signed"] = "page-metadata"
                 break
+    if date_signed is None and not events and parse_date(fields.get("版本日期", "")):
+        # a collection names each file by its version's date and the text prints none: the only date there is
+        date_signed = parse_date(fields["版本日期"])
+        methods["signed"] = "file-name"
     if date_signed is None and events:
         # a regulation's text is the version of its latest step (adoption or amendment)
         date_signed = max(e.date for e in events if e.kind != "approved") if any(

@@ -311,6 +311,10 @@ def glob_escape(name: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", name)
 
 
+#: a collection's file name that ends in the version's date: 杭州市物业管理条例(2021-08-09).md
+VERSION_IN_NAME = re.compile(r"[（(](?P<date>(?:19|20)\d{2}-\d{2}-\d{2})[)）]\.[A-Za-z]+$")
+
+
 def read_file(path: str | Path) -> SourceText:
     p = Path(path)
     try:
@@ -334,4 +338,7 @@ def read_file(path: str | Path) -> SourceText:
         except OSError as exc:
             raise ReadError(f"its sidecar {side.name} cannot be read ({exc.strerror})", str(p))
         source.meta = {**fields, **source.meta}  # what the page itself carries wins
+    m = VERSION_IN_NAME.search(p.name)
+    if m:
+        source.meta.setdefault("版本日期", m["date"])
     return source

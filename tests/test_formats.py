@@ -186,3 +186,20 @@ def test_json_data_in_a_folder_is_skipped_not_read_nor_an_error(tmp_path):
     files, errors = collect_paths([tmp_path / "ground-truth.json"])
     with pytest.raises(ReadError):
         read_file(files[0])
+
+
+def test_a_collection_file_named_by_its_version_date(tmp_path):
+    """LawRefBook-style collections name each file 标题(YYYY-MM-DD).md; a text that prints no date of its own is
+    dated by it (dateMethod signed=file-name); a printed history still wins."""
+    from policykg.loaders.parse import parse_source
+
+    bare = tmp_path / "某市产品质量条例(2012-04-19).md"
+    bare.write_text("# 某市产品质量条例\n\n<!-- INFO END -->\n\n第一条 为了加强产品质量监督管理，制定本条例。\n"
+                    "第二条 本条例自公布之日起施行。\n", encoding="utf-8")
+    [doc] = parse_source(read_file(bare)).documents
+    assert (doc.date_signed, doc.date_methods["signed"]) == ("2012-04-19", "file-name")
+    dated = tmp_path / "某市烟花爆竹规定(2019-09-27).md"
+    dated.write_text("# 某市烟花爆竹规定\n\n2019年7月19日某市第十六届人民代表大会常务委员会第十三次会议通过\n\n"
+                     "<!-- INFO END -->\n\n第一条 为了加强烟花爆竹燃放管理，制定本规定。\n", encoding="utf-8")
+    [doc] = parse_source(read_file(dated)).documents
+    assert (doc.date_signed, doc.date_methods["signed"]) == ("2019-07-19", "history")
