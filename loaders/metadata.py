@@ -128,6 +128,26 @@ _SIGNATURE_SUFFIX = re.compile(
 _EDITOR_NOTE = re.compile(r"^（(?:[^（）]{0,6}(?:删减|删节|转载|摘编|节选|摘要)[^（）]{0,4})）")
 
 
+_ENDS_BODY = re.compile(r"(?:局|厅|委|办|政府|部|院|会|中心|署|处|室|所|站)$")
+
+
+def split_bodies(text: str) -> list[str]:
+    """Several bodies of one place written together (a title's or a signature line's co-issuers):
+    广州市医疗保障局广州市财政局广州市卫生健康委员会 → three bodies, split where the first body's place name begins
+    again after a body's ending. Anything else is one body."""
+    text = re.sub(r"\s", "", text)
+    m = re.match(r"^(?:中共)?([\u4e00-\u9fff]{1,8}?[省市县区州盟旗])", text)
+    if not m:
+        return [text]
+    place = m.group(1)
+    cuts = [0] + [k.start() for k in re.finditer(rf"(?:中共)?{re.escape(place)}", text)
+                  if k.start() > 0 and _ENDS_BODY.search(text[:k.start()])]
+    parts = [text[a:b] for a, b in zip(cuts, cuts[1:] + [len(text)])]
+    if len(parts) > 1 and all(_ENDS_BODY.search(p) for p in parts):
+        return parts
+    return [text]
+
+
 def clean_title(title: str) -> str:
     """A title without page chrome, a site suffix, an editor's note or a glued legislative history."""
     from .markdown import page_title
@@ -191,6 +211,16 @@ def extract_metadata(normal: NormalText, span: DocSpan,
     idx = list(range(span.start_line, span.end_line))
     texts = {i: normal.line(i) for i in idx}
     end_matter = next((i for i in idx if END_MATTER.match(texts[i])), span.end_line)
+    # an attachment list printed above the signature (附件：1.… 2.… then the issuer and date): the date under it
+    # is still the document's, when only short list lines stand between
+    late_date = None
+    if end_matter < span.end_line and texts[end_matter].startswith("附件"):
+        for i in range(end_matter + 1, min(end_matter + 25, span.end_line)):
+            if DATE_LINE.match(texts[i]):
+                late_date = i
+                break
+            if len(texts[i]) > 60 or any(p in texts[i] for p in "。；"):
+                break
     head = [texts[i] for i in idx[:12]]
     methods: dict[str, str] = {}
 
@@ -237,6 +267,8 @@ def extract_metadata(normal: NormalText, span: DocSpan,
         t = texts[i]
         if i >= end_matter:
             skip.add(i)
+            if i == late_date and date_signed is None:
+                date_signed, date_line = parse_date(t), i
             continue
         if span.header and i == span.start_line:
             skip.add(i)
@@ -367,7 +399,12 @@ def extract_metadata(normal: NormalText, span: DocSpan,
     if method == "title" and len(signatures) > 1 and re.sub(r"\s", "", issuer) == "".join(signatures):
         issuer = signatures[0]  # co-issuers named together in the title: the signature block says where each ends
     if issuer:
-        issuers = [issuer] + [x for x in signatures if x != issuer]
+        issuers = []
+        for named in [issuer] + signatures:
+            for part in split_bodies(named):  # 广州市医疗保障局广州市财政局 on one line: two bodies
+                if part not in issuers:
+                    issuers.append(part)
+        issuer = issuers[0]
         if method == "page-metadata":
             # co-issuers in one field: 人力资源社会保障部 财政部 / 国务院办公厅、国家发展改革委
             parts = [x for x in re.split(r"[\s、，,；;]+", issuer) if x]

@@ -42,6 +42,8 @@ _DASHES = "—–－~〜-"
 _CJK_RE = re.compile(rf"[{CJK}]")
 #: Characters next to which a space carries no meaning: Chinese characters and marks.
 _CJKISH_RE = re.compile(rf"[{CJK}\u3000-\u303f\uff00-\uffef“”‘’《》〈〉…—·]")
+_FILE_EXTENSIONS = {"doc", "docx", "xls", "xlsx", "pdf", "wps", "ofd", "zip", "rar", "txt", "csv", "et", "ppt", "pptx",
+                    "jpg", "png"}
 _ITEM_PREFIX = re.compile(r"^\s*\d{1,3}$")
 
 
@@ -113,6 +115,11 @@ def _punctuate(chars: list[str]) -> None:
                 continue  # list marker "12."
             if ascii_around:
                 continue  # 2.5, v1.2, www.gov.cn
+            j = i + 1
+            while j < n and chars[j].isascii() and chars[j].isalpha():
+                j += 1
+            if "".join(chars[i + 1:j]).lower() in _FILE_EXTENSIONS:
+                continue  # an attachment's file name: 申请表（个人）.docx
             chars[i] = "。"
         elif ch in ",:":
             if ascii_around and (ch == "," and prev.isdigit() or ch == ":"):

@@ -293,3 +293,30 @@ def test_a_regulation_alone_is_cited_by_the_decree_number_its_note_prints():
 def test_a_title_followed_by_a_table_of_contents():
     docs = parse("国家某某应急预案\n目　　录\n1　总则\n2　组织机构\n1　总则\n为了做好应急工作，制定本预案。\n")
     assert [(d.title, d.doc_type) for d in docs] == [("国家某某应急预案", "plan")]
+
+
+NOTICE_SIGNED_UNDER_ITS_ATTACHMENT_LIST = """某市民政局某市财政局关于印发某市最低生活保障标准的通知
+各区民政局、财政局：
+现将《某市最低生活保障标准》印发给你们，请遵照执行。
+附件：1.某市最低生活保障标准.docx
+2.申请表.xls
+某市民政局　某市财政局
+2025年5月30日
+"""
+
+
+def test_a_notice_signed_under_its_attachment_list_by_two_bodies_on_one_line():
+    [doc] = parse(NOTICE_SIGNED_UNDER_ITS_ATTACHMENT_LIST)
+    # the date under the attachment list is the notice's; the file names keep their dots
+    assert doc.date_signed == "2025-05-30"
+    # two bodies of one place written together, in the title and on one signature line
+    assert doc.issuer == "某市民政局" and doc.issuers == ["某市民政局", "某市财政局"]
+
+
+def test_split_bodies_only_where_a_place_begins_again_after_a_body():
+    from policykg.loaders.metadata import split_bodies
+
+    assert split_bodies("广州市医疗保障局广州市财政局广州市卫生健康委员会") == ["广州市医疗保障局", "广州市财政局", "广州市卫生健康委员会"]
+    assert split_bodies("广州市人民政府办公厅") == ["广州市人民政府办公厅"]
+    assert split_bodies("中共广州市天河区委统战部") == ["中共广州市天河区委统战部"]
+    assert split_bodies("国务院办公厅") == ["国务院办公厅"]
