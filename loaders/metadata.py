@@ -31,6 +31,7 @@ from .patterns import (
     FIELD_LINE,
     ANY_DATE,
     HISTORY_EVENT,
+    ISSUE_FOOTER,
     HISTORY_LINE,
     IN_FORCE,
     NOTICE_TITLE,
@@ -341,6 +342,9 @@ def extract_metadata(normal: NormalText, span: DocSpan,
         date_signed = max(e.date for e in events if e.kind != "approved") if any(
             e.kind != "approved" for e in events) else events[-1].date
         methods["signed"] = "history"
+    # the issuing footer of the end matter: 广州市人民政府办公厅秘书处 2024年7月29日印发
+    issued_on = next((parse_date(texts[i]) for i in idx if ISSUE_FOOTER.match(texts[i])), None)
+    on_issue = False
     date_published = None
     for label in ("发布日期", "公布日期", "发布时间", "发表时间"):
         if label in fields and parse_date(fields[label]):
@@ -357,12 +361,21 @@ def extract_metadata(normal: NormalText, span: DocSpan,
                 expiry = parse_date(fields[label])
                 methods["expiry"] = "page-metadata"
         body_text = "\n".join(t for t, _, _ in body)
+        if in_force is None and doc_type == "decree":
+            # 现公布修订后的《…》，自2019年1月1日起施行: a decree takes effect with what it promulgates
+            m = re.search(r"自(?P<date>[^，。；]{6,12}日)起(?:施行|实施|生效)", body_text)
+            if m and parse_date(m["date"]):
+                in_force, methods["in-force"] = parse_date(m["date"]), "text"
         if in_force is None:
             m = IN_FORCE.search(body_text)
             if m:
-                # 自公布之日起施行: the signing date, when one is printed (a history's latest step is not it)
+                # 自公布之日起施行: the signing date, when one is printed (a history's latest step is not it);
+                # 自印发之日起施行: the date of the issuing footer (…2024年7月29日印发) when there is one
                 known = date_signed if methods.get("signed") not in (None, "history") else None
+                if m["date"] == "印发之日" and issued_on:
+                    known = issued_on
                 in_force = known if m["date"].endswith("之日") else parse_date(m["date"])
+                on_issue = in_force is None and m["date"].endswith("之日")
                 if in_force:
                     methods["in-force"] = "text"
         elif "in-force" not in methods:
@@ -430,6 +443,8 @@ def extract_metadata(normal: NormalText, span: DocSpan,
         date_methods=methods,
         issuers=issuers,
         recipients=recipients,
+        issued_on=issued_on,
+        in_force_on_issue=on_issue,
         release_marking=release,
         issued_titles=list(span.issued_titles),
     )

@@ -97,6 +97,8 @@ class Document:
     date_signed: str | None = None
     in_force: str | None = None
     expiry: str | None = None
+    issued_on: str | None = None  # the issuing footer's date (…2024年7月29日印发), not emitted
+    in_force_on_issue: bool = False  # 自印发之日起施行 with no date known yet: the promulgator's gives it
     date_published: str | None = None
     #: the legislative history printed under a regulation's title: adopted / approved / amended / revised
     events: list["DateEvent"] = field(default_factory=list)

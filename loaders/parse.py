@@ -83,6 +83,16 @@ def parse_source(source: SourceText) -> ParsedSource:
                 doc.issuers = list(notice.issuers or [notice.issuer])
             if doc.in_force is None and notice.doc_type == "decree":
                 doc.in_force = notice.in_force
+            if doc.in_force is None and doc.in_force_on_issue:
+                # 本办法自印发之日起施行 in a text a notice issues: the day the notice was issued
+                doc.in_force = doc.issued_on or notice.issued_on or notice.date_signed
+                doc.date_methods["in-force"] = "promulgator"
+    # a page publishes everything on it: a document without a publication date of its own takes the page's
+    page_date = next((d.date_published for d in documents if d.date_methods.get("published") == "page-metadata"), None)
+    for doc in documents:
+        if doc.date_published is None and page_date:
+            doc.date_published = page_date
+            doc.date_methods["published"] = "page-metadata"
     for doc in documents:
         # a regulation is enacted by a congress or promulgated by a government: the title's place does not say which
         # nor does a guide's or a news item's: a portal names its own city in them without issuing anything

@@ -320,3 +320,26 @@ def test_split_bodies_only_where_a_place_begins_again_after_a_body():
     assert split_bodies("广州市人民政府办公厅") == ["广州市人民政府办公厅"]
     assert split_bodies("中共广州市天河区委统战部") == ["中共广州市天河区委统战部"]
     assert split_bodies("国务院办公厅") == ["国务院办公厅"]
+
+
+PAGE_WITH_A_NOTICE_AND_THE_MEASURES_IT_ISSUES = """某市人民政府办公厅关于印发某市公共租赁住房管理办法的通知
+各区人民政府：
+《某市公共租赁住房管理办法》已经市人民政府同意，现印发给你们，请认真贯彻执行。
+某市人民政府办公厅
+2024年7月26日
+某市公共租赁住房管理办法
+第一条　为规范公共租赁住房管理，制定本办法。
+第二条　本办法自印发之日起施行。
+某市人民政府办公厅秘书处　2024年7月29日印发
+"""
+
+
+def test_in_force_from_the_day_of_issue_is_the_issuing_footers_date():
+    notice, issued = parse(PAGE_WITH_A_NOTICE_AND_THE_MEASURES_IT_ISSUES)
+    assert issued.title == "某市公共租赁住房管理办法"
+    assert issued.in_force == "2024-07-29"  # 印发 on the 29th, signed on the 26th
+
+
+def test_a_decree_takes_effect_with_what_it_promulgates():
+    decree, _ = parse(DECREE_OF_A_REVISED_REGULATION)
+    assert decree.in_force == "2019-03-01"
