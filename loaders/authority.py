@@ -87,6 +87,19 @@ def _read(name: str, base: str) -> list[ox.Triple]:
     return list(ox.parse(text, format=ox.RdfFormat.TURTLE, base_iri=base))
 
 
+def _unbracket(name: str) -> str:
+    """A name cut out of running text with half a bracket or a separator at an end: （国务院办公厅 (from
+    （国务院办公厅负责）) → 国务院办公厅, 、引导单位 → 引导单位."""
+    name = name.strip("、，,；;：:。 \u3000·")
+    pairs = {"（": "）", "(": ")", "【": "】", "《": "》", "“": "”"}
+    for left, right in pairs.items():
+        if name.startswith(left) and right not in name:
+            name = name[1:]
+        if name.endswith(right) and left not in name:
+            name = name[:-1]
+    return name.strip()
+
+
 class Authority:
     """The agency and place authority lists of one base IRI."""
 
@@ -167,7 +180,7 @@ class Authority:
         """Resolve a printed name (see the module docstring). ``place``: the document's place (a
         :class:`Place` or its GB/T 2260 code), within which 区X局 / 市X局 / 省X厅 are read."""
         name = text.strip().replace("等", "") if text.strip().endswith(("等部门", "等单位", "等机构")) else text.strip()
-        name = name.rstrip("等")
+        name = _unbracket(name.rstrip("等"))
         if not _RELATIVE.match(name):
             hit = self._listed(name)
             if hit:

@@ -235,3 +235,14 @@ def test_portal_pages_carry_their_information_table(real):
         assert hit, (rel, date and date[1], number and number[1], [(r["title"], r["number"], r["date"]) for r in mine])
         checked += 1
     assert checked >= 1
+
+
+def test_every_resource_has_at_most_one_preferred_label_per_language(real):
+    """SKOS: one skos:prefLabel per language. A name cut out of running text with half a bracket
+    (（国务院办公厅 from （国务院办公厅负责）) once gave an agency a second one."""
+    _, _, _, store = real
+    rows = select(store, """
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?s ?lang (COUNT(DISTINCT ?l) AS ?n) WHERE { ?s skos:prefLabel ?l BIND(LANG(?l) AS ?lang) }
+        GROUP BY ?s ?lang HAVING (COUNT(DISTINCT ?l) > 1)""")
+    assert rows == []
