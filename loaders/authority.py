@@ -12,10 +12,14 @@ national bodies, else none). :class:`Authority` resolves a name as printed in a 
    district → ``<city><district>市场局``): the listed agency whose own place that is, else an agency of the
    expanded full name flagged unresolved — never a body of another place; with no place known, the name
    stays as printed;
-3. a generic role — a kind of body rather than a body (林业部门, 各有关部门, 区人民政府 in a city regulation,
-   街道办事处) → a role node, at the level its prefix implies (市林业部门 → city, 区林业部门 → district,
-   林业部门 → any), whose ``skos:broader`` is the unprefixed role;
-4. anything else → an agency node for the printed name, flagged unresolved — never dropped;
+3. the government, congress or courts of a GB/T 2260 division, written with the division's name (北京市人民政府,
+   广东省人民代表大会常务委员会, 广州市天河区人民法院) → an agency, known (``resolved``) without a list, at the
+   division's level;
+4. a generic role — a kind of body rather than a body (林业部门, 各有关部门, 区人民政府 in a city regulation,
+   街道办事处, 县级以上地方人民政府, 区县（自治县）人民政府, 重庆市县（自治县）人民政府, 人民法院, 行业协会) → a role
+   node, at the level its prefix implies (市林业部门 → city, 区林业部门 → district, 林业部门 → any), whose
+   ``skos:broader`` is the unprefixed role;
+5. anything else → an agency node for the printed name, flagged unresolved — never dropped;
    ``policykg agencies --unresolved`` lists them.
 """
 from __future__ import annotations
@@ -46,11 +50,20 @@ UNIT_SUFFIXES = (
 )
 #: a role rather than a body: a kind of department, or any body of a kind
 _ROLE = re.compile(
-    r"^(?P<prefix>各级|各区|各|上级|下级|本级|市和区|市、区|市|区|县|乡镇|街镇|街道|其他|本市)?"
-    r"(?P<rest>(?:有关|相关|主管|属地)?[\u4e00-\u9fff]{0,10}?(?:部门|机构|单位|工作机构|主管部门|监管部门|人民政府|政府|办事处|居村委会|委员会|林长))$"
+    r"^(?P<prefix>县级以上地方各级|县级以上地方|县级以上|地方各级|地级以上市|设区的市|各级|各区|各|上级|下级|本级|市和区|市、区|"
+    r"区县|市县|市|区|县|乡镇|乡|镇|街镇|街道|村|其他|本市|当地|所在地)?"
+    r"(?P<rest>(?:有关|相关|主管|属地)?[\u4e00-\u9fff]{0,10}?(?:部门|机构|单位|工作机构|主管部门|监管部门|人民政府|政府|办事处|居村委会|"
+    r"委员会|林长|人民法院|人民检察院|公安机关|工会|行业协会))$"
 )
 #: a name read relative to the document's place: 市商务委, 区市场监管局, 省教育厅, 县人民政府
 _RELATIVE = re.compile(r"^(?P<prefix>省|自治区|市(?!场|民|容|政(?!府))|区(?!域)|县(?!域))(?![级和、及与])")
+#: the bodies every division has
+_DIVISION_BODIES = ("人民政府", "人民政府办公厅", "人民政府办公室", "人民代表大会常务委员会", "人民代表大会", "人民法院",
+                    "人民检察院")
+#: kinds of body that are generic even without a level word: 人民法院, 公安机关, 工会, 行业协会
+_GENERIC_BODIES = ("人民法院", "人民检察院", "公安机关", "工会", "行业协会", "部门", "机构")
+#: alternatives written in brackets inside a kind of body: 区县（自治县）, 乡（镇）, 村（居）
+_ALTERNATIVE = re.compile(r"[（(][^（）()]{1,8}[）)]")
 _LEVEL_OF_PREFIX = {"市": "city", "区": "district", "县": "district", "乡镇": "town", "街镇": "town", "街道": "town"}
 _PARTIES = re.compile(r"(个人|经营者|者|企业|公司|学校|组织|媒体|单位|老年人|申请人|当事人|居民)$")
 _LEVELS = ("各级", "乡镇", "街道", "市", "区", "县")
@@ -198,6 +211,26 @@ class Authority:
                 if not _ROLE.match(name) or rest in ("人民政府", "政府"):
                     full = expand(full)
                     return Unit(text, self.agency_iri(full), full, "agency", False, self.level_of(anchor))
+        body = self._division_body(name)
+        if body is not None:
+            return Unit(text, self.agency_iri(name), name, "agency", True, self.level_of(body))
+        # a kind of body, written with alternatives (区县（自治县）人民政府, 乡（镇）人民政府) or within a place
+        # (重庆市县（自治县）人民政府: the county governments of Chongqing)
+        core = _ALTERNATIVE.sub("", name)
+        d = self.gazetteer.match_prefix(core)
+        if d is not None:
+            written = next((w for w in self._written_forms(d) if core.startswith(w)), "")
+            if written and _ROLE.match(core[len(written):]) and _ROLE.match(core[len(written):])["prefix"]:
+                core = core[len(written):]
+        m = _ROLE.match(core)
+        # 城市管理部门 is a kind of department (a place before 部门 would be in the gazetteer)
+        proper = (self.gazetteer.match_prefix(m.group("rest")) is not None if m and m.group("rest").endswith(("部门", "机构"))
+                  else m is not None and self._looks_proper(m.group("rest")))
+        if m and (m.group("prefix") or core != name or m.group("rest").endswith(_GENERIC_BODIES)) and not proper:
+            prefix = m.group("prefix") or ""
+            level = _LEVEL_OF_PREFIX.get(prefix)
+            broader = self.role_iri(m.group("rest")) if prefix in _LEVEL_OF_PREFIX else None
+            return Unit(text, self.role_iri(name), name, "role", True, level, broader)
         m = _ROLE.match(name)
         if m and not self._looks_proper(m.group("rest")):
             prefix = m.group("prefix") or ""
@@ -209,6 +242,23 @@ class Authority:
         if _PARTIES.search(name) and not re.search(r"(局|委|办|厅|政府|海关)$", name):
             return Unit(text, self.role_iri(name), name, "role", True, None)
         return Unit(text, self.agency_iri(name), name, "agency", False, agency_level(name))
+
+    def _written_forms(self, d: Division) -> list[str]:
+        """How a division's name may be written at the start of a body's name, longest first."""
+        chain = self.gazetteer.chain(d)
+        forms = {self.gazetteer.full_name(d), d.name, "".join(x.name for x in chain)}
+        return sorted(forms, key=len, reverse=True)
+
+    def _division_body(self, name: str) -> Division | None:
+        """The division whose government, congress or court this is: 北京市人民政府, 广东省人民代表大会常务委员会,
+        广州市天河区人民法院 — a body every GB/T 2260 division has, so it is known without a list."""
+        d = self.gazetteer.match_prefix(name)
+        if d is None:
+            return None
+        for w in self._written_forms(d):
+            if name.startswith(w) and name[len(w):] in _DIVISION_BODIES:
+                return d
+        return None
 
     def _looks_proper(self, rest: str) -> bool:
         """委员会 / 人民政府 with a place or a proper name in front is a body, not a role."""

@@ -185,3 +185,30 @@ def test_targets_with_years_and_amounts_with_groups(built):
     assert ("每人每月金额", 75.0, "元/人/月", None, "65-69周岁") in got
     assert ("每人每月金额", 600.0, "元/人/月", None, "100周岁及以上") in got
     assert not any("之日起" in r["metric"] for r in rows)  # procedural limits are rules, not targets
+
+
+@pytest.mark.parametrize("printed, place, kind, resolved, level", [
+    # the government, congress and courts of any GB/T 2260 division are known without a list
+    ("北京市人民政府", None, "agency", True, "city"),
+    ("广东省人民代表大会常务委员会", None, "agency", True, "province"),
+    ("广州市天河区人民法院", None, "agency", True, "district"),
+    # kinds of body, written with bracketed alternatives, level words or within a place, are generic roles
+    ("区县（自治县）人民政府", "500000", "role", True, None),
+    ("重庆市县(自治县)人民政府", "500000", "role", True, "district"),
+    ("乡（镇）人民政府", None, "role", True, None),
+    ("县级以上地方人民政府", None, "role", True, None),
+    ("人民法院", None, "role", True, None),
+    ("城市管理部门", None, "role", True, None),
+    ("行业协会", None, "role", True, None),
+    # a body of a place that no list names stays an unresolved agency, at its level
+    ("广州市天河区教育局", "440106", "agency", False, "district"),
+])
+def test_bodies_of_any_place_and_kinds_of_body(printed, place, kind, resolved, level):
+    u = Authority(BASE).resolve(printed, place)
+    assert (u.kind, u.resolved, u.level, u.label) == (kind, resolved, level, printed)
+
+
+def test_half_brackets_and_separators_are_not_part_of_a_name():
+    auth = Authority(BASE)
+    assert auth.resolve("（国务院办公厅").label == auth.resolve("国务院办公厅").label == "国务院办公厅"
+    assert auth.resolve("、引导单位").label == "引导单位"
