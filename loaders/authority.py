@@ -1,7 +1,8 @@
 """Who is named: agencies, generic roles and places, resolved against the authority lists.
 
 The authority lists are ``ontology/agencies.ttl`` (W3C ORG + SKOS: full name, abbreviations, level,
-parent — today the bodies of the Shanghai corpus), ``ontology/places.ttl`` (functional areas and the
+parent — the bodies of the Shanghai corpus), ``ontology/agencies-national.ttl`` (the State Council and its
+organs, with the abbreviations its documents print), ``ontology/places.ttl`` (functional areas and the
 places listed with extra names), ``ontology/gazetteer.tsv`` (every GB/T 2260 division, through
 :mod:`policykg.places`) and the abbreviation rules of :mod:`policykg.agency_names`. A document has a
 *place* (:meth:`Authority.document_place`: the division its issuer or title begins with, the country for
@@ -51,7 +52,7 @@ UNIT_SUFFIXES = (
 #: a role rather than a body: a kind of department, or any body of a kind
 _ROLE = re.compile(
     r"^(?P<prefix>县级以上地方各级|县级以上地方|县级以上|地方各级|地级以上市|设区的市|各级|各区|各|上级|下级|本级|市和区|市、区|"
-    r"区县|市县|市|区|县|乡镇|乡|镇|街镇|街道|村|其他|本市|当地|所在地)?"
+    r"区县|市县|自治县|自治州|市|区|县|乡镇|乡|镇|街镇|街道|村|其他|本市|当地|所在地)?"
     r"(?P<rest>(?:有关|相关|主管|属地)?[\u4e00-\u9fff]{0,10}?(?:部门|机构|单位|工作机构|主管部门|监管部门|人民政府|政府|办事处|居村委会|"
     r"委员会|林长|人民法院|人民检察院|公安机关|工会|行业协会))$"
 )
@@ -65,7 +66,7 @@ _GENERIC_BODIES = ("人民法院", "人民检察院", "公安机关", "工会", 
 #: alternatives written in brackets inside a kind of body: 区县（自治县）, 乡（镇）, 村（居）
 _ALTERNATIVE = re.compile(r"[（(][^（）()]{1,8}[）)]")
 _LEVEL_OF_PREFIX = {"市": "city", "区": "district", "县": "district", "乡镇": "town", "街镇": "town", "街道": "town"}
-_PARTIES = re.compile(r"(个人|经营者|者|企业|公司|学校|组织|媒体|单位|老年人|申请人|当事人|居民)$")
+_PARTIES = re.compile(r"(个人|经营者|者|企业|公司|学校|组织|媒体|单位|居民|(?<!民)人)$")  # 法人, 使用人, 申请人
 _LEVELS = ("各级", "乡镇", "街道", "市", "区", "县")
 _BARE_NAMES = {"人民政府", "政府", "部门", "机构", "单位", "办事处", "工作机构", "委员会", "管委会", "局", "委", "办",
                "市部门", "区部门", "级部门"}
@@ -118,7 +119,7 @@ class Authority:
 
     def __init__(self, base: str) -> None:
         self.base = base
-        self.agency_triples = _read("agencies.ttl", base)
+        self.agency_triples = _read("agencies.ttl", base) + _read("agencies-national.ttl", base)
         self.place_triples = _read("places.ttl", base)
         self.by_name: dict[str, tuple[str, str, str | None]] = {}  # name → (iri, label, level)
         labels: dict[str, str] = {}
@@ -185,6 +186,12 @@ class Authority:
 
         return f"{self.base}role/{slug(name)}"
 
+    def is_listed(self, iri: str) -> bool:
+        """Whether the authority list describes this agency (else the build describes it)."""
+        if not hasattr(self, "_listed_iris"):
+            self._listed_iris = {v[0] for v in self.by_name.values()} | {v[0] for v in self.by_key.values()}
+        return iri in self._listed_iris
+
     def _listed(self, name: str) -> Unit | None:
         hit = self.by_name.get(name) or self.by_key.get(agency_key(name))
         return Unit(name, hit[0], hit[1], "agency", True, hit[2]) if hit else None
@@ -199,7 +206,7 @@ class Authority:
             if hit:
                 return Unit(text, hit.iri, hit.label, "agency", True, hit.level)
         context = self.division_of(place)
-        rel = _RELATIVE.match(name)
+        rel = _RELATIVE.match(name) if not _ALTERNATIVE.search(name) else None  # 县（自治县）…: a kind, below
         if rel and len(name) > len(rel["prefix"]) + 1:
             anchor = self.gazetteer.resolve_relative(rel["prefix"], context) if context is not None else None
             if anchor is not None:
@@ -210,7 +217,8 @@ class Authority:
                     return Unit(text, hit.iri, hit.label, "agency", True, hit.level)
                 if not _ROLE.match(name) or rest in ("人民政府", "政府"):
                     full = expand(full)
-                    return Unit(text, self.agency_iri(full), full, "agency", False, self.level_of(anchor))
+                    known = self._division_body(full) is not None  # 市人民政府 in a Beijing text: 北京市人民政府
+                    return Unit(text, self.agency_iri(full), full, "agency", known, self.level_of(anchor))
         body = self._division_body(name)
         if body is not None:
             return Unit(text, self.agency_iri(name), name, "agency", True, self.level_of(body))
@@ -226,6 +234,8 @@ class Authority:
         # 城市管理部门 is a kind of department (a place before 部门 would be in the gazetteer)
         proper = (self.gazetteer.match_prefix(m.group("rest")) is not None if m and m.group("rest").endswith(("部门", "机构"))
                   else m is not None and self._looks_proper(m.group("rest")))
+        if m and core != name:
+            proper = False  # alternatives in brackets (济南市（市、区）人民政府, 乡（镇）…) name several bodies: a kind
         if m and (m.group("prefix") or core != name or m.group("rest").endswith(_GENERIC_BODIES)) and not proper:
             prefix = m.group("prefix") or ""
             level = _LEVEL_OF_PREFIX.get(prefix)

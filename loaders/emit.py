@@ -51,13 +51,13 @@ class Emitter:
 
     def unit_quads(self, unit: Unit) -> list[Quad]:
         """Description of an agency or role not in the authority list, for the shared agencies graph."""
-        if unit.kind == "agency" and unit.resolved:
+        if unit.kind == "agency" and unit.resolved and self.authority.is_listed(unit.iri):
             return []  # described by the authority list (graph/authority)
         g = _n(self.mint.agencies_graph)
         node = _n(unit.iri)
         quads = [Quad(node, _TYPE, _n(PKG + ("Agency" if unit.kind == "agency" else "GenericRole")), g),
                  Quad(node, _n(SKOS + "prefLabel"), _zh(unit.label), g)]
-        if unit.kind == "agency":
+        if unit.kind == "agency" and not unit.resolved:
             quads.append(Quad(node, _n(PKG + "resolved"), Literal("false", datatype=_BOOL), g))
         if unit.level:
             quads.append(Quad(node, _n(PKG + "level"), Literal(unit.level), g))

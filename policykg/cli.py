@@ -167,7 +167,7 @@ def parser() -> argparse.ArgumentParser:
         help="agencies and roles the documents name, with how many provisions they are responsible for",
         description=(
             "List the agencies and generic roles named as responsible units, issuers or bearers. With "
-            "--unresolved, only names not in the authority list (ontology/agencies.ttl): none is dropped from "
+            "--unresolved, only names not in the authority lists (ontology/agencies.ttl, ontology/agencies-national.ttl): none is dropped from "
             "the graph, and this is the list to extend the authority list from."
         ),
         epilog=EPILOG,

@@ -13,7 +13,7 @@ agency (by name)       ``agency/上海市人民政府办公厅``
 source file            ``source/<first 16 hex digits of its SHA-256>``
 document's graph       ``graph/doc/…`` (one named graph per document)
 build metadata graph   ``graph/meta``
-authority list         ``graph/authority`` (agencies.ttl: named agencies, abbreviations, levels)
+authority list         ``graph/authority`` (agencies.ttl, agencies-national.ttl: named agencies, abbreviations, levels)
 places                 ``graph/places`` (places.ttl: city, 16 districts, functional areas)
 other agencies, roles  ``graph/agencies`` (names not in the authority list, generic roles)
 cited acts             ``graph/acts``; their resolution to documents in ``graph/links``

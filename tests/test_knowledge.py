@@ -212,3 +212,13 @@ def test_half_brackets_and_separators_are_not_part_of_a_name():
     auth = Authority(BASE)
     assert auth.resolve("（国务院办公厅").label == auth.resolve("国务院办公厅").label == "国务院办公厅"
     assert auth.resolve("、引导单位").label == "引导单位"
+
+
+def test_the_state_council_and_its_organs_are_listed_with_their_abbreviations():
+    auth = Authority(BASE)
+    for printed, full in [("国务院办公厅", "国务院办公厅"), ("国家发展改革委", "国家发展和改革委员会"),
+                          ("人力资源社会保障部", "人力资源和社会保障部"), ("住房城乡建设部", "住房和城乡建设部")]:
+        u = auth.resolve(printed)
+        assert (u.kind, u.resolved, u.level, u.label) == ("agency", True, "national", full)
+    # a body since abolished keeps its printed name, flagged unresolved
+    assert auth.resolve("国土资源部").resolved is False
