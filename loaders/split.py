@@ -44,6 +44,7 @@ from .patterns import (
 _TITLE_END = re.compile(
     rf"(?:通知|决定|意见|批复|通报|公告|通告|解读|方案|预案|规定|条例|办法|细则|规划|计划|纲要|措施|规则|守则|准则|指引|指南|清单|年）|年版）|{TITLE_QUALIFIER})(?:{TITLE_SERIAL})?$"
 )
+_APPROVED_TEXT = re.compile(r"^同意(?:建立|设立|印发|实施)?(?P<t>[^，。；]{4,60}?(?:制度|方案|规划|章程|规则|办法|纲要))$")
 _FIRST_PROVISION = re.compile(r"^(?:第一条|第一章|一、)")
 _YEAR_RANGE_LINE = re.compile(r"^（(?:19|20)\d{2}(?:-(?:19|20)\d{2})?年?版?）$")
 
@@ -108,6 +109,10 @@ def issued_titles_of_notice(title: str) -> list[str]:
         return []
     subject = m.group("subject")
     s = ISSUING_SUBJECT.match(subject)
+    if not s and m.group("kind") in ("批复", "函"):
+        # 关于同意建立X制度的批复: a reply that approves a text attached to it (the 制度, 方案, 章程 …)
+        a = _APPROVED_TEXT.match(subject)
+        return [a.group("t")] if a else []
     if not s:
         return []
     titles = [b.group("t") for b in BOOK_TITLE.finditer(s.group("titles"))]

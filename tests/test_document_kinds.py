@@ -343,3 +343,28 @@ def test_in_force_from_the_day_of_issue_is_the_issuing_footers_date():
 def test_a_decree_takes_effect_with_what_it_promulgates():
     decree, _ = parse(DECREE_OF_A_REVISED_REGULATION)
     assert decree.in_force == "2019-03-01"
+
+
+REPLY_APPROVING_AN_ATTACHED_TEXT = """国务院关于同意建立某某工作部际联席会议制度的批复
+国函〔2018〕144号
+教育部：
+你部关于建立某某工作部际联席会议制度的请示收悉。现批复如下：
+同意建立由教育部牵头的某某工作部际联席会议制度。联席会议不刻制印章，不正式行文，请按照国家有关文件规定认真组织开展工作。
+附件：某某工作部际联席会议制度
+国务院
+2018年11月20日
+附件
+某某工作部际联席会议制度
+一、主要职能
+统筹协调全国某某工作。
+二、成员单位
+联席会议由教育部、人力资源社会保障部组成。
+"""
+
+
+def test_a_reply_and_the_text_it_approves_attached_to_it():
+    reply, approved = parse(REPLY_APPROVING_AN_ATTACHED_TEXT)
+    assert reply.doc_type == "reply" and reply.number == "国函〔2018〕144号"
+    assert approved.title == "某某工作部际联席会议制度"
+    assert (approved.issuer, approved.date_signed) == ("国务院", "2018-11-20")
+    assert [p.path for p in approved.provisions if p.kind == "part"] == ["sec_1", "sec_2"]

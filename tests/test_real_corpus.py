@@ -41,6 +41,7 @@ MULTI = {
     "gov-cn/r41_国办函〔2005〕57号.html": 2,  # 函 + 国家粮食应急预案
     "gov-cn/r47_国发〔2004〕18号.html": 2,  # notice + 国务院工作规则
     "gov-cn/r58_国令第706号.html": 2,  # decree 706 + 专利代理条例
+    "gov-cn/r55_国函〔2018〕144号.html": 2,  # 关于同意建立…制度的批复 + the 制度 it approves, attached
     "portal-pages/05_幼儿园招生方案_2026.html": 2,  # notice + 2026年…幼儿园招生工作方案
     "portal-pages/11_公共租赁住房保障办法_穗府办规2024-13号.html": 2,  # notice + 公共租赁住房管理办法
     "portal-pages/17_天河港澳青年办法_穗天科工信规字2023-1号.html": 2,  # notice + the 实施办法 (no heading of its own)
