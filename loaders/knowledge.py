@@ -92,11 +92,25 @@ def _tail_parenthesis(text: str) -> tuple[str, str] | None:
     return None
 
 
-def explicit_units(text: str) -> list[tuple[str, str]] | None:
+#: a duty note closing a measure, without labels: （A、B负责）, （A、B按职责分工负责）, （A牵头，B、C参与）
+_DUTY_NOTE = re.compile(
+    r"^(?:(?P<lead>[^（）]+?)牵头(?:负责)?(?:[，,；;](?P<co>[^（）]+?)(?:参与|配合)(?:负责)?)?"
+    r"|(?P<all>[^（）]+?)(?:按职责分工|按照职责分工|根据职责|分别|共同)?负责)"
+    r"(?:。(?P<first_leads>列第一位者为牵头单位)(?:[，,]下同)?)?$"
+)
+#: 列第一位者为牵头单位，下同: in this document's duty notes, the body listed first leads and the others assist
+FIRST_LEADS = "列第一位者为牵头单位"
+#: a name that is a body or a kind of body (not a clause such as 确保落实到位)
+_NAMES_A_BODY = re.compile(r"(?:局|委|办|厅|部|部门|单位|中心|政府|管委会|委员会|院|署|行|会|海关|总局|机构|监管局)(?:等(?:有关)?(?:部门|单位|部门和单位)?)?$")
+
+
+def explicit_units(text: str, first_leads: bool = False) -> list[tuple[str, str]] | None:
     """Units listed in a trailing parenthesis, as (name as printed, role); None if there is no such list.
 
     （责任单位：A、B） → responsible; （牵头单位：A；责任单位：B） → A lead, B co;
-    （区市场局、区行政服务中心） → responsible, when every name is a body.
+    （区市场局、区行政服务中心） → responsible, when every name is a body;
+    （A、B负责） → responsible, or A lead and B co where the document says 列第一位者为牵头单位 (``first_leads``);
+    （A牵头，B参与） → A lead, B co.
     """
     tail = _tail_parenthesis(text)
     if tail is None:
@@ -113,6 +127,21 @@ def explicit_units(text: str) -> list[tuple[str, str]] | None:
             # an explicit list names each body in full: split it, never expand shared heads
             names = [n.strip() for n in _split_top_list(chunk) if n.strip()]
             out += [(n, role) for n in names]
+        return out or None
+    duty = _DUTY_NOTE.match(inside)
+    if duty:
+        # national documents: （财政部、人民银行负责）, （A牵头，B、C参与）, （…，各省级人民政府按职责分工负责）
+        if duty["lead"]:
+            out = [(n, "lead") for n in _split_top_list(duty["lead"]) if n.strip()]
+            out += [(n, "co") for n in _split_top_list(duty["co"] or "") if n.strip()]
+        elif duty["first_leads"] or first_leads:
+            names = [n for n in _split_top_list(duty["all"]) if n.strip()]
+            out = [(n, "lead" if k == 0 else "co") for k, n in enumerate(names)]
+        else:
+            out = [(n, "responsible") for n in _split_top_list(duty["all"]) if n.strip()]
+        # 人力资源社会保障部等有关部门和单位: the body named, the rest being unnamed
+        out = [(re.sub(r"等(?:有关)?(?:部门和单位|部门|单位|机构)?$", "", n.strip()), r) for n, r in out
+               if _NAMES_A_BODY.search(n.strip())]
         return out or None
     names = split_units(inside)
     if names and all(re.search(r"(局|委|办|厅|部门|中心|政府|管委会|委员会|院|署|海关|总部|分局|街道|镇)$", re.sub(r"（[^（）]*）$", "", n)) for n in names):
@@ -298,6 +327,7 @@ def responsibilities(doc: Document, auth: Authority, district: "Place | None", s
     out: list[Responsibility] = []
     if doc.doc_type in PLAN_TYPES_SET:
         default = _government_of(doc.issuer)
+        first_leads = any(FIRST_LEADS in (p.text or "") for p in doc.walk())
         parents: dict[str, Provision] = {}
         for p in doc.walk():
             for c in p.children:
@@ -305,10 +335,10 @@ def responsibilities(doc: Document, auth: Authority, district: "Place | None", s
         for p in doc.walk():
             if p.kind != "measure":
                 continue
-            listed = explicit_units(p.text or "")
+            listed = explicit_units(p.text or "", first_leads)
             parent = parents.get(p.path)
             if listed is None and parent is not None and parent.text:
-                listed = explicit_units(parent.text)
+                listed = explicit_units(parent.text, first_leads)
             if listed:
                 for name, role in listed:
                     out.append(Responsibility(p.path, auth.resolve(name, district), role, "explicit"))

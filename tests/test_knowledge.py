@@ -222,3 +222,35 @@ def test_the_state_council_and_its_organs_are_listed_with_their_abbreviations():
         assert (u.kind, u.resolved, u.level, u.label) == ("agency", True, "national", full)
     # a body since abolished keeps its printed name, flagged unresolved
     assert auth.resolve("国土资源部").resolved is False
+
+
+NATIONAL_OPINION_WITH_DUTY_NOTES = """国务院关于促进某某工作的若干意见
+国发〔2018〕39号
+各省、自治区、直辖市人民政府，国务院各部委、各直属机构：
+为促进某某工作，现提出如下意见。
+一、支持企业稳定发展
+（一）加大稳岗支持力度。对不裁员的企业返还失业保险费。上述资金由失业保险基金列支。
+（人力资源社会保障部、财政部负责。列第一位者为牵头单位，下同）
+（二）发挥担保机构作用。充分发挥国家融资担保基金作用。（财政部、工业和信息化部、人民银行负责）
+（三）鼓励返乡创业。支持返乡人员创业。（教育部牵头，财政部参与）
+（四）做好服务。各地要做好就业服务。（人力资源社会保障部等有关部门和单位负责）
+国务院
+2018年11月16日
+"""
+
+
+def test_duty_notes_of_national_documents_name_who_leads_and_who_assists():
+    """（A、B负责。列第一位者为牵头单位，下同）: A leads and B assists in this note and every later one;
+    （A牵头，B参与）: A leads, B assists; 等有关部门和单位: the body named."""
+    [doc] = parse(NATIONAL_OPINION_WITH_DUTY_NOTES)
+    k = extract_knowledge(doc, Authority(BASE))
+    by_section: dict[str, set] = {}
+    for r in k.responsibilities:
+        by_section.setdefault(r.provision.split("__meas_")[0], set()).add((r.unit.label, r.role, r.method))
+    assert by_section == {
+        "sec_1__subsec_1": {("人力资源和社会保障部", "lead", "explicit"), ("财政部", "co", "explicit")},
+        "sec_1__subsec_2": {("财政部", "lead", "explicit"), ("中华人民共和国工业和信息化部", "co", "explicit"),
+                            ("中国人民银行", "co", "explicit")},
+        "sec_1__subsec_3": {("教育部", "lead", "explicit"), ("财政部", "co", "explicit")},
+        "sec_1__subsec_4": {("人力资源和社会保障部", "lead", "explicit")},
+    }
