@@ -129,9 +129,6 @@ _SIGNATURE_SUFFIX = re.compile(
 _EDITOR_NOTE = re.compile(r"^（(?:[^（）]{0,6}(?:删减|删节|转载|摘编|节选|摘要)[^（）]{0,4})）")
 
 
-_ENDS_BODY = re.compile(r"(?:局|厅|委|办|政府|部|院|会|中心|署|处|室|所|站)$")
-
-
 def split_bodies(text: str) -> list[str]:
     """Several bodies of one place written together (a title's or a signature line's co-issuers):
     广州市医疗保障局广州市财政局广州市卫生健康委员会 → three bodies, split where the first body's place name begins
@@ -142,9 +139,9 @@ def split_bodies(text: str) -> list[str]:
         return [text]
     place = m.group(1)
     cuts = [0] + [k.start() for k in re.finditer(rf"(?:中共)?{re.escape(place)}", text)
-                  if k.start() > 0 and _ENDS_BODY.search(text[:k.start()])]
+                  if k.start() > 0 and _SIGNATURE_SUFFIX.search(text[:k.start()])]
     parts = [text[a:b] for a, b in zip(cuts, cuts[1:] + [len(text)])]
-    if len(parts) > 1 and all(_ENDS_BODY.search(p) for p in parts):
+    if len(parts) > 1 and all(_SIGNATURE_SUFFIX.search(p) for p in parts):
         return parts
     return [text]
 
