@@ -47,7 +47,7 @@ UNIT_SUFFIXES = (
     "人民政府办公厅", "人民政府办公室", "人民政府", "管理委员会", "管委会", "委员会", "办事处", "工作机构",
     "部门", "机构", "单位", "政府", "总部", "分局", "海关", "银行", "中心", "组织", "媒体", "学校",
     "经营者", "林长", "个人", "部", "企业", "公司", "居村委会", "村委会", "居委会", "局", "委", "办", "厅", "院",
-    "署", "会", "联", "者", "老年人", "申请人", "当事人", "居民", "人",
+    "署", "会", "联", "者", "老年人", "申请人", "当事人", "居民", "人", "机关", "主体", "团体", "团", "妇女", "儿童", "公民", "职工", "成员", "患者", "学生",
 )
 #: a role rather than a body: a kind of department, or any body of a kind
 _ROLE = re.compile(
@@ -407,6 +407,10 @@ def split_units(text: str) -> list[str] | None:
     text = text.strip().strip("，")
     if not text or len(text) > 80:
         return None
+    # A、B、C等社会团体: the category after 等 names no further body
+    cat = re.search(r"(?<=[\u4e00-\u9fff])等(?:有关|相关|其他)?[\u4e00-\u9fff]{0,6}(?:团体|组织|机构|单位|部门)$", text)
+    if cat and ("、" in text or "和" in text) and _has_head(text[: cat.start()]):
+        text = text[: cat.start()]
     parts = [p for p in _split_top(text) if p]
     if not parts:
         return None
@@ -418,16 +422,21 @@ def split_units(text: str) -> list[str] | None:
     # right to left: an item without a head takes the head of the nearest item after it that has one;
     # a bare level (市 in 市和区相关部门) takes that item's whole tail (市相关部门)
     filled = list(parts)
+    seps = _separators(text, parts)
     for i in range(len(parts) - 2, -1, -1):
         p = filled[i]
         if _has_head(p):
             continue
         nxt = filled[i + 1]
         lvl = next((x for x in _LEVELS if nxt.startswith(x)), None)
+        if seps[i] != "、" and not (p in _LEVELS and lvl):
+            continue  # only 、 shares a head: 高校和科研机构 stays two bodies (市和区相关部门 is two levels)
         if p in _LEVELS and lvl:
             filled[i] = p + nxt[len(lvl):]
         else:
-            head = next(s for s in UNIT_SUFFIXES if _bare(nxt).endswith(s))
+            head = next((s for s in UNIT_SUFFIXES if _bare(nxt).endswith(s)), None)
+            if head is None:
+                return None
             filled[i] = p + head
     out = []
     for i, p in enumerate(filled):
@@ -444,6 +453,17 @@ def split_units(text: str) -> list[str] | None:
     if any(re.search(r"[，。；：的]", p) and not _PARTIES.search(p) for p in out):
         return None
     return out
+
+
+def _separators(text: str, parts: list[str]) -> list[str]:
+    """The separator printed after each part but the last (、, 和, 及 …)."""
+    seps, pos = [], 0
+    for p in parts[:-1]:
+        pos = text.find(p, pos) + len(p)
+        m = _SPLIT.match(text, pos)
+        seps.append(m.group(0) if m else "")
+        pos = m.end() if m else pos
+    return seps
 
 
 def _bare(name: str) -> str:
@@ -466,6 +486,10 @@ def _split_top(text: str) -> list[str]:
             depth = max(0, depth - 1)
         if depth == 0:
             m = _SPLIT.match(text, i)
+            if m and cur and m.group(0) in ("和", "及", "与") and not _has_head(cur) and 1 < len(cur) <= 4 \
+                    and cur not in _LEVELS \
+                    and re.search(r"(?:部门|局|厅|委员会|委|部)$", text) and "、" not in text[i:]:
+                m = None  # 人力资源和社会保障部门, 住房和城乡建设局: one name
             if m and cur:
                 # 和/及 inside a name (社会保障, 市场和质量) are rare in unit lists; accept
                 out.append(cur)

@@ -24,15 +24,15 @@ class Responsibility:
     provision: str  # path of the measure (or leaf provision)
     unit: Unit
     role: str  # lead | co | responsible
-    method: str  # explicit | subject | default
+    method: str  # explicit | section | subject | default
 
 
 @dataclass
 class Statement:
     provision: str  # path of the leaf provision holding it
     ordinal: int
-    modality: str  # obligation | prohibition | permission | encouragement
-    keyword: str
+    modality: str  # obligation | prohibition | permission | right | exemption | cap | encouragement
+    keyword: str  # the cue as printed: a modal word, or the verb (or 由) of a mandate without one
     bearers: list[Unit]
     text: str  # the clause
     action: str
@@ -92,25 +92,40 @@ def _tail_parenthesis(text: str) -> tuple[str, str] | None:
     return None
 
 
-#: a duty note closing a measure, without labels: （A、B负责）, （A、B按职责分工负责）, （A牵头，B、C参与）
-_DUTY_NOTE = re.compile(
-    r"^(?:(?P<lead>[^（）]+?)牵头(?:负责)?(?:[，,；;](?P<co>[^（）]+?)(?:参与|配合)(?:负责)?)?"
-    r"|(?P<all>[^（）]+?)(?:按职责分工|按照职责分工|根据职责|分别|共同)?负责)"
-    r"(?:。(?P<first_leads>列第一位者为牵头单位)(?:[，,]下同)?)?$"
+#: one clause of a duty note closing a measure, without labels: A、B负责 / A牵头 / B、C参与 / A指导 / A会同B负责
+_DUTY_CLAUSE = re.compile(
+    r"^(?P<names>[^（）]+?)(?P<verb>牵头负责|牵头|(?:按照?职责分工|根据职责|分别|共同|具体)?负责(?:落实)?|指导|参与|配合|协助)$"
 )
-#: 列第一位者为牵头单位，下同: in this document's duty notes, the body listed first leads and the others assist
-FIRST_LEADS = "列第一位者为牵头单位"
+#: clauses of a duty note that state a rule of the document rather than name bodies
+_DUTY_META = re.compile(
+    r"^(?:(?P<first>列第一位者?为牵头单位|排在第一位的(?:部门|单位)为牵头(?:部门|单位))|下同|不再列出|以下均需(?P<standing>.+?)落实)$"
+)
+#: 列第一位者为牵头单位，下同 (or 排在第一位的部门为牵头部门): in this document's duty notes, the body listed first
+#: leads and the others assist
+FIRST_LEADS = re.compile(r"列第一位者?为牵头单位|排在第一位的(?:部门|单位)为牵头(?:部门|单位)")
 #: a name that is a body or a kind of body (not a clause such as 确保落实到位)
-_NAMES_A_BODY = re.compile(r"(?:局|委|办|厅|部|部门|单位|中心|政府|管委会|委员会|院|署|行|会|海关|总局|机构|监管局)(?:等(?:有关)?(?:部门|单位|部门和单位)?)?$")
+_NAMES_A_BODY = re.compile(r"(?:局|委|办|厅|部|部门|单位|中心|政府|管委会|委员会|院|署|行|会|海关|总局|机构|监管局|总社)(?:等(?:有关)?(?:部门|单位|部门和单位)?)?$")
+_UNNAMED = re.compile(r"等(?:有关|相关)?(?:部门和单位|部门|单位|机构)?$")
 
 
-def explicit_units(text: str, first_leads: bool = False) -> list[tuple[str, str]] | None:
-    """Units listed in a trailing parenthesis, as (name as printed, role); None if there is no such list.
+@dataclass
+class DutyNote:
+    """What a parenthesis closing a measure says: the units with their roles, and document rules it states."""
 
-    （责任单位：A、B） → responsible; （牵头单位：A；责任单位：B） → A lead, B co;
-    （区市场局、区行政服务中心） → responsible, when every name is a body;
-    （A、B负责） → responsible, or A lead and B co where the document says 列第一位者为牵头单位 (``first_leads``);
-    （A牵头，B参与） → A lead, B co.
+    units: list[tuple[str, str]]
+    first_leads: bool = False  # 列第一位者为牵头单位
+    standing: list[str] = field(default_factory=list)  # 以下均需X落实，不再列出: X is responsible for what follows
+
+
+def duty_note(text: str, first_leads: bool = False) -> DutyNote | None:
+    """The units listed in a parenthesis that ends ``text``, as (name as printed, role); None if there is none.
+
+    Labelled lists: （责任单位：A、B，各区政府） → responsible (groups split on 、，；); （牵头单位：A；配合单位：B、C）
+    and （牵头单位：A，配合单位：B） → A lead, B and C co; a lead alone (（牵头单位：A）) → lead.
+    Duty notes: （A、B负责） → responsible, or A lead and B co where the document says 列第一位者为牵头单位 /
+    排在第一位的部门为牵头部门 (``first_leads``, or the note itself); （A牵头，B、C参与） → A lead, B and C co;
+    （A指导，B负责落实） → responsible; （A会同B负责） → A, and B co. 以下均需X落实，不再列出 makes X responsible
+    for every later measure (``standing``). （区市场局、区行政服务中心）: bodies alone → responsible.
     """
     tail = _tail_parenthesis(text)
     if tail is None:
@@ -125,39 +140,95 @@ def explicit_units(text: str, first_leads: bool = False) -> list[tuple[str, str]
             chunk = inside[m.end():end].strip().strip("；;，, ")
             role = _ROLE_OF_LABEL.get(m["label"], "co" if has_lead else "responsible")
             # an explicit list names each body in full: split it, never expand shared heads
-            names = [n.strip() for n in _split_top_list(chunk) if n.strip()]
-            out += [(n, role) for n in names]
-        return out or None
-    duty = _DUTY_NOTE.match(inside)
-    if duty:
-        # national documents: （财政部、人民银行负责）, （A牵头，B、C参与）, （…，各省级人民政府按职责分工负责）
-        if duty["lead"]:
-            out = [(n, "lead") for n in _split_top_list(duty["lead"]) if n.strip()]
-            out += [(n, "co") for n in _split_top_list(duty["co"] or "") if n.strip()]
-        elif duty["first_leads"] or first_leads:
-            names = [n for n in _split_top_list(duty["all"]) if n.strip()]
-            out = [(n, "lead" if k == 0 else "co") for k, n in enumerate(names)]
-        else:
-            out = [(n, "responsible") for n in _split_top_list(duty["all"]) if n.strip()]
-        # 人力资源社会保障部等有关部门和单位: the body named, the rest being unnamed
-        out = [(re.sub(r"等(?:有关)?(?:部门和单位|部门|单位|机构)?$", "", n.strip()), r) for n, r in out
-               if _NAMES_A_BODY.search(n.strip())]
-        return out or None
+            out += [(n, role) for n in _list_names(chunk)]
+        return DutyNote(out) if out else None
+    note = DutyNote([])
+    clauses = [c.strip() for c in re.split(r"[，,；;。]", inside) if c.strip()]
+    found: list[tuple[list[str], str]] = []
+    pending: list[str] = []
+    complete = False
+    for clause in clauses:
+        meta = _DUTY_META.match(clause)
+        if meta:
+            note.first_leads = note.first_leads or bool(meta["first"])
+            if meta["standing"]:
+                note.standing += _list_names(meta["standing"])
+            continue
+        m = _DUTY_CLAUSE.match(clause)
+        if not m:
+            named = _list_names(clause)
+            if named and all(_NAMES_A_BODY.search(n) for n in named):
+                pending += named  # （A、B，各省级人民政府按职责分工负责）: names before the clause with the verb
+                continue
+            break
+        names = m["names"]
+        helpers: list[str] = []
+        joint = re.match(r"^(?P<a>.+?)会同(?P<b>.+)$", names)
+        if joint:
+            names, helpers = joint["a"], [h for h in _list_names(joint["b"]) if not re.match(r"^(?:有关|相关|其他)", h)]
+        named = _list_names(names)
+        if not named or not all(_NAMES_A_BODY.search(n) for n in named):
+            break
+        found.append((pending + named, m["verb"]))
+        pending = []
+        if helpers:
+            found.append((helpers, "会同"))
+    else:
+        complete = not pending  # every clause named bodies with a verb of duty, or stated a rule
+    if not complete:
+        found = []
+    if found:
+        has_lead = any(v.startswith("牵头") for _, v in found)
+        first = note.first_leads or first_leads
+        for names, verb in found:
+            for i, n in enumerate(names):
+                if verb.startswith("牵头"):
+                    role = "lead"
+                elif verb in ("参与", "配合", "协助", "会同") or has_lead:
+                    role = "co"
+                elif first and not out:
+                    role = "lead" if i == 0 else "co"
+                elif first:
+                    role = "co"
+                else:
+                    role = "responsible"
+                out.append((n, role))
+        note.units = out
+        return note
+    if note.first_leads or note.standing:
+        return note
+    # not a duty note: bodies alone — （区市场局、区行政服务中心）
     names = split_units(inside)
     if names and all(re.search(r"(局|委|办|厅|部门|中心|政府|管委会|委员会|院|署|海关|总部|分局|街道|镇)$", re.sub(r"（[^（）]*）$", "", n)) for n in names):
-        return [(n, "responsible") for n in names]
+        return DutyNote([(n, "responsible") for n in names])
     return None
 
 
+def explicit_units(text: str, first_leads: bool = False) -> list[tuple[str, str]] | None:
+    """The units of :func:`duty_note`, or None."""
+    note = duty_note(text, first_leads)
+    return note.units if note and note.units else None
+
+
+def _list_names(chunk: str) -> list[str]:
+    """The names of a printed list, each in full, without 等 and 等有关部门 (the unnamed rest)."""
+    out = []
+    for n in _split_top_list(chunk):
+        n = _UNNAMED.sub("", n.strip()).strip()
+        if n:
+            out.append(n)
+    return out
+
+
 def _split_top_list(text: str) -> list[str]:
-    """Split a printed list on 、 and ， outside parentheses."""
+    """Split a printed list on 、，； outside parentheses."""
     out, depth, cur = [], 0, ""
     for ch in text:
         if ch == "（":
             depth += 1
         elif ch == "）":
             depth = max(0, depth - 1)
-        if depth == 0 and ch in "、，,":
+        if depth == 0 and ch in "、，,；;":
             out.append(cur)
             cur = ""
             continue
@@ -180,28 +251,95 @@ def _clauses(text: str) -> list[str]:
 
 
 # ---------------------------------------------------------------------- deontic
+#: cues with a modal word; the order of the alternatives decides at one position (不应 before 应, 可以 before 可)
 _MODAL = re.compile(
-    r"(?P<prohibition>禁止|不得|严禁|不准)"
-    r"|(?P<obligation>应当|应该|必须|(?<!直接)负责(?![的人、])|(?<![相响供适对反呼答])应(?=[\u4e00-\u9fff])(?![当该用急对届收付变]))"
-    r"|(?P<subject_must>(?<=[\u4e00-\u9fff])要(?![求素点闻害是么]))"
-    r"|(?P<permission>可以)"
-    r"|(?P<encouragement>鼓励和支持|鼓励|支持)"
+    r"(?P<prohibition>禁止|不得|严禁|不准|不许|不应当|不应(?=[\u4e00-\u9fff]))"
+    r"|(?P<exemption>(?:不需要|不需|无需|无须|免于|免予|不再)(?=申请|办理|提交|审批|提供|缴纳|登记|备案|领取|核准|报送|重复)|免征|免收)"
+    r"|(?P<obligation>应当|应该|必须|负有(?=[^，。；]{0,12}(?:义务|职责|责任))|(?<!直接)负责(?![的人、])"
+    r"|(?<![相响供适对反呼答理顺])应(?=[\u4e00-\u9fff])(?![当该用急对届收付变])|(?<![必无毋])须(?=[\u4e00-\u9fff])(?![知]))"
+    r"|(?P<subject_must>(?<=[\u4e00-\u9fff])(?<![主需重必首紧只摘纲提概简])要(?![求素点闻害是么件])(?=[\u4e00-\u9fff]))"
+    r"|(?P<permission>可以|(?<![许认不即宁无])可(?=[\u4e00-\u9fff])(?![能行靠持视见知喜怜惜谓供以是否比疑支]))"
+    r"|(?P<right>有权|享有(?=[^，。；]{0,20}权)|有(?=[^，。；]{1,12}的权利)|依法自主(?=经营|决定|管理|开展|选择))"
+    r"|(?P<cap>(?:一般|最长|最多|最高|原则上)不(?:超过|高于|多于))"
+    r"|(?P<encouragement>鼓励和支持|鼓励|支持|提倡|倡导)"
 )
-_CONNECTIVE = re.compile(r"^(并且|并|且|还|也|均|都|同时|另外|但|但是|亦)$")
-_ENCOURAGED_STOP = re.compile(r"(开展|参与|进行|提供|建设|使用|采取|实施|从事|投资|设立|在|通过|加强|发展|积极|主动|依法|按照)")
+#: a modal word inside a relative clause names a thing, not a duty: 应当具备的条件, 法规禁止的其他事项
+_RELATIVE_CLAUSE = re.compile(
+    r"^(?!在|按照|根据|依照|依据|对|向|从|为|与|将|把|经|由|于|以)[\u4e00-\u9fff]{0,8}的(?:条件|情形|事项|内容|材料|义务|职责|责任|资料|文件|其他|事由|范围|标准|要求|期限|行为|费用|信息|项目|措施|证明)"
+    r"[^，。；：]{0,8}$"
+)
+#: verbs by which a body as subject is given a duty without a modal word (本市建立…, 市林业部门主管…, 由X组织…)
+_MANDATE = re.compile(
+    r"(?P<verb>主管|负责|进行|组织实施|组织|制定|统筹|指导|监督|管理|实施|做好|建立|纳入|协调|履行|确定|审批|审核|编制|公布|发布|设立|"
+    r"开展|加强|保障|推进|落实|承担|会同|核发|受理|责令|给予|提供|协助|配合|定期|及时|依法)"
+)
+_CONNECTIVE = re.compile(r"^(并且|并|且|还|也|均|都|同时|另外|但|但是|亦|其中)$")
+_ENCOURAGED_STOP = re.compile(r"(开展|参与|进行|提供|建设|使用|采取|实施|从事|投资|设立|在|通过|加强|发展|积极|主动|依法|按照|以|为|向|利用|兴办|举办|捐赠|依托)")
+#: a segment that states a condition or circumstance, not a subject (…的, 在…, 对…, 经…, 未经…)
+_CONDITION = re.compile(r"(?:的|时|后|前|中)$|^(?:在|对|经|未经|因|为|除|如|凡|按照|根据|依照|依据|违反|自|从|当|有下列)")
+#: printed subjects that are not bodies but stand for the government of the place: 本市建立…, 本省实行…
+_PLACE_SUBJECT = re.compile(r"^(本市|本省|本自治区|本区|本县|本州|国家|各级人民政府)")
+
+
+def _bodies(names: list[str], auth: Authority, district) -> list[Unit]:
+    return [auth.resolve(n, district) for n in names]
+
+
+def _subject_of(segment: str) -> tuple[list[str] | None, str]:
+    """The bodies or parties a segment opens with, and the rest after them and their adverbials
+    (由X…, 本市…, 县级以上人民政府卫生健康主管部门…, 经营者…); (None, segment) if it opens with none."""
+    seg = segment.strip().lstrip("“（")
+    if seg.startswith("由"):
+        seg = seg[1:]
+    else:
+        topic = re.match(r"^[^，、由]{1,30}?由(?=[\u4e00-\u9fff])", seg)  # 商品林由林业经营者依法自主经营
+        if topic and not split_units(topic.group(0)[:-1]):
+            seg = seg[topic.end():]
+    names = split_units(seg) or leading_units(seg)
+    if names and not all(_name_like(n) for n in names):
+        names = None  # 指导各区住房保障部门, 会同相关职能部门: a verb phrase, not a subject
+    place = _PLACE_SUBJECT.match(seg)
+    if place and place.group(1) in ("本市", "本省", "本自治区", "本区", "本县", "本州", "国家"):
+        rest = seg[place.end():]
+        if not (split_units(rest) or leading_units(rest)):
+            return [place.group(1)], rest  # 本市建立…: the place as printed subject
+        names = split_units(seg) or leading_units(seg)
+    if not names:
+        # 市林业部门主管本市林业工作: the longest unit list followed by a verb of duty or a modal word
+        for cut in range(min(len(seg) - 1, 40), 1, -1):
+            head = split_units(seg[:cut])
+            if head and all(_name_like(n) for n in head) and (_MANDATE.match(seg[cut:]) or _MODAL.match(seg[cut:])):
+                return head, seg[cut:]
+        return None, seg
+    # where the names end in the segment: after the longest unit-list prefix
+    for cut in range(min(len(seg), 80), 0, -1):
+        if split_units(seg[:cut]) == names or (split_units(seg[:cut]) and leading_units(seg) == split_units(seg[:cut])):
+            return names, seg[cut:]
+    return names, ""
+
+
+def _is_body(name: str, unit: Unit) -> bool:
+    """A body (an agency or a kind of department/government), not a private party."""
+    return unit.kind == "agency" or bool(re.search(r"(部门|政府|机构|机关|办事处|委员会|居村委会|林长|本市|本省|本自治区|国家)$", name))
 
 
 def deontic_statements(doc: Document, auth: Authority, district: "Place | None") -> list[Statement]:
-    """Deontic statements of a regulation or a notice.
+    """Deontic statements of a regulation or a notice — one per deontic clause.
 
-    One statement per modal expression in a clause (clauses end at 。 or ；): obligation (应当, 必须,
-    负责), prohibition (禁止, 不得, 严禁), permission (可以), encouragement (鼓励, 支持, 鼓励和支持). The
-    bearers are the bodies or parties the modal applies to: the unit list before the modal in its
-    comma-segment; if that segment is empty or a connective (并、还、但), the bearers of the previous
-    statement of the sentence, else the unit list at the start of an earlier segment of the clause
-    (conditions ending in 的 are passed over). A subject that is an activity or a thing (植树造林应当…,
-    检查验收情况应当…) gives no bearer: the bearer stays null, never invented. For encouragement the
-    encouraged parties after 鼓励/支持 are the bearers. 支持 counts only at the start of a segment.
+    A clause ends at 。；！？. Cues: obligation (应当, 应, 必须, 须, 负责, 负有…义务, 要 after a stated subject),
+    prohibition (禁止, 不得, 严禁, 不准, 不应), permission (可以, 可 before a verb), right (有权, 享有…权,
+    有…的权利, 依法自主经营), exemption (无需/不需要/免于 申请…, 免征), cap (一般/最长不超过), encouragement
+    (鼓励, 支持, 提倡, 倡导); and, with no modal word, a body as subject of a mandate verb (X主管/负责/组织/
+    制定…, 由X会同Y制定, 本市建立…: obligation, the cue the verb or 由). Short forms never match inside words
+    (相应, 应用, 可能, 许可, 主要, 需要, 要求 …) or in a relative clause (应当具备的条件).
+
+    Bearers: the bodies or parties before the cue in its comma segment (由X → X, shared heads spread by
+    :func:`split_units`); else those of the clause's previous statement; else the subject of an earlier
+    segment of the clause (conditions …的, 在…, 对… passed over); across a ； only after a connective
+    (并、还、但). For encouragement, the parties after the cue. A subject that is an activity or a thing
+    gives no bearer: null, never invented. A statement whose segment has no subject of its own and the
+    same modality and bearers as the one before it in the clause is the same statement (coordinated
+    verbs: 应当A，并B，C is one); a change of modality or bearer starts a new one.
     """
     out: list[Statement] = []
     for prov in doc.walk():
@@ -210,69 +348,115 @@ def deontic_statements(doc: Document, auth: Authority, district: "Place | None")
         if prov.kind in ("preamble", "intro", "measure") and doc.doc_type not in ("regulation", "notice", "decree"):
             continue
         k = 0
-        sentence_bearers: list[Unit] | None = None
-        for clause in _clauses(prov.text):
-            if clause.endswith("。"):
-                pass
-            segments = re.split(r"[，,]", clause.rstrip("。；！？"))
-            prev_bearers: list[Unit] | None = None
-            seen_modal = False
+        carried: list[Unit] | None = None  # bearers a following clause may carry after a connective
+        text = prov.text
+        note = duty_note(text)
+        if note is not None and note.units:
+            text = _tail_parenthesis(text)[1]  # （A、B负责）: a designation, read as responsibility, not a clause
+        for clause in _clauses(text):
+            body = clause.rstrip("。；！？")
+            if re.match(r"^(?:为了|为)[^，。]*[，,]", body) and re.search(r"制定本(?:条例|规定|办法|细则|实施办法)|特制定本", body):
+                carried = None
+                continue  # the purpose article
+            if re.search(r"^本(?:条例|规定|办法|细则)(?:所称|中)?[^。；]{0,30}?(?:是指|指|包括)", body) or re.search(r"(?:自\S{0,20}起施行|同时废止)$", body):
+                carried = None
+                continue
+            segments = re.split(r"[，,]", body)
+            clause_statements: list[Statement] = []
+            subject_cache: dict[int, list[Unit] | None] = {}
+
+            def clause_subject(before: int) -> list[Unit] | None:
+                """The subject named by an earlier segment of the clause (conditions passed over)."""
+                for j in range(before - 1, -1, -1):
+                    if j in subject_cache:
+                        if subject_cache[j] is not None:
+                            return subject_cache[j]
+                        continue
+                    seg = segments[j].strip()
+                    names, _rest = _subject_of(seg)
+                    subject_cache[j] = _bodies(names, auth, district) if names and not _CONDITION.search(seg[: len(seg)]) or names and not seg.endswith("的") and names else None
+                    if subject_cache[j] is not None:
+                        return subject_cache[j]
+                return None
+
             for si, seg in enumerate(segments):
-                for m in _MODAL.finditer(seg):
-                    modality = m.lastgroup
-                    keyword = m.group(0)
-                    before = seg[: m.start()]
-                    needs_subject = modality == "subject_must"  # 要 is a modal only after a stated subject
-                    if needs_subject:
-                        modality = "obligation"
-                    if modality == "encouragement" and before.strip() not in ("", "本市", "国家", "市", "区", "各区", "政府", "并", "同时"):
+                cues = [m for m in _MODAL.finditer(seg) if not (m.lastgroup != "encouragement" and _RELATIVE_CLAUSE.match(seg[m.end():]))]
+                mandate = None
+                if not cues:
+                    names, rest = _subject_of(seg)
+                    mv = _MANDATE.search(rest[:40]) if names and not re.match(r"^(?:是|为|系|指|包括|所称|的)", rest) else None
+                    if names and mv and not seg.strip().endswith("的"):
+                        units = _bodies(names, auth, district)
+                        if all(_is_body(n, u) for n, u in zip(names, units)):
+                            by = re.search(r"由$", seg[: max(0, seg.find(names[0][:2]))])
+                            mandate = (units, "由" if by else mv["verb"])
+                    if mandate is None:
                         continue
-                    bearers: list[Unit] | None = None
-                    if modality == "encouragement":
-                        after = seg[m.end():]
-                        stop = _ENCOURAGED_STOP.search(after)
-                        names = split_units(after[: stop.start()] if stop else after)
-                        bearers = [auth.resolve(n, district) for n in names] if names else []
-                    else:
+                if mandate is not None:
+                    units, cue = mandate
+                    # 由X会同Y制定: Y is a bearer too
+                    joint = re.search(r"会同(?P<b>[^，。；]{2,40}?)(?:制定|组织|负责|开展|编制|做好|实施|建立|确定|进行|研究)", seg)
+                    if joint:
+                        extra = split_units(joint["b"])
+                        if extra:
+                            units = units + _bodies([e for e in extra if not e.startswith(("有关", "相关"))], auth, district)
+                    found = [("obligation", cue, units, rest)]
+                else:
+                    found = []
+                    for m in cues:
+                        modality, keyword = m.lastgroup, m.group(0)
+                        before = seg[: m.start()]
+                        if modality == "subject_must":
+                            modality = "obligation"
+                            if not before.strip() or _CONNECTIVE.match(before.strip()):
+                                if not clause_statements:
+                                    continue  # 要 is a modal only after a stated subject
+                        if modality == "encouragement":
+                            if before.strip() not in ("", "本市", "本省", "国家", "市", "区", "各区", "政府", "并", "同时", "积极", "大力"):
+                                continue
+                            after = seg[m.end():]
+                            stop = _ENCOURAGED_STOP.search(after)
+                            names = split_units(after[: stop.start()] if stop else after)
+                            found.append((modality, keyword, _bodies(names, auth, district) if names else [], after))
+                            continue
                         b = before.strip()
-                        if b.startswith("由"):
-                            b = b[1:]  # 由区民政部门负责发放
+                        bearers: list[Unit] | None
                         if b and not _CONNECTIVE.match(b):
-                            names = split_units(b) or leading_units(b)
-                            if names and (split_units(b) or _starts_unit(b)):
-                                bearers = [auth.resolve(n, district) for n in names]
-                            else:
-                                bearers = []  # an activity or a thing as subject
-                        elif prev_bearers is not None and seen_modal:
-                            bearers = prev_bearers
+                            names, _rest = _subject_of(b)
+                            bearers = _bodies(names, auth, district) if names else []  # an activity or a thing: null
                         else:
-                            for j in range(si - 1, -1, -1):
-                                earlier = segments[j].strip()
-                                if earlier.endswith("的") or not earlier:
-                                    continue
-                                names = leading_units(earlier)
-                                bearers = [auth.resolve(n, district) for n in names] if names else []
-                                break
-                            if bearers is None:
-                                # across a ；, only a connective (并、还) carries the bearer on
-                                bearers = sentence_bearers if (sentence_bearers and b and _CONNECTIVE.match(b)) else []
-                    if needs_subject and not bearers:
-                        continue
+                            bearers = None  # carried: decided below
+                        after = seg[m.end():]
+                        if not bearers and modality == "permission":
+                            by = re.match(r"^由(?P<n>[^，。；]{2,40}?)(?:提出|负责|组织|决定|批准|实施|办理|确定|处理|予以)", after)
+                            if by and split_units(by["n"]):
+                                bearers = _bodies(split_units(by["n"]), auth, district)
+                        found.append((modality, keyword, bearers, after))
+                for modality, keyword, bearers, action in found:
+                    own = bearers is not None and (bearers or modality == "encouragement")
+                    if bearers is None:
+                        if clause_statements:
+                            bearers = clause_statements[-1].bearers
+                        else:
+                            sub = clause_subject(si)
+                            if sub is not None:
+                                bearers = sub
+                            elif carried is not None and segments[0].strip()[:2] and _CONNECTIVE.match(re.match(r"^(并且|并|且|还|也|同时|但是|但|亦)?", segments[0].strip()).group(0) or "-"):
+                                bearers = carried
+                            else:
+                                bearers = []
+                    prev = clause_statements[-1] if clause_statements else None
+                    if prev is not None and not own and prev.modality == modality and [u.iri for u in prev.bearers] == [u.iri for u in bearers]:
+                        continue  # coordinated verbs of one bearer and modality: the same statement
                     k += 1
-                    action = seg[m.end():].strip() or "".join(segments[si + 1: si + 2]).strip()
-                    out.append(Statement(prov.path, k, modality, keyword, bearers or [], clause.strip(), action))
-                    prev_bearers = bearers
-                    seen_modal = True
+                    st = Statement(prov.path, k, modality, keyword, list(bearers), clause.strip(), action.strip() or "".join(segments[si + 1: si + 2]).strip())
+                    clause_statements.append(st)
+                    out.append(st)
+            if clause_statements:
+                carried = clause_statements[-1].bearers or carried
             if clause.endswith("。"):
-                sentence_bearers = None
-            else:
-                sentence_bearers = prev_bearers or sentence_bearers
+                carried = None if not clause_statements else carried
     return out
-
-
-def _starts_unit(segment: str) -> bool:
-    names = leading_units(segment)
-    return bool(names)
 
 
 # ---------------------------------------------------------------------- responsibility
@@ -283,6 +467,8 @@ def subject_units(text: str) -> list[str] | None:
     """Bodies that are the subject of a sentence: 市民政局是…主管部门, 区民政部门具体负责…,
     上海自贸试验区管委会、临港新片区管委会按照… — a unit list at the very start, followed by a verb."""
     t = text.lstrip("“")
+    if t.startswith("（"):
+        return None  # a note, not a subject
     for cut in range(min(len(t), 60), 1, -1):
         head = t[:cut]
         if not re.search(r"(局|委|办|厅|部门|中心|政府|管委会|委员会|院|署|海关|总部|分局|机构|办事处|居村委会|林长)$", re.sub(r"（[^（）]*）$", "", head)):
@@ -315,33 +501,83 @@ def _government_of(issuer: str | None) -> str | None:
     return m.group(1) if m else issuer
 
 
-def responsibilities(doc: Document, auth: Authority, district: "Place | None", statements: list[Statement]) -> list[Responsibility]:
-    """Responsible units of every measure (plans) and of provisions with a stated subject (others).
+def _paragraph_notes(measures: list[Provision], first_leads: bool) -> dict[str, DutyNote]:
+    """The duty note that covers each measure of one leaf: its own (a note closing the sentence), else the
+    next note in the same printed paragraph (sentences that follow each other without a line break)."""
+    out: dict[str, DutyNote] = {}
+    pending: list[Provision] = []
+    for k, m in enumerate(measures):
+        pending.append(m)
+        note = duty_note(m.text or "", first_leads)
+        if note is not None and note.units:
+            for q in pending:
+                out[q.path] = note
+            pending = []
+        elif k + 1 < len(measures) and measures[k + 1].start > m.end:
+            pending = []  # a line break: the paragraph ended without a note
+    return out
 
-    Plans: a measure takes the explicit list that ends its own text or its numbered item's text
-    (method explicit; 牵头 → lead, 配合 → co, else responsible); failing that, the bodies that are
-    its sentence's subject (method subject); failing that, the government that issued the plan
-    (method default, role responsible). Regulations and notices: the bodies a sentence names as its
-    subject (X是…主管部门, X负责…, X应当…) — from the deontic statements' bearers that are bodies.
+
+def responsibilities(doc: Document, auth: Authority, district: "Place | None", statements: list[Statement]) -> list[Responsibility]:
+    """Responsible units of every measure (plans, opinions and any document with measures) and of
+    provisions with a stated subject (regulations, notices).
+
+    A measure takes, in this order: the duty note that closes it or its printed paragraph (method explicit;
+    牵头 → lead, 配合/参与/会同 → co, else responsible, or the first listed leads where the document says
+    列第一位者为牵头单位); the note that closes its numbered item; the note that closes the heading or lead
+    sentence of an enclosing part (method section); failing all, the bodies that are its sentence's subject
+    (method subject); failing that, the government that issued it (method default, role responsible).
+    Units a note makes standing (以下均需X落实，不再列出) are added to every later measure of the same top-level
+    part (method explicit).
+    Provisions of regulations and notices: the bodies a sentence names as its subject (X是…主管部门, X负责…,
+    X：负责… in a 职责分工 list, X应当…) — from the deontic statements' bearers that are bodies.
     """
     out: list[Responsibility] = []
-    if doc.doc_type in PLAN_TYPES_SET:
+    measures_of: dict[str, list[Provision]] = {}
+    for p in doc.walk():
+        for c in p.children:
+            if c.kind == "measure":
+                measures_of.setdefault(p.path, []).append(c)
+    if measures_of:
         default = _government_of(doc.issuer)
-        first_leads = any(FIRST_LEADS in (p.text or "") for p in doc.walk())
+        first_leads = any(FIRST_LEADS.search(p.text or "") for p in doc.walk())
         parents: dict[str, Provision] = {}
         for p in doc.walk():
             for c in p.children:
                 parents[c.path] = p
+        covering: dict[str, DutyNote] = {}
+        for ms in measures_of.values():
+            covering.update(_paragraph_notes(ms, first_leads))
+
+        def section_note(p: Provision) -> DutyNote | None:
+            """A note closing the heading or the lead sentence (intro) of an enclosing part."""
+            a = parents.get(p.path)
+            while a is not None:
+                for text in (a.heading, *(c.text for c in a.children if c.kind == "intro")):
+                    note = duty_note(text or "", first_leads)
+                    if note is not None and note.units:
+                        return note
+                a = parents.get(a.path)
+            return None
+
+        standing: dict[str, list[str]] = {}  # top-level part → units its notes make standing
         for p in doc.walk():
             if p.kind != "measure":
                 continue
-            listed = explicit_units(p.text or "", first_leads)
+            note, method = covering.get(p.path), "explicit"
             parent = parents.get(p.path)
-            if listed is None and parent is not None and parent.text:
-                listed = explicit_units(parent.text, first_leads)
+            if note is None and parent is not None and parent.text:
+                note = duty_note(parent.text, first_leads)
+            if note is None or not note.units:
+                note, method = section_note(p), "section"
+            listed = list(note.units) if note is not None else []
+            top = p.path.split("__")[0]
+            listed += [(n, "responsible") for n in standing.get(top, []) if n not in {x for x, _ in listed}]
+            if note is not None and note.standing:
+                standing[top] = list(dict.fromkeys(standing.get(top, []) + note.standing))
             if listed:
                 for name, role in listed:
-                    out.append(Responsibility(p.path, auth.resolve(name, district), role, "explicit"))
+                    out.append(Responsibility(p.path, auth.resolve(name, district), role, method))
                 continue
             names = subject_units(p.text or "")
             if names:
@@ -352,9 +588,20 @@ def responsibilities(doc: Document, auth: Authority, district: "Place | None", s
                 out.append(Responsibility(p.path, auth.resolve(default, district), "responsible", "default"))
         return out
     seen = set()
+    by_notes = any((n := duty_note(p.text or "")) is not None and n.units for p in doc.walk() if not p.children)
     for p in doc.walk():
         if not p.text or p.children:
             continue
+        note = duty_note(p.text)
+        if note is not None and note.units and _tail_parenthesis(p.text)[1].strip():
+            for name, role in note.units:  # a numbered provision closed by a duty note: （市场监管总局负责）
+                u = auth.resolve(name, district)
+                if (p.path, u.iri) not in seen:
+                    seen.add((p.path, u.iri))
+                    out.append(Responsibility(p.path, u, role, "explicit"))
+            continue
+        if "art_" not in p.path and by_notes:
+            continue  # a document that designates by duty notes (（X负责）) does not designate by sentence subjects
         for names in filter(None, (subject_units(c) for c in _clauses(p.text))):
             for n in names:
                 u = auth.resolve(n, district)
@@ -362,7 +609,7 @@ def responsibilities(doc: Document, auth: Authority, district: "Place | None", s
                     seen.add((p.path, u.iri))
                     out.append(Responsibility(p.path, u, "responsible", "subject"))
     for s in statements:
-        if s.modality != "obligation":
+        if s.modality != "obligation" or ("art_" not in s.provision and by_notes):
             continue
         for u in s.bearers:
             if u.kind == "agency" or re.search(r"(部门|政府|机构|办事处|居村委会|林长)$", u.label):

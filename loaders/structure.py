@@ -84,7 +84,8 @@ def split_sentences(chars: list[tuple[str, int]]) -> tuple[list[list[tuple[str, 
             j = i + 1
             while j < len(text) and text[j] in "”’）》":
                 j += 1  # a closing quote after the full stop stays with the sentence
-            cuts.append(j)
+            k = _closing_note(text, chars, j)
+            cuts.append(k if k is not None and k < len(text) else j)
     if depth > 0 and not cuts:
         # unbalanced quotes (extraction debris): fall back to plain full stops
         cuts = [i + 1 for i, ch in enumerate(text) if ch in "。！？"]
@@ -103,6 +104,32 @@ def split_sentences(chars: list[tuple[str, int]]) -> tuple[list[list[tuple[str, 
         else:
             pieces.append(rest)
     return [p for p in pieces if "".join(c for c, _ in p).strip()], tail
+
+
+#: the inside of a parenthesis that assigns the sentences before it: （A、B负责）, （A牵头，B参与）, （A指导）,
+#: （牵头单位：A；配合单位：B）
+_DUTY_NOTE_LIKE = re.compile(r"(?:负责|牵头|参与|配合|指导|负责落实|不再列出|下同)$|^(?:牵头|主责|责任|配合|协办|参与)(?:单位|部门)[：:]")
+
+
+def _closing_note(text: str, chars: list[tuple[str, int]], j: int) -> int | None:
+    """The end of a parenthesis that starts at ``j`` and closes its printed line (…。（A牵头，B参与）⏎):
+    a note on the sentences before it, which stays with them rather than opening the next sentence; in the
+    middle of a line only a duty note does."""
+    if j >= len(text) or text[j] != "（":
+        return None
+    depth = 0
+    for k in range(j, min(len(text), j + 300)):
+        if text[k] == "（":
+            depth += 1
+        elif text[k] == "）":
+            depth -= 1
+            if depth == 0:
+                end = k + 1
+                if end == len(text) or chars[end][1] != chars[k][1] + 1:  # end of text, or a line break
+                    return end
+                # mid-line: only a duty note (（A、B负责）, （A牵头，B参与）, （责任单位：…）) closes what precedes
+                return end if _DUTY_NOTE_LIKE.search(text[j + 1:k]) else None
+    return None
 
 
 def _text(chars: list[tuple[str, int]]) -> str:
