@@ -19,7 +19,7 @@ from .model import Document, NormalText, ParsedSource, Provision
 _BOOL = NamedNode(XSD + "boolean")
 _DEC = NamedNode(XSD + "decimal")
 _MODALITY_CLASS = {"obligation": "Obligation", "prohibition": "Prohibition", "permission": "Permission",
-                   "encouragement": "Encouragement"}
+                   "right": "Right", "exemption": "Exemption", "cap": "Cap", "encouragement": "Encouragement"}
 _LINK_PROPERTY = {"based-on": ELI + "based_on", "repeals": ELI + "repeals", "interprets": PKG + "interprets",
                   "revises": PKG + "revises"}
 

@@ -321,12 +321,13 @@ def document_view():
         OPTIONAL {{ ?p pkg:number ?num }} OPTIONAL {{ ?p pkg:heading ?heading }} OPTIONAL {{ ?p pkg:text ?text }}
         BIND(EXISTS {{ ?p a pkg:Measure }} AS ?measure) }}""")
     resp = b.select(f"""PREFIX pkg: <{PKG}> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-        SELECT ?p ?unit ?label ?role WHERE {{ ?p pkg:inDocument {t} ; pkg:hasResponsibility ?r .
-        ?r pkg:responsibleUnit ?unit ; pkg:role ?role . OPTIONAL {{ ?unit skos:prefLabel ?label }} }} ORDER BY ?p ?role ?label""")
+        SELECT ?p ?unit ?label ?role ?method WHERE {{ ?p pkg:inDocument {t} ; pkg:hasResponsibility ?r .
+        ?r pkg:responsibleUnit ?unit ; pkg:role ?role ; pkg:method ?method . OPTIONAL {{ ?unit skos:prefLabel ?label }} }}
+        ORDER BY ?p ?role ?label""")
     deontic = b.select(f"""PREFIX pkg: <{PKG}> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-        SELECT ?p ?s ?modality ?clause (GROUP_CONCAT(DISTINCT ?bl; separator="、") AS ?bearers) WHERE {{
-        ?p pkg:inDocument {t} . ?s pkg:statedIn ?p ; pkg:modality ?modality ; pkg:clause ?clause .
-        OPTIONAL {{ ?s pkg:bearer/skos:prefLabel ?bl }} }} GROUP BY ?p ?s ?modality ?clause ORDER BY ?p ?s""")
+        SELECT ?p ?s ?modality ?cue ?clause (GROUP_CONCAT(DISTINCT ?bl; separator="、") AS ?bearers) WHERE {{
+        ?p pkg:inDocument {t} . ?s pkg:statedIn ?p ; pkg:modality ?modality ; pkg:keyword ?cue ; pkg:clause ?clause .
+        OPTIONAL {{ ?s pkg:bearer/skos:prefLabel ?bl }} }} GROUP BY ?p ?s ?modality ?cue ?clause ORDER BY ?p ?s""")
     targets = b.select(f"""PREFIX pkg: <{PKG}>
         SELECT ?p ?t ?clause WHERE {{ ?p pkg:inDocument {t} . ?t a pkg:Target ; pkg:statedIn ?p ; pkg:clause ?clause }}
         ORDER BY ?p ?t""")
@@ -335,7 +336,7 @@ def document_view():
 border-top:1px solid #eee;padding:.3em 0}.prov .t{white-space:pre-wrap}.prov h3,.prov h4{margin:.2em 0}
 .ann span{display:inline-block;margin:.1em .2em;padding:.05em .4em;border-radius:.6em;font-size:.8em}
 .role{background:#dbe9f6}.obligation{background:#fde0c5}.prohibition{background:#f9c0c0}.permission{background:#d5f0d5}
-.encouragement{background:#e8dcf3}.target{background:#fff3b0}.measure{background:#2ca02c;color:#fff}
+.encouragement{background:#e8dcf3}.right{background:#c9ecf0}.exemption{background:#e6e6e6}.cap{background:#f3e3b8}.target{background:#fff3b0}.measure{background:#2ca02c;color:#fff}
 .tree a{color:inherit;text-decoration:none}.path{color:#999;font-size:.75em}</style>""")
 
 
@@ -364,9 +365,9 @@ def _document_html(iri, meta, provisions, resp, deontic, targets) -> str:
         counts["measures"] += measure
         ann = by.get(r["p"], {})
         chips = ['<span class="measure">measure</span>'] if measure else []
-        chips += [f'<span class="role" title="responsible unit">{esc(x["role"])}: <a href="{esc(_local(x["unit"]))}">{esc(x.get("label") or x["unit"])}</a></span>'
+        chips += [f'<span class="role" title="responsible unit ({esc(x.get("method") or "")})">{esc(x["role"])}: <a href="{esc(_local(x["unit"]))}">{esc(x.get("label") or x["unit"])}</a></span>'
                   for x in ann.get("resp", [])]
-        chips += [f'<span class="{esc(x["modality"])}" title="{esc(x["clause"])}">{esc(x["modality"])}'
+        chips += [f'<span class="{esc(x["modality"])}" title="{esc(x["clause"])}">{esc(x["modality"])} 「{esc(x.get("cue") or "")}」'
                   f'{": " + esc(x["bearers"]) if x.get("bearers") else ""}</span>' for x in ann.get("deontic", [])]
         chips += [f'<span class="target" title="quantified target">{esc(x["clause"])}</span>' for x in ann.get("target", [])]
         head = " ".join(x for x in (esc(r.get("num") or ""), esc(r.get("heading") or "")) if x)

@@ -18,7 +18,7 @@ REQUIRED = {
     "measures": ["measure", "doc", "docNumber", "path", "text"],
     "promulgations": ["notice", "noticeNumber", "issued", "issuedTitle"],
     "responsible-units": ["measure", "doc", "path", "unit", "unitLabel", "unitText", "role", "method"],
-    "obligations": ["statement", "provision", "doc", "path", "modality", "bearer", "bearerLabel", "bearerText", "text"],
+    "obligations": ["statement", "provision", "doc", "path", "modality", "cue", "bearer", "bearerLabel", "bearerText", "text"],
     "legal-bases": ["doc", "basis", "basisTitle", "basisNumber", "inCorpus"],
     "document-links": ["from", "relation", "to", "toTitle"],
     "targets": ["measure", "doc", "metric", "value", "unit", "year", "text"],
