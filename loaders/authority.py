@@ -67,7 +67,7 @@ _GENERIC_BODIES = ("人民法院", "人民检察院", "公安机关", "工会", 
 _ALTERNATIVE = re.compile(r"[（(][^（）()]{1,8}[）)]")
 _LEVEL_OF_PREFIX = {"市": "city", "区": "district", "县": "district", "乡镇": "town", "街镇": "town", "街道": "town"}
 _PARTIES = re.compile(r"(个人|经营者|者|企业|公司|学校|组织|媒体|单位|居民|(?<!民)人)$")  # 法人, 使用人, 申请人
-_LEVELS = ("各级", "乡镇", "街道", "市", "区", "县")
+_LEVELS = ("各级", "乡镇", "街道", "设区的市", "自治区", "省", "市", "区", "县")
 _BARE_NAMES = {"人民政府", "政府", "部门", "机构", "单位", "办事处", "工作机构", "委员会", "管委会", "局", "委", "办",
                "市部门", "区部门", "级部门"}
 #: bare kinds of body that take the modifier of the item before them: 市政府有关部门和单位 → 市政府有关单位
@@ -409,8 +409,8 @@ def split_units(text: str) -> list[str] | None:
         return None
     # A、B、C等社会团体: the category after 等 names no further body
     cat = re.search(r"(?<=[\u4e00-\u9fff])等(?:有关|相关|其他)?[\u4e00-\u9fff]{0,6}(?:团体|组织|机构|单位|部门)$", text)
-    if cat and ("、" in text or "和" in text) and _has_head(text[: cat.start()]):
-        text = text[: cat.start()]
+    if cat and ("、" in text or "和" in text) and all(_has_head(p) for p in _split_top(text[: cat.start()])):
+        text = text[: cat.start()]  # every item before 等 is a whole name
     parts = [p for p in _split_top(text) if p]
     if not parts:
         return None
@@ -450,8 +450,9 @@ def split_units(text: str) -> list[str] | None:
         out.append(p)
     if any(p in _BARE_NAMES for p in out):
         return None  # 部门, 政府 alone: not a name
-    if any(re.search(r"[，。；：的]", p) and not _PARTIES.search(p) for p in out):
-        return None
+    if any(re.search(r"[，。；：]", p) or ("的" in p and not _PARTIES.search(p) and not _has_head(p.rsplit("的", 1)[1]))
+           for p in out):
+        return None  # 受公安机关委托的服务管理机构 is a name; 保护森林资源的 is not
     return out
 
 
@@ -486,10 +487,12 @@ def _split_top(text: str) -> list[str]:
             depth = max(0, depth - 1)
         if depth == 0:
             m = _SPLIT.match(text, i)
-            if m and cur and m.group(0) in ("和", "及", "与") and not _has_head(cur) and 1 < len(cur) <= 4 \
-                    and cur not in _LEVELS \
-                    and re.search(r"(?:部门|局|厅|委员会|委|部)$", text) and "、" not in text[i:]:
-                m = None  # 人力资源和社会保障部门, 住房和城乡建设局: one name
+            if m and cur and m.group(0) in ("和", "及", "与") and not _has_head(cur) and 1 < len(cur) <= 6 \
+                    and cur not in _LEVELS:
+                following = re.split(r"、", text[m.end():], maxsplit=1)
+                if (re.search(r"(?:部门|局|厅|委员会|委|部)$", text) and "、" not in text[i:]) \
+                        or (len(following) > 1 and not _has_head(following[0])):
+                    m = None  # 人力资源和社会保障部门, 住房和城乡建设局, 城乡建设、人力资源和社会保障、…等部门: one name
             if m and cur:
                 # 和/及 inside a name (社会保障, 市场和质量) are rare in unit lists; accept
                 out.append(cur)

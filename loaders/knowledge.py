@@ -255,7 +255,7 @@ def _clauses(text: str) -> list[str]:
 _MODAL = re.compile(
     r"(?P<prohibition>禁止|不得|严禁|不准|不许|不应当|不应(?=[\u4e00-\u9fff]))"
     r"|(?P<exemption>(?:不需要|不需|无需|无须|免于|免予|不再)(?=申请|办理|提交|审批|提供|缴纳|登记|备案|领取|核准|报送|重复)|免征|免收)"
-    r"|(?P<obligation>应当|应该|必须|负有(?=[^，。；]{0,12}(?:义务|职责|责任))|(?<!直接)负责(?![的人、])"
+    r"|(?P<obligation>应当|应该|必须|负有(?=[^，。；]{0,12}(?:义务|职责|责任))|(?<!直接)负责(?![的人、])|(?<![享拥具持])有(?=[^，。；]{1,30}的义务)"
     r"|(?<![相响供适对反呼答理顺])应(?=[\u4e00-\u9fff])(?![当该用急对届收付变])|(?<![必无毋])须(?=[\u4e00-\u9fff])(?![知]))"
     r"|(?P<subject_must>(?<=[\u4e00-\u9fff])(?<![主需重必首紧只摘纲提概简])要(?![求素点闻害是么件])(?=[\u4e00-\u9fff]))"
     r"|(?P<permission>可以|(?<![许认不即宁无])可(?=[\u4e00-\u9fff])(?![能行靠持视见知喜怜惜谓供以是否比疑支]))"
@@ -277,6 +277,12 @@ _CONNECTIVE = re.compile(r"^(并且|并|且|还|也|均|都|同时|另外|但|�
 _ENCOURAGED_STOP = re.compile(r"(开展|参与|进行|提供|建设|使用|采取|实施|从事|投资|设立|在|通过|加强|发展|积极|主动|依法|按照|以|为|向|利用|兴办|举办|捐赠|依托)")
 #: a segment that states a condition or circumstance, not a subject (…的, 在…, 对…, 经…, 未经…)
 _CONDITION = re.compile(r"(?:的|时|后|前|中)$|^(?:在|对|经|未经|因|为|除|如|凡|按照|根据|依照|依据|违反|自|从|当|有下列)")
+#: what follows a subject: an adverbial before its verb (X按照职责分工…, X在…, X对…)
+_SUBJECT_FOLLOWER = re.compile(
+    r"^(?:按照|依照|依据|根据|在|对|向|与|会同|共同|分别|要|应|须|可|依法|各自|具体|是|都|均|也|"
+    r"申请|提出|变更|从事|进行|使用|设立|办理|取得|需要|发现|违反|拟|未|不|因|经|有|享有|持有|承担)"
+)
+_CONDITION_OPENING = re.compile(r"^(?:在|对|经|未经|因|为|除|如|凡|按照|根据|依照|依据|违反|自|从|当|有下列|属于)")
 #: printed subjects that are not bodies but stand for the government of the place: 本市建立…, 本省实行…
 _PLACE_SUBJECT = re.compile(r"^(本市|本省|本自治区|本区|本县|本州|国家|各级人民政府)")
 
@@ -295,6 +301,10 @@ def _subject_of(segment: str) -> tuple[list[str] | None, str]:
         topic = re.match(r"^[^，、由]{1,30}?由(?=[\u4e00-\u9fff])", seg)  # 商品林由林业经营者依法自主经营
         if topic and not split_units(topic.group(0)[:-1]):
             seg = seg[topic.end():]
+    their = re.match(r"^(?P<x>[^，。；]{2,30}?)及其(?P<y>[^，。；及]{2,20}?(?:部门|机构|工作人员|机关))(?=应|不得|可|须|必须|负责|要|在|对|按照|依法|$)", seg)
+    if their and split_units(their["x"]):
+        xs = split_units(their["x"])
+        return xs + [x + their["y"] for x in xs], seg[their.end():]  # 省、设区的市人民政府及其司法行政部门
     names = split_units(seg) or leading_units(seg)
     if names and not all(_name_like(n) for n in names):
         names = None  # 指导各区住房保障部门, 会同相关职能部门: a verb phrase, not a subject
@@ -306,9 +316,10 @@ def _subject_of(segment: str) -> tuple[list[str] | None, str]:
         names = split_units(seg) or leading_units(seg)
     if not names:
         # 市林业部门主管本市林业工作: the longest unit list followed by a verb of duty or a modal word
-        for cut in range(min(len(seg) - 1, 40), 1, -1):
+        for cut in range(min(len(seg) - 1, 80), 1, -1):
             head = split_units(seg[:cut])
-            if head and all(_name_like(n) for n in head) and (_MANDATE.match(seg[cut:]) or _MODAL.match(seg[cut:])):
+            if head and all(_name_like(n) for n in head) and (_MANDATE.match(seg[cut:]) or _MODAL.match(seg[cut:])
+                                                              or _SUBJECT_FOLLOWER.match(seg[cut:])):
                 return head, seg[cut:]
         return None, seg
     # where the names end in the segment: after the longest unit-list prefix
@@ -374,7 +385,9 @@ def deontic_statements(doc: Document, auth: Authority, district: "Place | None")
                         continue
                     seg = segments[j].strip()
                     names, _rest = _subject_of(seg)
-                    subject_cache[j] = _bodies(names, auth, district) if names and not _CONDITION.search(seg[: len(seg)]) or names and not seg.endswith("的") and names else None
+                    # 法人申请设立…的，应当…: the party a condition opens with bears what follows; a condition
+                    # that opens with a preposition (对…的, 在…时, 经…) names none
+                    subject_cache[j] = _bodies(names, auth, district) if names and not _CONDITION_OPENING.match(seg) else None
                     if subject_cache[j] is not None:
                         return subject_cache[j]
                 return None
@@ -385,6 +398,8 @@ def deontic_statements(doc: Document, auth: Authority, district: "Place | None")
                 if not cues:
                     names, rest = _subject_of(seg)
                     mv = _MANDATE.search(rest[:40]) if names and not re.match(r"^(?:是|为|系|指|包括|所称|的)", rest) else None
+                    if names and mv is None and re.search(r"由$", seg[: max(0, seg.find(names[0][:2]))]) and re.match(r"^[\u4e00-\u9fff]", rest):
+                        mv = re.match(r"^(?P<verb>[\u4e00-\u9fff]{1,2})", rest)  # 由X提出: any verb after 由X
                     if names and mv and not seg.strip().endswith("的"):
                         units = _bodies(names, auth, district)
                         if all(_is_body(n, u) for n, u in zip(names, units)):
@@ -490,7 +505,10 @@ _VERB_START = re.compile(
 
 def _name_like(name: str) -> bool:
     """Could this be the name of a body (not a verb phrase that happens to end in 中心 or 部署)?"""
-    return not _VERB_START.match(name) and not re.search(r"[“”《》的由在将对]|应当|会同|协助|配合|负责", name)
+    short_noun = len(name) <= 6 and re.search(r"(?:机关|单位|机构|者|人)$", name)  # 实施机关, 建设单位
+    return (short_noun or not _VERB_START.match(name)) and not re.search(r"[“”《》由在将对是向之\d]|应当|会同|协助|配合|负责|批准|报", name) \
+        and len(name) <= 24 \
+        and not re.search(r"的(?![\u4e00-\u9fff]{0,8}(?:机构|机关|单位|部门|组织|妇女|人|者)$)", name)
 
 
 def _government_of(issuer: str | None) -> str | None:
