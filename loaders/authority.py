@@ -473,7 +473,12 @@ def _bare(name: str) -> str:
 
 
 def _has_head(name: str) -> bool:
-    return any(_bare(name).endswith(s) for s in UNIT_SUFFIXES)
+    bare = _bare(name)
+    return any(bare.endswith(s) for s in UNIT_SUFFIXES) and not bare.endswith(_NOT_HEADS)
+
+
+#: words that end like a body but are not one: 干部 (cadres), 社会 (society), 内部, 全部
+_NOT_HEADS = ("干部", "社会", "内部", "全部", "局部", "外部", "机会", "大会")
 
 
 def _split_top(text: str) -> list[str]:

@@ -301,7 +301,7 @@ def _subject_of(segment: str) -> tuple[list[str] | None, str]:
         topic = re.match(r"^[^，、由]{1,30}?由(?=[\u4e00-\u9fff])", seg)  # 商品林由林业经营者依法自主经营
         if topic and not split_units(topic.group(0)[:-1]):
             seg = seg[topic.end():]
-    their = re.match(r"^(?P<x>[^，。；]{2,30}?)及其(?P<y>[^，。；及]{2,20}?(?:部门|机构|工作人员|机关))(?=应|不得|可|须|必须|负责|要|在|对|按照|依法|$)", seg)
+    their = re.match(r"^(?P<x>[^，。；]{2,30}?)及其(?P<y>[^，。；及]{2,20}?(?:部门|机构|工作人员|机关|会员|成员|人员))(?=应|不得|可|须|必须|负责|要|在|对|按照|依法|$)", seg)
     if their and split_units(their["x"]):
         xs = split_units(their["x"])
         return xs + [x + their["y"] for x in xs], seg[their.end():]  # 省、设区的市人民政府及其司法行政部门
@@ -499,7 +499,7 @@ def subject_units(text: str) -> list[str] | None:
 _VERB_START = re.compile(
     r"^(探索|落实|推进|推动|加强|完善|建立|开展|支持|鼓励|深化|优化|持续|全面|实施|做好|发挥|引导|提升|加快|强化|"
     r"健全|构建|打造|创新|扩大|积极|依托|围绕|聚焦|坚持|促进|组织|规范|严格|指导|协调|通过|对|在|按照|根据|具体|统一|逐步|进一步|"
-    r"后续|今后|同时|此外|与|和|同|向|由|为|被|以|从)"
+    r"后续|今后|同时|此外|与|和|同|向|由|为|被|以|从|使|让|令)"
 )
 
 
