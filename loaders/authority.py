@@ -65,7 +65,21 @@ _DIVISION_BODIES = ("人民政府", "人民政府办公厅", "人民政府办公
 _GENERIC_BODIES = ("人民法院", "人民检察院", "公安机关", "工会", "行业协会", "部门", "机构")
 #: alternatives written in brackets inside a kind of body: 区县（自治县）, 乡（镇）, 村（居）
 _ALTERNATIVE = re.compile(r"[（(][^（）()]{1,8}[）)]")
-_LEVEL_OF_PREFIX = {"市": "city", "区": "district", "县": "district", "乡镇": "town", "街镇": "town", "街道": "town"}
+_LEVEL_OF_PREFIX = {"市": "city", "区": "district", "县": "district", "乡镇": "town", "街镇": "town", "街道": "town",
+                    "各区": "district", "各县": "district", "区县": "district", "市县": "district", "乡": "town",
+                    "镇": "town", "设区的市": "city", "地级以上市": "city"}
+#: collective names of the governments of a level, printed without 人民政府 in unit lists (各区、县级市 is two
+#: units): the role they stand for, and its level. General Chinese administrative usage, not a place's data.
+_COLLECTIVE = {
+    "各区": ("各区人民政府", "district"), "各县": ("各县人民政府", "district"), "各区县": ("各区县人民政府", "district"),
+    "各县（市、区）": ("各县（市、区）人民政府", "district"), "县级市": ("各县级市人民政府", "district"),
+    "各县级市": ("各县级市人民政府", "district"), "各县（市）": ("各县（市）人民政府", "district"),
+    "各市": ("各市人民政府", "city"), "各地市": ("各市人民政府", "city"), "各设区的市": ("各设区的市人民政府", "city"),
+    "各省": ("各省人民政府", "province"), "各省（区、市）": ("各省（区、市）人民政府", "province"),
+    "各省、自治区、直辖市": ("各省（区、市）人民政府", "province"),
+    "各镇": ("各镇人民政府", "town"), "各乡镇": ("各乡镇人民政府", "town"), "各街镇": ("各街道办事处、镇人民政府", "town"),
+    "各镇（街）": ("各街道办事处、镇人民政府", "town"), "各街道": ("各街道办事处", "town"),
+}
 _PARTIES = re.compile(r"(个人|经营者|者|企业|公司|学校|组织|媒体|单位|居民|(?<!民)人)$")  # 法人, 使用人, 申请人
 _LEVELS = ("各级", "乡镇", "街道", "设区的市", "自治区", "省", "市", "区", "县")
 _BARE_NAMES = {"人民政府", "政府", "部门", "机构", "单位", "办事处", "工作机构", "委员会", "管委会", "局", "委", "办",
@@ -201,6 +215,9 @@ class Authority:
         :class:`Place` or its GB/T 2260 code), within which 区X局 / 市X局 / 省X厅 are read."""
         name = text.strip().replace("等", "") if text.strip().endswith(("等部门", "等单位", "等机构")) else text.strip()
         name = _unbracket(name.rstrip("等"))
+        collective = _COLLECTIVE.get(name)
+        if collective is not None:
+            return Unit(text, self.role_iri(collective[0]), collective[0], "role", True, collective[1], self.role_iri("人民政府"))
         if not _RELATIVE.match(name):
             hit = self._listed(name)
             if hit:
@@ -425,8 +442,8 @@ def split_units(text: str) -> list[str] | None:
     seps = _separators(text, parts)
     for i in range(len(parts) - 2, -1, -1):
         p = filled[i]
-        if _has_head(p):
-            continue
+        if _has_head(p) or p in _COLLECTIVE:
+            continue  # 各区、各部门: 各区 is the district governments, not 各区部门
         nxt = filled[i + 1]
         lvl = next((x for x in _LEVELS if nxt.startswith(x)), None)
         if seps[i] != "、" and not (p in _LEVELS and lvl):

@@ -207,6 +207,8 @@ class Emitter:
             add(Quad(node, _n(PKG + "unitText"), _zh(r.unit.text), graph))
             add(Quad(node, _n(PKG + "role"), Literal(r.role), graph))
             add(Quad(node, _n(PKG + "method"), Literal(r.method), graph))
+        for path, deadline in sorted(k.deadlines.items()):
+            add(Quad(_n(m.provision(doc.key, path)), _n(PKG + "deadline"), _zh(deadline), graph))
         for s in k.statements:
             prov = m.provision(doc.key, s.provision)
             node = _n(f"{prov}#stmt-{s.ordinal}")

@@ -66,6 +66,9 @@ class Knowledge:
     links: list[DocLink] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     places: dict[str, list] = field(default_factory=dict)  # provision path ('' = document) → places
+    deadlines: dict[str, str] = field(default_factory=dict)  # measure path → deadline as printed in a task table
+    #: task-table rows and the measure path each restates (None: no measure is close enough)
+    task_links: list[tuple[object, str | None]] = field(default_factory=list)
     district: object | None = None  # Place: the document's county-level place, if it has one
     place: object | None = None  # Place: the document's place at any level (None: not known)
 
@@ -277,6 +280,8 @@ _CONNECTIVE = re.compile(r"^(并且|并|且|还|也|均|都|同时|另外|但|�
 _ENCOURAGED_STOP = re.compile(r"(开展|参与|进行|提供|建设|使用|采取|实施|从事|投资|设立|在|通过|加强|发展|积极|主动|依法|按照|以|为|向|利用|兴办|举办|捐赠|依托)")
 #: a segment that states a condition or circumstance, not a subject (…的, 在…, 对…, 经…, 未经…)
 _CONDITION = re.compile(r"(?:的|时|后|前|中)$|^(?:在|对|经|未经|因|为|除|如|凡|按照|根据|依照|依据|违反|自|从|当|有下列)")
+#: a short name the text introduces: 市住房保障办公室（以下称市住房保障部门）
+_ALIAS = re.compile(r"（(?:以下|下文)?简?称[^（）]{1,30}）")
 #: what follows a subject: an adverbial before its verb (X按照职责分工…, X在…, X对…)
 _SUBJECT_FOLLOWER = re.compile(
     r"^(?:按照|依照|依据|根据|在|对|向|与|会同|共同|分别|要|应|须|可|依法|各自|具体|是|都|均|也|"
@@ -287,6 +292,15 @@ _CONDITION_OPENING = re.compile(r"^(?:在|对|经|未经|因|为|除|如|凡|按
 _PLACE_SUBJECT = re.compile(r"^(本市|本省|本自治区|本区|本县|本州|国家|各级人民政府)")
 
 
+def _mandate_verb(rest: str):
+    """The first verb of duty in the first 40 characters after a subject, not one inside a body's name
+    (住房保障部门, 城市管理局)."""
+    for m in _MANDATE.finditer(rest[:40]):
+        if not re.match(r"(?:部门|局|机构|办公室|委员会|中心|单位|委|办)", rest[m.end():]):
+            return m
+    return None
+
+
 def _bodies(names: list[str], auth: Authority, district) -> list[Unit]:
     return [auth.resolve(n, district) for n in names]
 
@@ -294,7 +308,7 @@ def _bodies(names: list[str], auth: Authority, district) -> list[Unit]:
 def _subject_of(segment: str) -> tuple[list[str] | None, str]:
     """The bodies or parties a segment opens with, and the rest after them and their adverbials
     (由X…, 本市…, 县级以上人民政府卫生健康主管部门…, 经营者…); (None, segment) if it opens with none."""
-    seg = segment.strip().lstrip("“（")
+    seg = _ALIAS.sub("", segment.strip().lstrip("“（"))
     if seg.startswith("由"):
         seg = seg[1:]
     else:
@@ -392,12 +406,21 @@ def deontic_statements(doc: Document, auth: Authority, district: "Place | None")
                         return subject_cache[j]
                 return None
 
+            pending: tuple[list[str], str] | None = None  # a subject whose verb of duty is in the next segment
             for si, seg in enumerate(segments):
                 cues = [m for m in _MODAL.finditer(seg) if not (m.lastgroup != "encouragement" and _RELATIVE_CLAUSE.match(seg[m.end():]))]
                 mandate = None
                 if not cues:
                     names, rest = _subject_of(seg)
-                    mv = _MANDATE.search(rest[:40]) if names and not re.match(r"^(?:是|为|系|指|包括|所称|的)", rest) else None
+                    mv = _mandate_verb(rest) if names and not re.match(r"^(?:是|为|系|指|包括|所称|的)", rest) else None
+                    if names and mv is None and not re.search(r"[\u4e00-\u9fff]", re.sub(r"^(?:按照|依照|根据)[^，]*$", "", rest)):
+                        pending = (names, seg)  # X按照职责分工，协同做好…: the verb is in the next segment
+                        continue
+                    if not names and pending is not None and not _subject_of(seg)[0]:
+                        mv = _mandate_verb(seg)
+                        if mv is not None:
+                            names, rest = pending[0], seg
+                    pending = None
                     if names and mv is None and re.search(r"由$", seg[: max(0, seg.find(names[0][:2]))]) and re.match(r"^[\u4e00-\u9fff]", rest):
                         mv = re.match(r"^(?P<verb>[\u4e00-\u9fff]{1,2})", rest)  # 由X提出: any verb after 由X
                     if names and mv and not seg.strip().endswith("的"):
@@ -479,7 +502,7 @@ _SUBJECT_TAIL = re.compile(r"^(是|为|具体负责|负责|应当|要(?!求)|应
 
 
 def subject_units(text: str) -> list[str] | None:
-    """Bodies that are the subject of a sentence: 市民政局是…主管部门, 区民政部门具体负责…,
+    """Bodies that are the subject of a sentence: 市民政局是…主管部门, 区民政部门具体负责…, 区建设管理委：负责…,
     上海自贸试验区管委会、临港新片区管委会按照… — a unit list at the very start, followed by a verb."""
     t = text.lstrip("“")
     if t.startswith("（"):
@@ -488,7 +511,10 @@ def subject_units(text: str) -> list[str] | None:
         head = t[:cut]
         if not re.search(r"(局|委|办|厅|部门|中心|政府|管委会|委员会|院|署|海关|总部|分局|机构|办事处|居村委会|林长)$", re.sub(r"（[^（）]*）$", "", head)):
             continue
-        if not _SUBJECT_TAIL.match(t[cut:]):
+        rest = t[cut:]
+        if rest[:1] in "：:":
+            rest = rest[1:]  # 区建设管理委：负责… in a 职责分工 list
+        if not _SUBJECT_TAIL.match(rest):
             continue
         names = split_units(head)
         if names and all(_name_like(n) for n in names):
@@ -499,7 +525,7 @@ def subject_units(text: str) -> list[str] | None:
 _VERB_START = re.compile(
     r"^(探索|落实|推进|推动|加强|完善|建立|开展|支持|鼓励|深化|优化|持续|全面|实施|做好|发挥|引导|提升|加快|强化|"
     r"健全|构建|打造|创新|扩大|积极|依托|围绕|聚焦|坚持|促进|组织|规范|严格|指导|协调|通过|对|在|按照|根据|具体|统一|逐步|进一步|"
-    r"后续|今后|同时|此外|与|和|同|向|由|为|被|以|从|使|让|令)"
+    r"后续|今后|同时|此外|与|和|同|向|由|为|被|以|从|使|让|令|移送|报送|提交|交由|报请|提请|通知|告知|督促|责令|予以)"
 )
 
 
@@ -635,6 +661,60 @@ def responsibilities(doc: Document, auth: Authority, district: "Place | None", s
                     seen.add((s.provision, u.iri))
                     out.append(Responsibility(s.provision, u, "responsible", "subject"))
     return out
+
+
+# ---------------------------------------------------------------------- task tables
+def _bigrams(text: str) -> set[str]:
+    t = re.sub(r"[^\u4e00-\u9fff0-9A-Za-z]", "", text)
+    return {t[i:i + 2] for i in range(len(t) - 1)}
+
+
+#: how close a task row's text must be to a measure (Dice coefficient of character bigrams) to restate it
+TASK_MATCH = 0.5
+
+
+def link_task_rows(doc: Document) -> list[tuple[object, list[str]]]:
+    """Each task-table row with the measures it restates: the measure, or the numbered item (all its
+    measures), whose text is closest to the row's task (Dice of character bigrams, at least TASK_MATCH);
+    an empty list when none is close enough."""
+    candidates: list[tuple[set[str], list[str]]] = []
+    for p in doc.walk():
+        measures = [c.path for c in p.children if c.kind == "measure"]
+        if p.kind == "measure":
+            candidates.append((_bigrams(p.text or ""), [p.path]))
+        elif measures and p.text:
+            candidates.append((_bigrams((p.heading or "") + p.text), measures))
+    out = []
+    for row in doc.tasks:
+        task = _bigrams(row.task)
+        best, score = [], 0.0
+        for grams, paths in candidates:
+            if not grams or not task:
+                continue
+            dice = 2 * len(task & grams) / (len(task) + len(grams))
+            if dice > score:
+                best, score = paths, dice
+        out.append((row, best if score >= TASK_MATCH else []))
+    return out
+
+
+def _table_responsibilities(doc: Document, auth: Authority, district, k: "Knowledge") -> None:
+    """Units of task-table rows on the measures they restate (method table); they replace an assumed
+    (default) owner; deadlines are kept per measure."""
+    links = link_task_rows(doc)
+    for row, paths in links:
+        k.task_links.append((row, paths[0] if paths else None))
+        for path in paths:
+            if row.deadline:
+                k.deadlines.setdefault(path, row.deadline)
+            have = {(r.unit.iri) for r in k.responsibilities if r.provision == path and r.method != "default"}
+            k.responsibilities = [r for r in k.responsibilities if not (r.provision == path and r.method == "default")]
+            for cell, role in row.units:
+                for name in _list_names(cell):
+                    u = auth.resolve(name, district)
+                    if u.iri not in have:
+                        have.add(u.iri)
+                        k.responsibilities.append(Responsibility(path, u, role, "table"))
 
 
 # ---------------------------------------------------------------------- document links
@@ -785,6 +865,8 @@ def extract_knowledge(doc: Document, auth: Authority) -> Knowledge:
     if doc.doc_type in ("regulation", "notice", "decree"):
         k.statements = deontic_statements(doc, auth, district)
     k.responsibilities = responsibilities(doc, auth, district, k.statements)
+    if doc.tasks:
+        _table_responsibilities(doc, auth, district, k)
     k.links = document_links(doc)
     k.targets = quantified_targets(doc)
     for p in doc.walk():

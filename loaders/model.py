@@ -112,6 +112,8 @@ class Document:
     promulgated_by: str | None = None  # key of the notice or decree issuing it
     issued_titles: list[str] = field(default_factory=list)  # titles the notice says it issues
     provisions: list[Provision] = field(default_factory=list)
+    #: rows of a task table (任务分工表) printed in the document or its annex
+    tasks: list["TaskRow"] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def walk(self):
@@ -120,6 +122,18 @@ class Document:
 
     def to_json(self) -> dict:
         return asdict(self)
+
+
+@dataclass
+class TaskRow:
+    """One row of a task table: 序号 / 任务 / 牵头单位 / 配合单位 / 完成时限, as printed."""
+
+    number: str | None
+    task: str
+    units: list[tuple[str, str]]  # (cell text, role: lead | co | responsible)
+    deadline: str | None
+    start: int  # span of the row in the normalised text
+    end: int
 
 
 @dataclass

@@ -137,7 +137,8 @@ def _punctuate(chars: list[str]) -> None:
 
 
 def _squeeze_spaces(chars: list[str], offs: list[int]) -> tuple[list[str], list[int]]:
-    """Drop spaces next to Chinese text, collapse other runs, trim the line."""
+    """Drop spaces next to Chinese text, collapse other runs, trim the line; a run holding a tab between two
+    cells is one tab."""
     out_c: list[str] = []
     out_o: list[int] = []
     n = len(chars)
@@ -149,7 +150,10 @@ def _squeeze_spaces(chars: list[str], offs: list[int]) -> tuple[list[str], list[
                 j += 1
             prev = out_c[-1] if out_c else None
             nxt = chars[j] if j < n else None
-            if prev is not None and nxt is not None and not (_cjkish(prev) or _cjkish(nxt)):
+            if prev is not None and nxt is not None and "\t" in chars[i:j]:
+                out_c.append("\t")  # a table's cell boundary (HTML and DOCX rows are read tab-separated)
+                out_o.append(offs[i + chars[i:j].index("\t")])
+            elif prev is not None and nxt is not None and not (_cjkish(prev) or _cjkish(nxt)):
                 out_c.append(" ")
                 out_o.append(offs[i])
             i = j

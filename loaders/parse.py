@@ -16,6 +16,7 @@ from .normalise import normalise
 from .patterns import title_key
 from .split import split
 from .structure import parse_structure
+from .tables import task_rows
 
 def _default_issuer(title: str) -> str | None:
     """The government of the place a title begins with: 广州市天河区… → 广州市天河区人民政府, 青岛市…条例 →
@@ -47,6 +48,8 @@ def parse_source(source: SourceText) -> ParsedSource:
         # what the page or sidecar says describes the file's first document (a notice, not the plan it issues)
         doc, body = extract_metadata(normal, span, meta if n == 0 else None)
         doc.provisions = parse_structure(body, doc.doc_type, headings)
+        # a task table may stand in the document's annex, after the body's end matter
+        doc.tasks = task_rows([(normal.text[s:e], s) for s, e in normal.lines[span.start_line:span.end_line]])
         documents.append(doc)
 
     # promulgation inside the file: a notice issues the documents its title names

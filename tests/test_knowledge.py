@@ -193,9 +193,9 @@ def test_targets_with_years_and_amounts_with_groups(built):
     ("广东省人民代表大会常务委员会", None, "agency", True, "province"),
     ("广州市天河区人民法院", None, "agency", True, "district"),
     # kinds of body, written with bracketed alternatives, level words or within a place, are generic roles
-    ("区县（自治县）人民政府", "500000", "role", True, None),
+    ("区县（自治县）人民政府", "500000", "role", True, "district"),  # county level, as 重庆市县(自治县)…
     ("重庆市县(自治县)人民政府", "500000", "role", True, "district"),
-    ("乡（镇）人民政府", None, "role", True, None),
+    ("乡（镇）人民政府", None, "role", True, "town"),
     ("县级以上地方人民政府", None, "role", True, None),
     ("人民法院", None, "role", True, None),
     ("城市管理部门", None, "role", True, None),

@@ -17,7 +17,7 @@ REQUIRED = {
     "documents": ["doc", "docNumber", "title", "type", "issuer", "issuerLabel", "date", "inForce"],
     "measures": ["measure", "doc", "docNumber", "path", "text"],
     "promulgations": ["notice", "noticeNumber", "issued", "issuedTitle"],
-    "responsible-units": ["measure", "doc", "path", "unit", "unitLabel", "unitText", "role", "method"],
+    "responsible-units": ["measure", "doc", "path", "unit", "unitLabel", "unitText", "role", "method", "deadline"],
     "obligations": ["statement", "provision", "doc", "path", "modality", "cue", "bearer", "bearerLabel", "bearerText", "text"],
     "legal-bases": ["doc", "basis", "basisTitle", "basisNumber", "inCorpus"],
     "document-links": ["from", "relation", "to", "toTitle"],

@@ -125,7 +125,7 @@ CASES = [
     (f"a responsibility link of {M1} does not name exactly one agency or role", "Violation", f"DELETE WHERE {{ {RESP} pkg:responsibleUnit ?u }}"),
     (f"a responsibility link of {M1} has a role other than lead, co or responsible", "Violation",
      f"DELETE {{ {RESP} pkg:role ?r }} INSERT {{ {RESP} pkg:role \"owner\" }} WHERE {{ {RESP} pkg:role ?r }}"),
-    (f"a responsibility link of {M1} was found by a method other than explicit, section, subject or default", "Violation",
+    (f"a responsibility link of {M1} was found by a method other than explicit, section, table, subject or default", "Violation",
      f"DELETE {{ {RESP} pkg:method ?r }} INSERT {{ {RESP} pkg:method \"guess\" }} WHERE {{ {RESP} pkg:method ?r }}"),
     (f"a responsibility link of {M1} does not keep the unit's name as printed", "Violation", f"DELETE WHERE {{ {RESP} pkg:unitText ?t }}"),
     (f"measure {M1} has no responsible unit", "Warning", f"DELETE WHERE {{ {MEASURE} pkg:hasResponsibility ?r }}"),

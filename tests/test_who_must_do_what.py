@@ -191,3 +191,89 @@ def test_national_duty_notes_are_read_exactly(scores):
     for doc in ("r15", "r37", "r39"):
         s = scores["responsibility-real.json"][doc]["role"]
         assert s.r == 1.0 and s.p >= 0.9, f"{doc}: {s}"
+
+
+# ------------------------------------------------------------------ task tables and division of duties
+TASK_TABLE_PAGE = """<html><head><title>关于印发某市优化营商环境实施方案的通知</title></head><body><div class="article">
+<h1>某市人民政府办公室关于印发某市优化营商环境实施方案的通知</h1>
+<p>某府办〔2024〕9号</p><p>各区人民政府，市政府各部门：</p>
+<p>《某市优化营商环境实施方案》已经市政府同意，现印发给你们，请认真贯彻执行。</p>
+<p>某市人民政府办公室</p><p>2024年3月1日</p>
+<h2>某市优化营商环境实施方案</h2>
+<p>一、主要任务</p>
+<p>（一）深化商事制度改革。推行企业开办全程网办，压缩开办时间至1个工作日。</p>
+<p>（二）提升政务服务效能。建设一体化政务服务平台，实现高频事项“一网通办”。</p>
+<p>（三）加强信用监管。建立企业信用风险分类管理制度，实施差异化监管。</p>
+<p>二、职责分工</p>
+<p>市发展改革委：负责统筹协调优化营商环境工作。</p>
+<p>附件：重点任务分工表</p><p>附件</p><p>重点任务分工表</p>
+<table>
+<tr><td>序号</td><td>重点任务</td><td>牵头单位</td><td>配合单位</td><td>完成时限</td></tr>
+<tr><td>1</td><td>推行企业开办全程网办，压缩开办时间至1个工作日</td><td>市市场监管局</td><td>市税务局、市公安局</td><td>2024年6月底前</td></tr>
+<tr><td>2</td><td>建设一体化政务服务平台，实现高频事项“一网通办”</td><td>市政务服务数据管理局</td><td>各区、县级市</td><td>2024年底前</td></tr>
+<tr><td>3</td><td>建立企业信用风险分类管理制度，实施差异化监管</td><td>市发展改革委</td><td>市市场监管局，各区</td><td>持续推进</td></tr>
+</table></div></body></html>"""
+
+
+def test_a_task_table_in_the_annex_gives_units_roles_and_deadlines(tmp_path, auth):
+    from policykg.loaders.knowledge import extract_knowledge
+    from policykg.loaders.parse import parse_source
+    from policykg.loaders.read import read_file
+
+    page = tmp_path / "plan.html"
+    page.write_text(TASK_TABLE_PAGE, encoding="utf-8")
+    plan = next(d for d in parse_source(read_file(page)).documents if d.doc_type == "implementation-plan")
+    assert [(r.number, r.deadline) for r in plan.tasks] == [("1", "2024年6月底前"), ("2", "2024年底前"), ("3", "持续推进")]
+    k = extract_knowledge(plan, auth)
+    got = {(r.provision.split("__")[1], r.unit.text, r.role) for r in k.responsibilities if r.method == "table"}
+    assert got == {
+        ("subsec_1", "市市场监管局", "lead"), ("subsec_1", "市税务局", "co"), ("subsec_1", "市公安局", "co"),
+        ("subsec_2", "市政务服务数据管理局", "lead"), ("subsec_2", "各区", "co"), ("subsec_2", "县级市", "co"),
+        ("subsec_3", "市发展改革委", "lead"), ("subsec_3", "市市场监管局", "co"), ("subsec_3", "各区", "co"),
+    }
+    # the measures the table restates are no longer assumed to be the issuer's
+    assert not [r for r in k.responsibilities if r.method == "default" and "subsec" in r.provision]
+    assert k.deadlines == {"sec_1__subsec_1__meas_1": "2024年6月底前", "sec_1__subsec_2__meas_1": "2024年底前",
+                           "sec_1__subsec_3__meas_1": "持续推进"}
+    # 各区、县级市 is two units, resolved to the governments of a level
+    units = {r.unit.text: r.unit for r in k.responsibilities}
+    assert (units["各区"].kind, units["各区"].label, units["各区"].level) == ("role", "各区人民政府", "district")
+    assert (units["县级市"].kind, units["县级市"].level) == ("role", "district")
+    # a 职责分工 entry: 市发展改革委：负责…
+    duty = [r for r in k.responsibilities if r.provision.startswith("sec_2") and r.unit.text == "市发展改革委"]
+    assert duty and duty[0].method == "subject"
+
+
+def test_a_markdown_task_table():
+    from policykg.loaders.tables import task_rows
+
+    lines = ["| 序号 | 工作任务 | 责任单位 | 完成时间 |", "|---|---|---|---|", "| 1 | 完善标准体系 | 市市场监管局 | 2025年 |",
+             "以上任务按期完成。"]
+    rows = task_rows([(t, k * 100) for k, t in enumerate(lines)])
+    assert [(r.number, r.task, r.units, r.deadline) for r in rows] == [
+        ("1", "完善标准体系", [("市市场监管局", "responsible")], "2025年")]
+
+
+def test_cli_returns_units_with_role_method_deadline_and_statements_with_cue(tmp_path):
+    """The real CLI on a real store: `policykg query responsible-units` and `obligations`."""
+    import json
+
+    from helpers import run_cli
+
+    page = tmp_path / "in" / "plan.html"
+    page.parent.mkdir()
+    page.write_text(TASK_TABLE_PAGE, encoding="utf-8")
+    (tmp_path / "in" / "rule.md").write_text(
+        "# 某市河道管理条例\n\n<!-- INFO END -->\n\n第一条　为了加强河道管理，制定本条例。\n\n"
+        "第二条　市水务局主管本市河道工作。\n\n第三条　任何单位和个人不得向河道倾倒垃圾。\n", encoding="utf-8")
+    store = tmp_path / "store"
+    assert run_cli("build", str(page.parent), "--store", str(store), "--no-reason").returncode == 0
+    out = run_cli("query", "responsible-units", "--store", str(store), "--format", "json").stdout
+    rows = [{k: v["value"] for k, v in b.items()} for b in json.loads(out)["results"]["bindings"]]
+    lead = [r for r in rows if r.get("unitText") == "市市场监管局" and r["role"] == "lead"]
+    assert lead and lead[0]["method"] == "table" and lead[0]["deadline"] == "2024年6月底前"
+    out = run_cli("query", "obligations", "--store", str(store), "--format", "json").stdout
+    rows = [{k: v["value"] for k, v in b.items()} for b in json.loads(out)["results"]["bindings"]]
+    got = {(r["modality"], r["cue"], r.get("bearerText")) for r in rows}
+    assert ("obligation", "主管", "市水务局") in got
+    assert ("prohibition", "不得", "任何单位") in got and ("prohibition", "不得", "个人") in got
