@@ -457,7 +457,7 @@ def split_units(text: str) -> list[str] | None:
             filled[i] = p + head
     out = []
     for i, p in enumerate(filled):
-        if i > 0 and prefix and not first_has_head and not p.startswith(("市", "区", "各", "其他")):
+        if i > 0 and prefix and not first_has_head and not p.startswith(("市", "区", "各", "其他", "县", "乡", "镇", "街道", "省")):
             p = prefix + p
         if i > 0 and p in _BARE_KIND:
             prev = out[-1]

@@ -258,17 +258,17 @@ def _clauses(text: str) -> list[str]:
 _MODAL = re.compile(
     r"(?P<prohibition>禁止|不得|严禁|不准|不许|不应当|不应(?=[\u4e00-\u9fff]))"
     r"|(?P<exemption>(?:不需要|不需|无需|无须|免于|免予|不再)(?=申请|办理|提交|审批|提供|缴纳|登记|备案|领取|核准|报送|重复)|免征|免收)"
-    r"|(?P<obligation>应当|应该|必须|负有(?=[^，。；]{0,12}(?:义务|职责|责任))|(?<!直接)负责(?![的人、])|(?<![享拥具持])有(?=[^，。；]{1,30}的义务)"
+    r"|(?P<obligation>应当|应该|必须|负有(?=[^，。；]{0,12}(?:义务|职责|责任))|(?<!直接)(?<!分级)负责(?![的人、])|(?<![享拥具持共所占没])有(?=[^，。；]{1,30}的义务)"
     r"|(?<![相响供适对反呼答理顺])应(?=[\u4e00-\u9fff])(?![当该用急对届收付变])|(?<![必无毋])须(?=[\u4e00-\u9fff])(?![知]))"
     r"|(?P<subject_must>(?<=[\u4e00-\u9fff])(?<![主需重必首紧只摘纲提概简])要(?![求素点闻害是么件])(?=[\u4e00-\u9fff]))"
     r"|(?P<permission>可以|(?<![许认不即宁无])可(?=[\u4e00-\u9fff])(?![能行靠持视见知喜怜惜谓供以是否比疑支]))"
-    r"|(?P<right>有权|享有(?=[^，。；]{0,20}权)|有(?=[^，。；]{1,12}的权利)|依法自主(?=经营|决定|管理|开展|选择))"
+    r"|(?P<right>有权|享有(?=[^，。；]{0,20}权)|(?<![享拥具持共所占没])有(?=[^，。；]{1,12}的权利)|依法自主(?=经营|决定|管理|开展|选择))"
     r"|(?P<cap>(?:一般|最长|最多|最高|原则上)不(?:超过|高于|多于))"
-    r"|(?P<encouragement>鼓励和支持|鼓励|支持|提倡|倡导)"
+    r"|(?P<encouragement>鼓励和支持|鼓励|支持(?!、)|提倡|倡导)"
 )
 #: a modal word inside a relative clause names a thing, not a duty: 应当具备的条件, 法规禁止的其他事项
 _RELATIVE_CLAUSE = re.compile(
-    r"^(?!在|按照|根据|依照|依据|对|向|从|为|与|将|把|经|由|于|以)[\u4e00-\u9fff]{0,8}的(?:条件|情形|事项|内容|材料|义务|职责|责任|资料|文件|其他|事由|范围|标准|要求|期限|行为|费用|信息|项目|措施|证明)"
+    r"^(?!在|按照|根据|依照|依据|对|向|从|为|与|将|把|经|由|于|以)[\u4e00-\u9fff]{0,8}的(?:条件|情形|事项|内容|材料|义务|职责|责任|资料|文件|其他|事由|范围|标准|要求|期限|行为|费用|信息|项目|措施|证明|权益|权利|利益|待遇)"
     r"[^，。；：]{0,8}$"
 )
 #: verbs by which a body as subject is given a duty without a modal word (本市建立…, 市林业部门主管…, 由X组织…)
@@ -295,8 +295,10 @@ _PLACE_SUBJECT = re.compile(r"^(本市|本省|本自治区|本区|本县|本州|
 def _mandate_verb(rest: str):
     """The first verb of duty in the first 40 characters after a subject, not one inside a body's name
     (住房保障部门, 城市管理局)."""
+    if _CONDITION_OPENING.match(rest) and re.search(r"(?:时|中|后|前|的)$", rest):
+        return None  # 在制定干部规划时: a circumstance, the duty follows in the next segment
     for m in _MANDATE.finditer(rest[:40]):
-        if not re.match(r"(?:部门|局|机构|办公室|委员会|中心|单位|委|办)", rest[m.end():]):
+        if not re.match(r"(?:部门|局|机构|办公室|委员会|中心|单位|委|办|的|方案|计划)", rest[m.end():]):
             return m
     return None
 
@@ -309,7 +311,8 @@ def _subject_of(segment: str) -> tuple[list[str] | None, str]:
     """The bodies or parties a segment opens with, and the rest after them and their adverbials
     (由X…, 本市…, 县级以上人民政府卫生健康主管部门…, 经营者…); (None, segment) if it opens with none."""
     seg = _ALIAS.sub("", segment.strip().lstrip("“（"))
-    if seg.startswith("由"):
+    agent = seg.startswith("由")  # 由X划定: whatever follows X is its verb
+    if agent:
         seg = seg[1:]
     else:
         topic = re.match(r"^[^，、由]{1,30}?由(?=[\u4e00-\u9fff])", seg)  # 商品林由林业经营者依法自主经营
@@ -322,19 +325,16 @@ def _subject_of(segment: str) -> tuple[list[str] | None, str]:
     names = split_units(seg) or leading_units(seg)
     if names and not all(_name_like(n) for n in names):
         names = None  # 指导各区住房保障部门, 会同相关职能部门: a verb phrase, not a subject
-    place = _PLACE_SUBJECT.match(seg)
-    if place and place.group(1) in ("本市", "本省", "本自治区", "本区", "本县", "本州", "国家"):
-        rest = seg[place.end():]
-        if not (split_units(rest) or leading_units(rest)):
-            return [place.group(1)], rest  # 本市建立…: the place as printed subject
-        names = split_units(seg) or leading_units(seg)
     if not names:
         # 市林业部门主管本市林业工作: the longest unit list followed by a verb of duty or a modal word
         for cut in range(min(len(seg) - 1, 80), 1, -1):
             head = split_units(seg[:cut])
             if head and all(_name_like(n) for n in head) and (_MANDATE.match(seg[cut:]) or _MODAL.match(seg[cut:])
-                                                              or _SUBJECT_FOLLOWER.match(seg[cut:])):
+                                                              or _SUBJECT_FOLLOWER.match(seg[cut:]) or agent):
                 return head, seg[cut:]
+        place = _PLACE_SUBJECT.match(seg)
+        if place and place.group(1) in ("本市", "本省", "本自治区", "本区", "本县", "本州", "国家"):
+            return [place.group(1)], seg[place.end():]  # 本市建立…: the place as printed subject
         return None, seg
     # where the names end in the segment: after the longest unit-list prefix
     for cut in range(min(len(seg), 80), 0, -1):
@@ -413,7 +413,7 @@ def deontic_statements(doc: Document, auth: Authority, district: "Place | None")
                 if not cues:
                     names, rest = _subject_of(seg)
                     mv = _mandate_verb(rest) if names and not re.match(r"^(?:是|为|系|指|包括|所称|的)", rest) else None
-                    if names and mv is None and not re.search(r"[\u4e00-\u9fff]", re.sub(r"^(?:按照|依照|根据)[^，]*$", "", rest)):
+                    if names and mv is None and re.match(r"^(?:(?:按照|依照|根据|依据)(?:各自|有关)?的?(?:职责|职能|职责分工|分工|规定))?$", rest):
                         pending = (names, seg)  # X按照职责分工，协同做好…: the verb is in the next segment
                         continue
                     if not names and pending is not None and not _subject_of(seg)[0]:
