@@ -413,7 +413,7 @@ def deontic_statements(doc: Document, auth: Authority, district: "Place | None")
                 if not cues:
                     names, rest = _subject_of(seg)
                     mv = _mandate_verb(rest) if names and not re.match(r"^(?:是|为|系|指|包括|所称|的)", rest) else None
-                    if names and mv is None and re.match(r"^(?:(?:按照|依照|根据|依据)(?:各自|有关)?的?(?:职责|职能|职责分工|分工|规定))?$", rest):
+                    if names and mv is None and (re.match(r"^(?:按照|依照|根据|依据|结合)", rest) or not rest):
                         pending = (names, seg)  # X按照职责分工，协同做好…: the verb is in the next segment
                         continue
                     if not names and pending is not None and not _subject_of(seg)[0]:
