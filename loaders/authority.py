@@ -416,6 +416,19 @@ _ADVERBIAL = re.compile(
 
 
 def split_units(text: str) -> list[str] | None:
+    """A list of bodies or parties as printed, with shared heads expanded; None if ``text`` is not one
+    (see :func:`_split_units`; cached, a pure function of the text)."""
+    found = _split_units(text)
+    return list(found) if found is not None else None
+
+
+@lru_cache(maxsize=65536)
+def _split_units(text: str) -> tuple[str, ...] | None:
+    out = _split_units_uncached(text)
+    return tuple(out) if out is not None else None
+
+
+def _split_units_uncached(text: str) -> list[str] | None:
     """A list of bodies or parties as printed, with shared heads expanded; None if ``text`` is not one.
 
     市、区人民政府 → [市人民政府, 区人民政府]; 市财政、林业部门 → [市财政部门, 市林业部门];
@@ -489,9 +502,33 @@ def _bare(name: str) -> str:
     return re.sub(r"（[^（）]*）$", "", name)
 
 
+_SUFFIX_SET = frozenset(UNIT_SUFFIXES)
+_SUFFIX_LENGTHS = sorted({len(x) for x in UNIT_SUFFIXES}, reverse=True)
+
+
+_LAST_CHARS = frozenset(x[-1] for x in UNIT_SUFFIXES)
+
+
+def _ends_with_head(text: str, end: int | None = None) -> bool:
+    """Does ``text[:end]`` end with a unit suffix (and not with a word such as 干部 or 社会)?"""
+    end = len(text) if end is None else end
+    if end == 0 or text[end - 1] not in _LAST_CHARS:
+        return False
+    for n in _SUFFIX_LENGTHS:
+        if n <= end and text[end - n:end] in _SUFFIX_SET:
+            return not text[:end].endswith(_NOT_HEADS)
+    return False
+
+
+def head_ends(text: str, limit: int = 80) -> list[int]:
+    """Positions (longest first, up to ``limit``) where a prefix of ``text`` ends with the head of a body's name:
+    the only places a unit list at the start of ``text`` can end."""
+    return [j for j in range(min(len(text), limit), 0, -1)
+            if _ends_with_head(text, j) or (text[j - 1] in "）)" and _has_head(text[:j]))]
+
+
 def _has_head(name: str) -> bool:
-    bare = _bare(name)
-    return any(bare.endswith(s) for s in UNIT_SUFFIXES) and not bare.endswith(_NOT_HEADS)
+    return _ends_with_head(_bare(name))
 
 
 #: words that end like a body but are not one: 干部 (cadres), 社会 (society), 内部, 全部

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from .authority import Authority, Unit, leading_units, split_units
+from .authority import Authority, Unit, head_ends, leading_units, split_units
 from .model import Document, Provision
 from .patterns import BOOK_TITLE
 from .structure import MEASURE_TYPES as PLAN_TYPES_SET
@@ -111,7 +112,7 @@ _NAMES_A_BODY = re.compile(r"(?:局|委|办|厅|部|部门|单位|中心|政府|
 _UNNAMED = re.compile(r"等(?:有关|相关)?(?:部门和单位|部门|单位|机构)?$")
 
 
-@dataclass
+@dataclass(frozen=True)
 class DutyNote:
     """What a parenthesis closing a measure says: the units with their roles, and document rules it states."""
 
@@ -120,6 +121,7 @@ class DutyNote:
     standing: list[str] = field(default_factory=list)  # 以下均需X落实，不再列出: X is responsible for what follows
 
 
+@lru_cache(maxsize=16384)
 def duty_note(text: str, first_leads: bool = False) -> DutyNote | None:
     """The units listed in a parenthesis that ends ``text``, as (name as printed, role); None if there is none.
 
@@ -145,7 +147,7 @@ def duty_note(text: str, first_leads: bool = False) -> DutyNote | None:
             # an explicit list names each body in full: split it, never expand shared heads
             out += [(n, role) for n in _list_names(chunk)]
         return DutyNote(out) if out else None
-    note = DutyNote([])
+    first_rule, standing = False, []
     clauses = [c.strip() for c in re.split(r"[，,；;。]", inside) if c.strip()]
     found: list[tuple[list[str], str]] = []
     pending: list[str] = []
@@ -153,9 +155,9 @@ def duty_note(text: str, first_leads: bool = False) -> DutyNote | None:
     for clause in clauses:
         meta = _DUTY_META.match(clause)
         if meta:
-            note.first_leads = note.first_leads or bool(meta["first"])
+            first_rule = first_rule or bool(meta["first"])
             if meta["standing"]:
-                note.standing += _list_names(meta["standing"])
+                standing += _list_names(meta["standing"])
             continue
         m = _DUTY_CLAUSE.match(clause)
         if not m:
@@ -182,7 +184,7 @@ def duty_note(text: str, first_leads: bool = False) -> DutyNote | None:
         found = []
     if found:
         has_lead = any(v.startswith("牵头") for _, v in found)
-        first = note.first_leads or first_leads
+        first = first_rule or first_leads
         for names, verb in found:
             for i, n in enumerate(names):
                 if verb.startswith("牵头"):
@@ -196,10 +198,9 @@ def duty_note(text: str, first_leads: bool = False) -> DutyNote | None:
                 else:
                     role = "responsible"
                 out.append((n, role))
-        note.units = out
-        return note
-    if note.first_leads or note.standing:
-        return note
+        return DutyNote(out, first_rule, standing)
+    if first_rule or standing:
+        return DutyNote([], first_rule, standing)
     # not a duty note: bodies alone — （区市场局、区行政服务中心）
     names = split_units(inside)
     if names and all(re.search(r"(局|委|办|厅|部门|中心|政府|管委会|委员会|院|署|海关|总部|分局|街道|镇)$", re.sub(r"（[^（）]*）$", "", n)) for n in names):
@@ -327,7 +328,9 @@ def _subject_of(segment: str) -> tuple[list[str] | None, str]:
         names = None  # 指导各区住房保障部门, 会同相关职能部门: a verb phrase, not a subject
     if not names:
         # 市林业部门主管本市林业工作: the longest unit list followed by a verb of duty or a modal word
-        for cut in range(min(len(seg) - 1, 80), 1, -1):
+        for cut in head_ends(seg[:-1]):
+            if cut < 2:
+                break
             head = split_units(seg[:cut])
             if head and all(_name_like(n) for n in head) and (_MANDATE.match(seg[cut:]) or _MODAL.match(seg[cut:])
                                                               or _SUBJECT_FOLLOWER.match(seg[cut:]) or agent):
@@ -337,8 +340,9 @@ def _subject_of(segment: str) -> tuple[list[str] | None, str]:
             return [place.group(1)], seg[place.end():]  # 本市建立…: the place as printed subject
         return None, seg
     # where the names end in the segment: after the longest unit-list prefix
-    for cut in range(min(len(seg), 80), 0, -1):
-        if split_units(seg[:cut]) == names or (split_units(seg[:cut]) and leading_units(seg) == split_units(seg[:cut])):
+    for cut in head_ends(seg):
+        found = split_units(seg[:cut])
+        if found and (found == names or leading_units(seg) == found):
             return names, seg[cut:]
     return names, ""
 
