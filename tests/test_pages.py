@@ -155,8 +155,12 @@ def test_the_document_page_puts_units_and_obligations_beside_the_text(site, brow
     units = row.locator(".ann .role").all_inner_texts()
     for unit in ("水务部门", "财政部门", "消防救援机构"):
         assert any(unit in u for u in units), (unit, units)
-    # 第二十八条第一款 begins 禁止毁林开垦: a prohibition
-    assert "prohibition" in page.locator(".prov[data-path='art_28__para_1'] .ann").inner_text()
+    # 第二十八条第一款 begins 禁止毁林开垦: a prohibition, shown with its cue
+    assert "prohibition 「禁止」" in page.locator(".prov[data-path='art_28__para_1'] .ann").inner_text()
+    # 第七条: 本市建立森林生态效益补偿制度 — a mandate without a modal word, its cue the verb
+    assert "obligation 「建立」" in page.locator(".prov[data-path='art_7__para_1'] .ann").inner_text()
+    # how each unit was found is in the chip's title
+    assert "subject" in row.locator(".ann .role").first.get_attribute("title")
     # the tree: article 28 is a heading over its paragraphs, in document order
     paths = page.locator(".prov").evaluate_all("els => els.map(e => e.dataset.path)")
     assert paths.index("art_28") < paths.index("art_28__para_1") < paths.index("art_28__para_2") < paths.index("art_29")
