@@ -272,6 +272,12 @@ def test_cli_returns_units_with_role_method_deadline_and_statements_with_cue(tmp
     rows = [{k: v["value"] for k, v in b.items()} for b in json.loads(out)["results"]["bindings"]]
     lead = [r for r in rows if r.get("unitText") == "市市场监管局" and r["role"] == "lead"]
     assert lead and lead[0]["method"] == "table" and lead[0]["deadline"] == "2024年6月底前"
+    # the responsibility export carries the table's units and roles (GraphML, for yEd and Gephi)
+    graphml = tmp_path / "resp.graphml"
+    assert run_cli("export", "--store", str(store), "--format", "graphml", "--view", "responsibility",
+                   "-o", str(graphml)).returncode == 0
+    text = graphml.read_text(encoding="utf-8")
+    assert "市政务服务数据管理局" in text and "lead" in text
     out = run_cli("query", "obligations", "--store", str(store), "--format", "json").stdout
     rows = [{k: v["value"] for k, v in b.items()} for b in json.loads(out)["results"]["bindings"]]
     got = {(r["modality"], r["cue"], r.get("bearerText")) for r in rows}
