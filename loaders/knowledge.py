@@ -659,11 +659,15 @@ def responsibilities(doc: Document, auth: Authority, district: "Place | None", s
     for s in statements:
         if s.modality != "obligation" or ("art_" not in s.provision and by_notes):
             continue
+        assisting = re.search(r"协同|配合|协助|参与", s.text)
         for u in s.bearers:
             if u.kind == "agency" or re.search(r"(部门|政府|机构|办事处|居村委会|林长)$", u.label):
                 if (s.provision, u.iri) not in seen:
                     seen.add((s.provision, u.iri))
-                    out.append(Responsibility(s.provision, u, "responsible", "subject"))
+                    # 会同Y…: Y assists; X、Y等部门按照职责分工，协同做好…: they assist
+                    joined = re.search(r"会同[^，。；]*" + re.escape(u.text), s.text) is not None
+                    role = "co" if joined or (assisting and 0 <= s.text.find(u.text[:2]) < assisting.start()) else "responsible"
+                    out.append(Responsibility(s.provision, u, role, "subject"))
     return out
 
 
