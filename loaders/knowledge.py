@@ -100,13 +100,11 @@ def _tail_parenthesis(text: str) -> tuple[str, str] | None:
 _DUTY_CLAUSE = re.compile(
     r"^(?P<names>[^（）]+?)(?P<verb>牵头负责|牵头|(?:按照?职责分工|根据职责|分别|共同|具体)?负责(?:落实)?|指导|参与|配合|协助)$"
 )
-#: clauses of a duty note that state a rule of the document rather than name bodies
-_DUTY_META = re.compile(
-    r"^(?:(?P<first>列第一位者?为牵头单位|排在第一位的(?:部门|单位)为牵头(?:部门|单位))|下同|不再列出|以下均需(?P<standing>.+?)落实)$"
-)
 #: 列第一位者为牵头单位，下同 (or 排在第一位的部门为牵头部门): in this document's duty notes, the body listed first
 #: leads and the others assist
 FIRST_LEADS = re.compile(r"列第一位者?为牵头单位|排在第一位的(?:部门|单位)为牵头(?:部门|单位)")
+#: clauses of a duty note that state a rule of the document rather than name bodies
+_DUTY_META = re.compile(rf"^(?:(?P<first>{FIRST_LEADS.pattern})|下同|不再列出|以下均需(?P<standing>.+?)落实)$")
 #: a name that is a body or a kind of body (not a clause such as 确保落实到位)
 _NAMES_A_BODY = re.compile(r"(?:局|委|办|厅|部|部门|单位|中心|政府|管委会|委员会|院|署|行|会|海关|总局|机构|监管局|总社)(?:等(?:有关)?(?:部门|单位|部门和单位)?)?$")
 _UNNAMED = re.compile(r"等(?:有关|相关)?(?:部门和单位|部门|单位|机构)?$")
@@ -278,9 +276,9 @@ _MANDATE = re.compile(
     r"开展|加强|保障|推进|落实|承担|会同|核发|受理|责令|给予|提供|协助|配合|定期|及时|依法)"
 )
 _CONNECTIVE = re.compile(r"^(并且|并|且|还|也|均|都|同时|另外|但|但是|亦|其中)$")
+#: a clause after ； that opens with a connective carries the bearer of the clause before it
+_OPENS_WITH_CONNECTIVE = re.compile(r"^(?:并且|并|且|还|也|同时|但是|但|亦)")
 _ENCOURAGED_STOP = re.compile(r"(开展|参与|进行|提供|建设|使用|采取|实施|从事|投资|设立|在|通过|加强|发展|积极|主动|依法|按照|以|为|向|利用|兴办|举办|捐赠|依托)")
-#: a segment that states a condition or circumstance, not a subject (…的, 在…, 对…, 经…, 未经…)
-_CONDITION = re.compile(r"(?:的|时|后|前|中)$|^(?:在|对|经|未经|因|为|除|如|凡|按照|根据|依照|依据|违反|自|从|当|有下列)")
 #: a short name the text introduces: 市住房保障办公室（以下称市住房保障部门）
 _ALIAS = re.compile(r"（(?:以下|下文)?简?称[^（）]{1,30}）")
 #: what follows a subject: an adverbial before its verb (X按照职责分工…, X在…, X对…)
@@ -483,7 +481,7 @@ def deontic_statements(doc: Document, auth: Authority, district: "Place | None")
                             sub = clause_subject(si)
                             if sub is not None:
                                 bearers = sub
-                            elif carried is not None and segments[0].strip()[:2] and _CONNECTIVE.match(re.match(r"^(并且|并|且|还|也|同时|但是|但|亦)?", segments[0].strip()).group(0) or "-"):
+                            elif carried is not None and _OPENS_WITH_CONNECTIVE.match(segments[0].strip()):
                                 bearers = carried
                             else:
                                 bearers = []
@@ -496,8 +494,6 @@ def deontic_statements(doc: Document, auth: Authority, district: "Place | None")
                     out.append(st)
             if clause_statements:
                 carried = clause_statements[-1].bearers or carried
-            if clause.endswith("。"):
-                carried = None if not clause_statements else carried
     return out
 
 
