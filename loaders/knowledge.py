@@ -239,6 +239,23 @@ def _split_top_list(text: str) -> list[str]:
     return out
 
 
+def _segments(clause: str) -> list[str]:
+    """The comma segments of a clause; a comma inside brackets (（包括…，下同）) does not end one."""
+    out, depth, cur = [], 0, ""
+    for ch in clause:
+        if ch in "（(":
+            depth += 1
+        elif ch in "）)":
+            depth = max(0, depth - 1)
+        if depth == 0 and ch in "，,":
+            out.append(cur)
+            cur = ""
+            continue
+        cur += ch
+    out.append(cur)
+    return out
+
+
 def _clauses(text: str) -> list[str]:
     """Sentences and their ；-clauses, in order (the terminators kept)."""
     out, cur = [], ""
@@ -261,7 +278,7 @@ _MODAL = re.compile(
     r"|(?<![相响供适对反呼答理顺])应(?=[\u4e00-\u9fff])(?![当该用急对届收付变])|(?<![必无毋])须(?=[\u4e00-\u9fff])(?![知]))"
     r"|(?P<subject_must>(?<=[\u4e00-\u9fff])(?<![主需重必首紧只摘纲提概简])要(?![求素点闻害是么件])(?=[\u4e00-\u9fff]))"
     r"|(?P<permission>可以|(?<![许认不即宁无])可(?=[\u4e00-\u9fff])(?![能行靠持视见知喜怜惜谓供以是否比疑支]))"
-    r"|(?P<right>有权|享有(?=[^，。；]{0,20}权)|(?<![享拥具持共所占没])有(?=[^，。；]{1,12}的权利)|依法自主(?=经营|决定|管理|开展|选择))"
+    r"|(?P<right>(?<![所享拥占产])有权|享有(?=[^，。；]{0,20}权)|(?<![享拥具持共所占没])有(?=[^，。；]{1,12}的权利)|依法自主(?=经营|决定|管理|开展|选择))"
     r"|(?P<cap>(?:一般|最长|最多|最高|原则上)不(?:超过|高于|多于))"
     r"|(?P<encouragement>鼓励和支持|鼓励|支持(?!、)|提倡|倡导)"
 )
@@ -314,7 +331,7 @@ def _subject_of(segment: str) -> tuple[list[str] | None, str]:
     if agent:
         seg = seg[1:]
     else:
-        topic = re.match(r"^[^，、由]{1,30}?由(?=[\u4e00-\u9fff])", seg)  # 商品林由林业经营者依法自主经营
+        topic = re.match(r"^[^，由]{1,40}?由(?=[\u4e00-\u9fff])", seg)  # 商品林由林业经营者依法自主经营
         if topic and not split_units(topic.group(0)[:-1]):
             seg = seg[topic.end():]
     their = re.match(r"^(?P<x>[^，。；]{2,30}?)及其(?P<y>[^，。；及]{2,20}?(?:部门|机构|工作人员|机关|会员|成员|人员))(?=应|不得|可|须|必须|负责|要|在|对|按照|依法|$)", seg)
@@ -388,7 +405,7 @@ def deontic_statements(doc: Document, auth: Authority, district: "Place | None")
             if re.search(r"^本(?:条例|规定|办法|细则)(?:所称|中)?[^。；]{0,30}?(?:是指|指|包括)", body) or re.search(r"(?:自\S{0,20}起施行|同时废止)$", body):
                 carried = None
                 continue
-            segments = re.split(r"[，,]", body)
+            segments = _segments(body)
             clause_statements: list[Statement] = []
             subject_cache: dict[int, list[Unit] | None] = {}
 
@@ -531,7 +548,7 @@ _VERB_START = re.compile(
 
 def _name_like(name: str) -> bool:
     """Could this be the name of a body (not a verb phrase that happens to end in 中心 or 部署)?"""
-    short_noun = len(name) <= 6 and re.search(r"(?:机关|单位|机构|者|人)$", name)  # 实施机关, 建设单位
+    short_noun = len(name) <= 6 and re.search(r"(?:机关|单位|机构|组织|者|人)$", name)  # 实施机关, 建设单位, 组织
     return (short_noun or not _VERB_START.match(name)) and not re.search(r"[“”《》由在将对是向之\d]|应当|会同|协助|配合|负责|批准|报", name) \
         and len(name) <= 24 \
         and not re.search(r"的(?![\u4e00-\u9fff]{0,8}(?:机构|机关|单位|部门|组织|妇女|人|者)$)", name)
