@@ -297,7 +297,9 @@ _CONNECTIVE = re.compile(r"^(并且|并|且|还|也|均|都|同时|另外|但|�
 _OPENS_WITH_CONNECTIVE = re.compile(r"^(?:并且|并|且|还|也|同时|但是|但|亦)")
 _ENCOURAGED_STOP = re.compile(r"(开展|参与|进行|提供|建设|使用|采取|实施|从事|投资|设立|在|通过|加强|发展|积极|主动|依法|按照|以|为|向|利用|兴办|举办|捐赠|依托)")
 #: a short name the text introduces: 市住房保障办公室（以下称市住房保障部门）
-_ALIAS = re.compile(r"（(?:以下|下文)?简?称[^（）]{1,30}）")
+_ALIAS = re.compile(r"（(?:(?:以下|下文)?简?称|包括|含|不含|不包括)[^（）]{1,40}）")
+#: a conjunction before a condition's subject: 如果提名的候选人…
+_IF = re.compile(r"^(?:如果|假如|若|凡是|凡|如)(?=[\u4e00-\u9fff]{2})")
 #: what follows a subject: an adverbial before its verb (X按照职责分工…, X在…, X对…)
 _SUBJECT_FOLLOWER = re.compile(
     r"^(?:按照|依照|依据|根据|在|对|向|与|会同|共同|分别|要|应|须|可|依法|各自|具体|是|都|均|也|"
@@ -326,14 +328,14 @@ def _bodies(names: list[str], auth: Authority, district) -> list[Unit]:
 def _subject_of(segment: str) -> tuple[list[str] | None, str]:
     """The bodies or parties a segment opens with, and the rest after them and their adverbials
     (由X…, 本市…, 县级以上人民政府卫生健康主管部门…, 经营者…); (None, segment) if it opens with none."""
-    seg = _ALIAS.sub("", segment.strip().lstrip("“（"))
+    seg = _IF.sub("", _ALIAS.sub("", segment.strip().lstrip("“（")))
     agent = seg.startswith("由")  # 由X划定: whatever follows X is its verb
     if agent:
         seg = seg[1:]
     else:
         topic = re.match(r"^[^，由]{1,40}?由(?=[\u4e00-\u9fff])", seg)  # 商品林由林业经营者依法自主经营
         if topic and not split_units(topic.group(0)[:-1]):
-            seg = seg[topic.end():]
+            seg, agent = seg[topic.end():], True
     their = re.match(r"^(?P<x>[^，。；]{2,30}?)及其(?P<y>[^，。；及]{2,20}?(?:部门|机构|工作人员|机关|会员|成员|人员))(?=应|不得|可|须|必须|负责|要|在|对|按照|依法|$)", seg)
     if their and split_units(their["x"]):
         xs = split_units(their["x"])
@@ -551,7 +553,7 @@ def _name_like(name: str) -> bool:
     short_noun = len(name) <= 6 and re.search(r"(?:机关|单位|机构|组织|者|人)$", name)  # 实施机关, 建设单位, 组织
     return (short_noun or not _VERB_START.match(name)) and not re.search(r"[“”《》由在将对是向之\d]|应当|会同|协助|配合|负责|批准|报", name) \
         and len(name) <= 24 \
-        and not re.search(r"的(?![\u4e00-\u9fff]{0,8}(?:机构|机关|单位|部门|组织|妇女|人|者)$)", name)
+        and not re.search(r"的(?![\u4e00-\u9fff]{0,8}(?:机构|机关|单位|部门|组织|妇女|人|者|成员|人员|代表)$)", name)
 
 
 def _government_of(issuer: str | None) -> str | None:
