@@ -527,7 +527,12 @@ def head_ends(text: str, limit: int = 80) -> list[int]:
     """Positions (longest first, up to ``limit``) where a prefix of ``text`` ends with the head of a body's name:
     the only places a unit list at the start of ``text`` can end."""
     return [j for j in range(min(len(text), limit), 0, -1)
-            if _ends_with_head(text, j) or (text[j - 1] in "）)" and _has_head(text[:j]))]
+            if text[j - 1:j + 1] not in _WORD_GOES_ON
+            and (_ends_with_head(text, j) or (text[j - 1] in "）)" and _has_head(text[:j])))]
+
+
+#: a head's last character that begins a longer word with the next one: 部门会同, 召开会议
+_WORD_GOES_ON = frozenset({"会同", "会议", "会商", "会签", "办理", "办法", "部署", "局面", "院校", "人员"})
 
 
 def _has_head(name: str) -> bool:

@@ -336,7 +336,7 @@ def _subject_of(segment: str) -> tuple[list[str] | None, str]:
         topic = re.match(r"^[^，由]{1,40}?由(?=[\u4e00-\u9fff])", seg)  # 商品林由林业经营者依法自主经营
         if topic and not split_units(topic.group(0)[:-1]):
             seg, agent = seg[topic.end():], True
-    their = re.match(r"^(?P<x>[^，。；]{2,30}?)及其(?P<y>[^，。；及]{2,20}?(?:部门|机构|工作人员|机关|会员|成员|人员))(?=应|不得|可|须|必须|负责|要|在|对|按照|依法|$)", seg)
+    their = re.match(r"^(?P<x>[^，。；]{2,30}?)及其(?!他)(?P<y>[^，。；及]{2,20}?(?:部门|机构|工作人员|机关|会员|成员|人员))(?=应|不得|可|须|必须|负责|要|在|对|按照|依法|$)", seg)
     if their and split_units(their["x"]):
         xs = split_units(their["x"])
         return xs + [x + their["y"] for x in xs], seg[their.end():]  # 省、设区的市人民政府及其司法行政部门
@@ -365,8 +365,10 @@ def _subject_of(segment: str) -> tuple[list[str] | None, str]:
 
 
 def _is_body(name: str, unit: Unit) -> bool:
-    """A body (an agency or a kind of department/government), not a private party."""
-    return unit.kind == "agency" or bool(re.search(r"(部门|政府|机构|机关|办事处|委员会|居村委会|林长|本市|本省|本自治区|国家)$", name))
+    """A body (a listed agency, a kind of department or government, or a name ending as bodies do), not a
+    private party and not a phrase that merely ends in 办 or 会 (联审联办)."""
+    return (unit.kind == "agency" and unit.resolved) or bool(re.search(
+        r"(部门|政府|机构|机关|办事处|委员会|居村委会|林长|本市|本省|本自治区|国家|局|厅|中心|管委会|总队|支队|大队|办公室|公司)$", name))
 
 
 def deontic_statements(doc: Document, auth: Authority, district: "Place | None") -> list[Statement]:
