@@ -298,6 +298,8 @@ _OPENS_WITH_CONNECTIVE = re.compile(r"^(?:并且|并|且|还|也|同时|但是|�
 _ENCOURAGED_STOP = re.compile(r"(开展|参与|进行|提供|建设|使用|采取|实施|从事|投资|设立|在|通过|加强|发展|积极|主动|依法|按照|以|为|向|利用|兴办|举办|捐赠|依托)")
 #: a short name the text introduces: 市住房保障办公室（以下称市住房保障部门）
 _ALIAS = re.compile(r"（(?:(?:以下|下文)?简?称|包括|含|不含|不包括)[^（）]{1,40}）")
+#: verbs after 本市/本省 that make the place the subject of a policy: 本市实行…, 本市采取…
+_PLACE_VERB = re.compile(r"^(?:实行|采取|完善|健全|推行|支持|鼓励|加大|加快|建设|构建|推动|促进|按照|依法|各级)")
 #: a conjunction before a condition's subject: 如果提名的候选人…
 _IF = re.compile(r"^(?:如果|假如|若|凡是|凡|如)(?=[\u4e00-\u9fff]{2})")
 #: what follows a subject: an adverbial before its verb (X按照职责分工…, X在…, X对…)
@@ -354,7 +356,9 @@ def _subject_of(segment: str) -> tuple[list[str] | None, str]:
                 return head, seg[cut:]
         place = _PLACE_SUBJECT.match(seg)
         if place and place.group(1) in ("本市", "本省", "本自治区", "本区", "本县", "本州", "国家"):
-            return [place.group(1)], seg[place.end():]  # 本市建立…: the place as printed subject
+            rest = seg[place.end():]
+            if _MANDATE.match(rest) or _MODAL.match(rest) or _PLACE_VERB.match(rest):
+                return [place.group(1)], rest  # 本市建立…: the place as printed subject (本市航道… is a thing)
         return None, seg
     # where the names end in the segment: after the longest unit-list prefix
     for cut in head_ends(seg):
@@ -433,6 +437,9 @@ def deontic_statements(doc: Document, auth: Authority, district: "Place | None")
             for si, seg in enumerate(segments):
                 cues = [m for m in _MODAL.finditer(seg) if not (m.lastgroup != "encouragement" and _RELATIVE_CLAUSE.match(seg[m.end():]))]
                 mandate = None
+                carried_subject = False
+                if cues:
+                    pending = None  # the subject found its verb
                 if not cues:
                     names, rest = _subject_of(seg)
                     mv = _mandate_verb(rest) if names and not re.match(r"^(?:是|为|系|指|包括|所称|的)", rest) else None
@@ -442,7 +449,7 @@ def deontic_statements(doc: Document, auth: Authority, district: "Place | None")
                     if not names and pending is not None and not _subject_of(seg)[0]:
                         mv = _mandate_verb(seg)
                         if mv is not None:
-                            names, rest = pending[0], seg
+                            names, rest, carried_subject = pending[0], seg, True
                     pending = None
                     if names and mv is None and re.search(r"由$", seg[: max(0, seg.find(names[0][:2]))]) and re.match(r"^[\u4e00-\u9fff]", rest):
                         mv = re.match(r"^(?P<verb>[\u4e00-\u9fff]{1,2})", rest)  # 由X提出: any verb after 由X
@@ -461,7 +468,7 @@ def deontic_statements(doc: Document, auth: Authority, district: "Place | None")
                         extra = split_units(joint["b"])
                         if extra:
                             units = units + _bodies([e for e in extra if not e.startswith(("有关", "相关"))], auth, district)
-                    found = [("obligation", cue, units, rest)]
+                    found = [("obligation", cue, units, rest, not carried_subject)]
                 else:
                     found = []
                     for m in cues:
@@ -478,7 +485,7 @@ def deontic_statements(doc: Document, auth: Authority, district: "Place | None")
                             after = seg[m.end():]
                             stop = _ENCOURAGED_STOP.search(after)
                             names = split_units(after[: stop.start()] if stop else after)
-                            found.append((modality, keyword, _bodies(names, auth, district) if names else [], after))
+                            found.append((modality, keyword, _bodies(names, auth, district) if names else [], after, True))
                             continue
                         b = before.strip()
                         bearers: list[Unit] | None
@@ -492,9 +499,9 @@ def deontic_statements(doc: Document, auth: Authority, district: "Place | None")
                             by = re.match(r"^由(?P<n>[^，。；]{2,40}?)(?:提出|负责|组织|决定|批准|实施|办理|确定|处理|予以)", after)
                             if by and split_units(by["n"]):
                                 bearers = _bodies(split_units(by["n"]), auth, district)
-                        found.append((modality, keyword, bearers, after))
-                for modality, keyword, bearers, action in found:
-                    own = bearers is not None and (bearers or modality == "encouragement")
+                        found.append((modality, keyword, bearers, after, True))
+                for modality, keyword, bearers, action, stated in found:
+                    own = stated and bearers is not None and (bearers or modality == "encouragement")
                     if bearers is None:
                         if clause_statements:
                             bearers = clause_statements[-1].bearers
