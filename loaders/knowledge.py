@@ -272,12 +272,12 @@ def _clauses(text: str) -> list[str]:
 # ---------------------------------------------------------------------- deontic
 #: cues with a modal word; the order of the alternatives decides at one position (不应 before 应, 可以 before 可)
 _MODAL = re.compile(
-    r"(?P<prohibition>禁止|不得|严禁|不准|不许|不应当|不应(?=[\u4e00-\u9fff]))"
+    r"(?P<prohibition>禁止|不得|严禁|不准|不许(?!可)|不应当|不应(?=[\u4e00-\u9fff]))"
     r"|(?P<exemption>(?:不需要|不需|无需|无须|免于|免予|不再)(?=申请|办理|提交|审批|提供|缴纳|登记|备案|领取|核准|报送|重复)|免征|免收)"
     r"|(?P<obligation>应当|应该|必须|负有(?=[^，。；]{0,12}(?:义务|职责|责任))|(?<!直接)(?<!分级)负责(?![的人、])|(?<![享拥具持共所占没])有(?=[^，。；]{1,30}的义务)"
     r"|(?<![相响供适对反呼答理顺])应(?=[\u4e00-\u9fff])(?![当该用急对届收付变])|(?<![必无毋])须(?=[\u4e00-\u9fff])(?![知]))"
     r"|(?P<subject_must>(?<=[\u4e00-\u9fff])(?<![主需重必首紧只摘纲提概简])要(?![求素点闻害是么件])(?=[\u4e00-\u9fff]))"
-    r"|(?P<permission>可以|(?<![许认不即宁无])可(?=[\u4e00-\u9fff])(?![能行靠持视见知喜怜惜谓供以是否比疑支]))"
+    r"|(?P<permission>可以|(?<![许认不即宁无])可(?=[\u4e00-\u9fff])(?![能行靠持视见知喜怜惜谓供以是否比疑支及]))"
     r"|(?P<right>(?<![所享拥占产])有权|享有(?=[^，。；]{0,20}权)|(?<![享拥具持共所占没])有(?=[^，。；]{1,12}的权利)|依法自主(?=经营|决定|管理|开展|选择))"
     r"|(?P<cap>(?:一般|最长|最多|最高|原则上)不(?:超过|高于|多于))"
     r"|(?P<encouragement>鼓励和支持|鼓励|支持(?!、)|提倡|倡导)"
@@ -290,7 +290,7 @@ _RELATIVE_CLAUSE = re.compile(
 #: verbs by which a body as subject is given a duty without a modal word (本市建立…, 市林业部门主管…, 由X组织…)
 _MANDATE = re.compile(
     r"(?P<verb>主管|负责|进行|组织实施|组织|制定|统筹|指导|监督|管理|实施|做好|建立|纳入|协调|履行|确定|审批|审核|编制|公布|发布|设立|"
-    r"开展|加强|保障|推进|落实|承担|会同|核发|受理|责令|给予|提供|协助|配合|定期|及时|依法)"
+    r"开展|加强|保障|推进|落实|承担|会同|核发|受理|责令|给予|提供|协助|配合|保护|促进|推动|引导|扶持|规范|完善|健全|实行)"
 )
 _CONNECTIVE = re.compile(r"^(并且|并|且|还|也|均|都|同时|另外|但|但是|亦|其中)$")
 #: a clause after ； that opens with a connective carries the bearer of the clause before it
@@ -318,6 +318,8 @@ def _mandate_verb(rest: str):
     if _CONDITION_OPENING.match(rest) and re.search(r"(?:时|中|后|前|的)$", rest):
         return None  # 在制定干部规划时: a circumstance, the duty follows in the next segment
     for m in _MANDATE.finditer(rest[:40]):
+        if re.search(r"(?:不予|不|未|无需|无须)$", rest[: m.start()]):
+            continue  # 不予受理: a refusal, not a duty
         if not re.match(r"(?:部门|局|机构|办公室|委员会|中心|单位|委|办|的|方案|计划)", rest[m.end():]):
             return m
     return None
@@ -485,6 +487,9 @@ def deontic_statements(doc: Document, auth: Authority, district: "Place | None")
                             after = seg[m.end():]
                             stop = _ENCOURAGED_STOP.search(after)
                             names = split_units(after[: stop.start()] if stop else after)
+                            if not names:
+                                cut = next((j for j in head_ends(after) if split_units(after[:j])), None)
+                                names = split_units(after[:cut]) if cut else None
                             found.append((modality, keyword, _bodies(names, auth, district) if names else [], after, True))
                             continue
                         b = before.strip()
@@ -562,6 +567,7 @@ def _name_like(name: str) -> bool:
     short_noun = len(name) <= 6 and re.search(r"(?:机关|单位|机构|组织|者|人)$", name)  # 实施机关, 建设单位, 组织
     return (short_noun or not _VERB_START.match(name)) and not re.search(r"[“”《》由在将对是向之\d]|应当|会同|协助|配合|负责|批准|报", name) \
         and len(name) <= 24 \
+        and not re.search(r"(?:政府|部门|机关|机构|委员会|局)(?:设立|成立|建立|组织|负责|制定|设置|确定|决定)", name) \
         and not re.search(r"的(?![\u4e00-\u9fff]{0,8}(?:机构|机关|单位|部门|组织|妇女|人|者|成员|人员|代表)$)", name)
 
 
