@@ -295,7 +295,7 @@ _MANDATE = re.compile(
 _CONNECTIVE = re.compile(r"^(并且|并|且|还|也|均|都|同时|另外|但|但是|亦|其中)$")
 #: a clause after ； that opens with a connective carries the bearer of the clause before it
 _OPENS_WITH_CONNECTIVE = re.compile(r"^(?:并且|并|且|还|也|同时|但是|但|亦)")
-_ENCOURAGED_STOP = re.compile(r"(开展|参与|进行|提供|建设|使用|采取|实施|从事|投资|设立|在|通过|加强|发展|积极|主动|依法|按照|以|为|向|利用|兴办|举办|捐赠|依托)")
+_ENCOURAGED_STOP = re.compile(r"(开展|参与|进行|提供|建设|使用|采取|实施|从事|投资|设立|在|通过|加强|发展|积极|主动|依法|按照|以|为|向|利用|兴办|举办|捐赠|依托|担任|参加|投入|开发|对接)")
 #: a short name the text introduces: 市住房保障办公室（以下称市住房保障部门）
 _ALIAS = re.compile(r"（(?:(?:以下|下文)?简?称|包括|含|不含|不包括)[^（）]{1,40}）")
 #: verbs after 本市/本省 that make the place the subject of a policy: 本市实行…, 本市采取…
@@ -329,7 +329,7 @@ def _bodies(names: list[str], auth: Authority, district) -> list[Unit]:
     return [auth.resolve(n, district) for n in names]
 
 
-def _subject_of(segment: str) -> tuple[list[str] | None, str]:
+def _subject_of(segment: str, loose: bool = False) -> tuple[list[str] | None, str]:
     """The bodies or parties a segment opens with, and the rest after them and their adverbials
     (由X…, 本市…, 县级以上人民政府卫生健康主管部门…, 经营者…); (None, segment) if it opens with none."""
     seg = _IF.sub("", _ALIAS.sub("", segment.strip().lstrip("“（")))
@@ -354,7 +354,8 @@ def _subject_of(segment: str) -> tuple[list[str] | None, str]:
                 break
             head = split_units(seg[:cut])
             if head and all(_name_like(n) for n in head) and (_MANDATE.match(seg[cut:]) or _MODAL.match(seg[cut:])
-                                                              or _SUBJECT_FOLLOWER.match(seg[cut:]) or agent):
+                                                              or _SUBJECT_FOLLOWER.match(seg[cut:]) or agent
+                                                              or (loose and re.match(r"[\u4e00-\u9fff]", seg[cut:]))):
                 return head, seg[cut:]
         place = _PLACE_SUBJECT.match(seg)
         if place and place.group(1) in ("本市", "本省", "本自治区", "本区", "本县", "本州", "国家"):
@@ -427,7 +428,7 @@ def deontic_statements(doc: Document, auth: Authority, district: "Place | None")
                             return subject_cache[j]
                         continue
                     seg = segments[j].strip()
-                    names, _rest = _subject_of(seg)
+                    names, _rest = _subject_of(seg, loose=True)  # 人民调解委员会调解民间纠纷，应当…
                     # 法人申请设立…的，应当…: the party a condition opens with bears what follows; a condition
                     # that opens with a preposition (对…的, 在…时, 经…) names none
                     subject_cache[j] = _bodies(names, auth, district) if names and not _CONDITION_OPENING.match(seg) else None
@@ -437,7 +438,8 @@ def deontic_statements(doc: Document, auth: Authority, district: "Place | None")
 
             pending: tuple[list[str], str] | None = None  # a subject whose verb of duty is in the next segment
             for si, seg in enumerate(segments):
-                cues = [m for m in _MODAL.finditer(seg) if not (m.lastgroup != "encouragement" and _RELATIVE_CLAUSE.match(seg[m.end():]))]
+                cues = [m for m in _MODAL.finditer(seg) if not (m.lastgroup != "encouragement" and _RELATIVE_CLAUSE.match(seg[m.end():]))
+                        and not re.search(r"的[^，。；]{0,12}除外$", seg[m.end():])]  # …或者禁止…的纠纷除外: an exception
                 mandate = None
                 carried_subject = False
                 if cues:
@@ -565,7 +567,7 @@ _VERB_START = re.compile(
 def _name_like(name: str) -> bool:
     """Could this be the name of a body (not a verb phrase that happens to end in 中心 or 部署)?"""
     short_noun = len(name) <= 6 and re.search(r"(?:机关|单位|机构|组织|者|人)$", name)  # 实施机关, 建设单位, 组织
-    return (short_noun or not _VERB_START.match(name)) and not re.search(r"[“”《》由在将对是向之\d]|应当|会同|协助|配合|负责|批准|报", name) \
+    return (short_noun or not _VERB_START.match(name)) and not re.search(r"[“”《》由在将对是向之\d]|应当|会同|协助|配合|负责(?!人)|批准|报", name) \
         and len(name) <= 24 \
         and not re.search(r"(?:政府|部门|机关|机构|委员会|局)(?:设立|成立|建立|组织|负责|制定|设置|确定|决定)", name) \
         and not re.search(r"的(?![\u4e00-\u9fff]{0,8}(?:机构|机关|单位|部门|组织|妇女|人|者|成员|人员|代表)$)", name)
