@@ -5,8 +5,9 @@ Importable by the tests (floors) and runnable for the figures printed in the iss
 
     python tests/knowledge_eval.py [-v] [LABEL_FILE ...]
 
-Without a file it scores the development sets (``deontic-real-dev.json``, ``responsibility-real.json``); the
-blind sets (``deontic-real-blind-*.json``) are scored when named. ``-v`` lists every miss.
+Without a file it scores the development sets (``deontic-real-dev*.json``, ``responsibility-real.json``); the
+blind sets (``deontic-real-blind-*.json``) are scored when named — their misses are not to be read (``-v`` lists
+every miss; use it on development sets only).
 
 Deontic, per article, as multisets: **modality** — one ``(article, modality)`` per statement; **bearer** —
 one ``(article, modality, bearer)`` per bearer named (statements with a null bearer count only for modality).
@@ -28,7 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT.parent / "shared" / "corpus" / "china-real"
 LABELS = ROOT / "tests" / "labels"
-DEV = ("deontic-real-dev.json", "responsibility-real.json")
+DEV = ("deontic-real-dev.json", "deontic-real-dev-c.json", "deontic-real-dev-d.json", "deontic-real-dev-e.json",
+       "deontic-real-dev-f.json", "responsibility-real.json")
 
 
 class Score:
@@ -83,7 +85,6 @@ def _bearer(text: str) -> str:
 def deontic(label_file: Path, auth=None) -> dict[str, dict[str, Score]]:
     """{group: {"modality": Score, "bearer": Score}} with groups 'all' and each province."""
     from policykg.loaders.knowledge import extract_knowledge
-    from policykg.loaders.patterns import cn_to_int
 
     auth = auth or _context()
     data = json.loads(label_file.read_text(encoding="utf-8"))
@@ -117,12 +118,6 @@ def deontic(label_file: Path, auth=None) -> dict[str, dict[str, Score]]:
 _RANK = {"lead": 3, "responsible": 2, "co": 1}
 
 
-def _item_key(chain: list[str]) -> str:
-    from policykg.loaders.patterns import cn_to_int
-
-    return "/".join(chain)
-
-
 def _norm_key(key: str) -> str:
     return "/".join(part.strip("（）()、. ") for part in key.split("/"))
 
@@ -150,7 +145,7 @@ def responsibility(label_file: Path, auth=None) -> dict[str, dict[str, Score]]:
                 node, chain = by_path.get(r.provision), []
                 while node is not None:
                     if node.kind == "article":
-                        chain = [f"第{node.number}条" if node.number and not node.number.isdigit() else f"第{node.number}条"]
+                        chain = [f"第{node.number}条"]
                         break
                     if node.number:
                         chain.insert(0, node.number)
