@@ -222,38 +222,31 @@ def _list_names(chunk: str) -> list[str]:
     return out
 
 
-def _split_top_list(text: str) -> list[str]:
-    """Split a printed list on 、，； outside parentheses."""
+def _split_outside_brackets(text: str, separators: str) -> list[str]:
+    """Split ``text`` on any of ``separators`` outside （） and () brackets."""
     out, depth, cur = [], 0, ""
     for ch in text:
-        if ch == "（":
-            depth += 1
-        elif ch == "）":
-            depth = max(0, depth - 1)
-        if depth == 0 and ch in "、，,；;":
-            out.append(cur)
-            cur = ""
-            continue
-        cur += ch
-    out.append(cur)
-    return out
-
-
-def _segments(clause: str) -> list[str]:
-    """The comma segments of a clause; a comma inside brackets (（包括…，下同）) does not end one."""
-    out, depth, cur = [], 0, ""
-    for ch in clause:
         if ch in "（(":
             depth += 1
         elif ch in "）)":
             depth = max(0, depth - 1)
-        if depth == 0 and ch in "，,":
+        if depth == 0 and ch in separators:
             out.append(cur)
             cur = ""
             continue
         cur += ch
     out.append(cur)
     return out
+
+
+def _split_top_list(text: str) -> list[str]:
+    """Split a printed list on 、，； outside parentheses."""
+    return _split_outside_brackets(text, "、，,；;")
+
+
+def _segments(clause: str) -> list[str]:
+    """The comma segments of a clause; a comma inside brackets (（包括…，下同）) does not end one."""
+    return _split_outside_brackets(clause, "，,")
 
 
 def _clauses(text: str) -> list[str]:
