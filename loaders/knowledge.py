@@ -431,7 +431,8 @@ def deontic_statements(doc: Document, auth: Authority, district: "Place | None")
 
             pending: tuple[list[str], str] | None = None  # a subject whose verb of duty is in the next segment
             for si, seg in enumerate(segments):
-                cues = [m for m in _MODAL.finditer(seg) if not (m.lastgroup != "encouragement" and _RELATIVE_CLAUSE.match(seg[m.end():]))
+                cues = [m for m in _MODAL.finditer(seg) if not (m.lastgroup not in ("encouragement", "right") and _RELATIVE_CLAUSE.match(seg[m.end():]))
+                        and not (m.lastgroup == "right" and seg[m.end():].startswith("的"))  # 享有的权益: a thing
                         and not re.search(r"的[^，。；]{0,12}除外$", seg[m.end():])]  # …或者禁止…的纠纷除外: an exception
                 mandate = None
                 carried_subject = False
@@ -452,7 +453,9 @@ def deontic_statements(doc: Document, auth: Authority, district: "Place | None")
                         mv = re.match(r"^(?P<verb>[\u4e00-\u9fff]{1,2})", rest)  # 由X提出: any verb after 由X
                     if names and mv and not seg.strip().endswith("的"):
                         units = _bodies(names, auth, district)
-                        if all(_is_body(n, u) for n, u in zip(names, units)):
+                        by_agent = re.search(r"由$", seg[: max(0, seg.find(names[0][:2]))]) is not None
+                        # 由父母或者其他法定监护人…办理: 由 marks the agent, a party as well as a body
+                        if by_agent or all(_is_body(n, u) for n, u in zip(names, units)):
                             by = re.search(r"由$", seg[: max(0, seg.find(names[0][:2]))])
                             mandate = (units, "由" if by else mv["verb"])
                     if mandate is None:
@@ -553,14 +556,14 @@ def subject_units(text: str) -> list[str] | None:
 _VERB_START = re.compile(
     r"^(探索|落实|推进|推动|加强|完善|建立|开展|支持|鼓励|深化|优化|持续|全面|实施|做好|发挥|引导|提升|加快|强化|"
     r"健全|构建|打造|创新|扩大|积极|依托|围绕|聚焦|坚持|促进|组织|规范|严格|指导|协调|通过|对|在|按照|根据|具体|统一|逐步|进一步|"
-    r"后续|今后|同时|此外|与|和|同|向|由|为|被|以|从|使|让|令|移送|报送|提交|交由|报请|提请|通知|告知|督促|责令|予以)"
+    r"后续|今后|同时|此外|与|和|同|向|由|为|被|以|从|使|让|令|新建|改建|扩建|设置|移送|报送|提交|交由|报请|提请|通知|告知|督促|责令|予以)"
 )
 
 
 def _name_like(name: str) -> bool:
     """Could this be the name of a body (not a verb phrase that happens to end in 中心 or 部署)?"""
     short_noun = len(name) <= 6 and re.search(r"(?:机关|单位|机构|组织|者|人)$", name)  # 实施机关, 建设单位, 组织
-    return (short_noun or not _VERB_START.match(name)) and not re.search(r"[“”《》由在将对是向之]|应当|会同|协助|配合|负责(?!人)|批准|报", name) \
+    return (short_noun or not _VERB_START.match(name)) and not re.search(r"[“”《》由在将对是向之]|应当|会同|协助|配合|负责(?!人)|批准|报|需要", name) \
         and len(name) <= 24 \
         and not re.search(r"(?:政府|部门|机关|机构|委员会|局)(?:设立|成立|建立|组织|负责|制定|设置|确定|决定)", name) \
         and not re.search(r"的(?![\u4e00-\u9fff]{0,8}(?:机构|机关|单位|部门|组织|妇女|人|者|成员|人员|代表)$)", name)
