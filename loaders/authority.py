@@ -449,6 +449,10 @@ def _split_units_uncached(text: str) -> list[str] | None:
     parts = [p.replace("等", "") if p.endswith(("等部门", "等单位", "等机构")) else p.rstrip("等") for p in parts]
     if not _has_head(parts[-1]):
         return None
+    if len(parts) > 1 and "的" in parts[-1] and not any(_has_head(p) or p in _LEVELS or len(p) < 2 for p in parts[:-1]) \
+            and not _has_head(parts[-1].split("的", 1)[0]):
+        # 涉及航道的桥梁、水闸、隧道等建筑物的建设单位: the bare items modify one party, they are not bodies
+        return [text]
     prefix = next((p for p in ("市", "区") if parts[0].startswith(p)), "")
     first_has_head = _has_head(parts[0])
     # right to left: an item without a head takes the head of the nearest item after it that has one;
@@ -540,7 +544,7 @@ def _has_head(name: str) -> bool:
 
 
 #: words that end like a body but are not one: 干部 (cadres), 社会 (society), 内部, 全部
-_NOT_HEADS = ("干部", "社会", "内部", "全部", "局部", "外部", "机会", "大会")
+_NOT_HEADS = ("干部", "社会", "内部", "全部", "局部", "外部", "机会", "大会", "互联", "关联", "串联")
 
 
 def _split_top(text: str) -> list[str]:

@@ -564,7 +564,7 @@ def _name_like(name: str) -> bool:
     """Could this be the name of a body (not a verb phrase that happens to end in 中心 or 部署)?"""
     short_noun = len(name) <= 6 and re.search(r"(?:机关|单位|机构|组织|者|人)$", name)  # 实施机关, 建设单位, 组织
     return (short_noun or not _VERB_START.match(name)) and not re.search(r"[“”《》由在将对是向之]|应当|会同|协助|配合|负责(?!人)|批准|报|需要", name) \
-        and len(name) <= 24 \
+        and len(name) <= 24 and not re.search(r"[一二三四五六七八九十百千\d]+(?:人|名)$", name) \
         and not re.search(r"(?:政府|部门|机关|机构|委员会|局)(?:设立|成立|建立|组织|负责|制定|设置|确定|决定)", name) \
         and not re.search(r"的(?![\u4e00-\u9fff]{0,8}(?:机构|机关|单位|部门|组织|妇女|人|者|成员|人员|代表)$)", name)
 
