@@ -48,7 +48,7 @@ UNIT_SUFFIXES = (
     "部门", "机构", "单位", "政府", "总部", "分局", "海关", "银行", "中心", "组织", "媒体", "学校",
     "经营者", "林长", "个人", "部", "企业", "公司", "居村委会", "村委会", "居委会", "局", "委", "办", "厅", "院",
     "署", "会", "联", "者", "老年人", "申请人", "当事人", "居民", "人", "机关", "主体", "团体", "团", "妇女", "儿童", "公民", "职工", "成员", "患者", "学生", "人员", "代表",
-    "部队", "父母", "少年", "子女", "家长",
+    "部队", "父母", "少年", "子女", "家长", "院所", "院校", "高校", "研究所", "学院", "大学",
 )
 #: a role rather than a body: a kind of department, or any body of a kind
 _ROLE = re.compile(
@@ -447,6 +447,12 @@ def _split_units_uncached(text: str) -> list[str] | None:
     if not parts:
         return None
     parts = [p.replace("等", "") if p.endswith(("等部门", "等单位", "等机构")) else p.rstrip("等") for p in parts]
+    # 科技、教育等行政管理部门: the category after 等 (less 各类, 有关, 政府相关职能 …) is the head the items share
+    category = re.match(r"^(?P<item>[^等]+)等(?:各类|各种|各|有关|相关|其他|政府|职能)*(?P<head>[\u4e00-\u9fff]{2,10})$", parts[-1])
+    shared = None
+    if category and len(parts) > 1 and _has_head(category["head"]) and not _has_head(category["item"]):
+        shared = category["head"]
+        parts[-1] = category["item"] + shared
     if not _has_head(parts[-1]):
         return None
     if len(parts) > 1 and "的" in parts[-1] and not any(_has_head(p) or p in _LEVELS or len(p) < 2 for p in parts[:-1]) \
@@ -470,7 +476,7 @@ def _split_units_uncached(text: str) -> list[str] | None:
         if p in _LEVELS and lvl:
             filled[i] = p + nxt[len(lvl):]
         else:
-            head = next((s for s in UNIT_SUFFIXES if _bare(nxt).endswith(s)), None)
+            head = shared or next((s for s in UNIT_SUFFIXES if _bare(nxt).endswith(s)), None)
             if head is None:
                 return None
             filled[i] = p + head
