@@ -542,7 +542,8 @@ def head_ends(text: str, limit: int = 80) -> list[int]:
 
 
 #: a head's last character that begins a longer word with the next one: 部门会同, 召开会议
-_WORD_GOES_ON = frozenset({"会同", "会议", "会商", "会签", "办理", "办法", "部署", "局面", "院校", "人员"})
+_WORD_GOES_ON = frozenset({"会同", "会议", "会商", "会签", "办理", "办法", "部署", "局面", "院校", "人员", "人民", "人文",
+                           "人口", "人才", "人身", "人力", "人工", "人类"})
 
 
 def _has_head(name: str) -> bool:
@@ -550,7 +551,7 @@ def _has_head(name: str) -> bool:
 
 
 #: words that end like a body but are not one: 干部 (cadres), 社会 (society), 内部, 全部
-_NOT_HEADS = ("干部", "社会", "内部", "全部", "局部", "外部", "机会", "大会", "互联", "关联", "串联")
+_NOT_HEADS = ("干部", "社会", "内部", "全部", "局部", "外部", "机会", "大会", "互联", "关联", "串联", "城市中心", "市中心")
 
 
 def _split_top(text: str) -> list[str]:
