@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT.parent / "shared" / "corpus" / "china-real"
 LABELS = ROOT / "tests" / "labels"
 DEV = ("deontic-real-dev.json", "deontic-real-dev-c.json", "deontic-real-dev-d.json", "deontic-real-dev-e.json",
-       "deontic-real-dev-f.json", "responsibility-real.json")
+       "deontic-real-dev-f.json", "deontic-real-dev-g.json", "deontic-real-dev-h.json", "responsibility-real.json")
 
 
 class Score:

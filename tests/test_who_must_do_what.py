@@ -170,13 +170,15 @@ def scores():
 
 
 FLOORS = {  # F1 at the closing commit, less about 0.03 (docs/quality/issue15-after.txt)
-    ("deontic-real-dev.json", "modality"): 0.93, ("deontic-real-dev.json", "bearer"): 0.84,
-    ("deontic-real-dev-c.json", "modality"): 0.91, ("deontic-real-dev-c.json", "bearer"): 0.75,
-    ("deontic-real-dev-d.json", "modality"): 0.91, ("deontic-real-dev-d.json", "bearer"): 0.81,
-    ("deontic-real-dev-e.json", "modality"): 0.92, ("deontic-real-dev-e.json", "bearer"): 0.68,
+    ("deontic-real-dev.json", "modality"): 0.93, ("deontic-real-dev.json", "bearer"): 0.85,
+    ("deontic-real-dev-c.json", "modality"): 0.91, ("deontic-real-dev-c.json", "bearer"): 0.74,
+    ("deontic-real-dev-d.json", "modality"): 0.91, ("deontic-real-dev-d.json", "bearer"): 0.83,
+    ("deontic-real-dev-e.json", "modality"): 0.93, ("deontic-real-dev-e.json", "bearer"): 0.69,
     ("deontic-real-dev-f.json", "modality"): 0.90, ("deontic-real-dev-f.json", "bearer"): 0.72,
+    ("deontic-real-dev-g.json", "modality"): 0.90, ("deontic-real-dev-g.json", "bearer"): 0.77,
+    ("deontic-real-dev-h.json", "modality"): 0.91, ("deontic-real-dev-h.json", "bearer"): 0.71,
     ("deontic-real-blind-a.json", "modality"): 0.92, ("deontic-real-blind-a.json", "bearer"): 0.61,
-    ("deontic-real-blind-b.json", "modality"): 0.89, ("deontic-real-blind-b.json", "bearer"): 0.52,
+    ("deontic-real-blind-b.json", "modality"): 0.91, ("deontic-real-blind-b.json", "bearer"): 0.52,
     ("responsibility-real.json", "unit"): 0.85, ("responsibility-real.json", "role"): 0.85,
 }
 
