@@ -449,15 +449,15 @@ def deontic_statements(doc: Document, auth: Authority, district: "Place | None")
                         if mv is not None:
                             names, rest, carried_subject = pending[0], seg, True
                     pending = None
-                    if names and mv is None and re.search(r"由$", seg[: max(0, seg.find(names[0][:2]))]) and re.match(r"^[\u4e00-\u9fff]", rest):
+                    # 由X…: 由 marks X as the agent
+                    by_agent = bool(names) and re.search(r"由$", seg[: max(0, seg.find(names[0][:2]))]) is not None
+                    if by_agent and mv is None and re.match(r"^[\u4e00-\u9fff]", rest):
                         mv = re.match(r"^(?P<verb>[\u4e00-\u9fff]{1,2})", rest)  # 由X提出: any verb after 由X
                     if names and mv and not seg.strip().endswith("的"):
                         units = _bodies(names, auth, district)
-                        by_agent = re.search(r"由$", seg[: max(0, seg.find(names[0][:2]))]) is not None
-                        # 由父母或者其他法定监护人…办理: 由 marks the agent, a party as well as a body
+                        # 由父母或者其他法定监护人…办理: the agent may be a party as well as a body
                         if by_agent or all(_is_body(n, u) for n, u in zip(names, units)):
-                            by = re.search(r"由$", seg[: max(0, seg.find(names[0][:2]))])
-                            mandate = (units, "由" if by else mv["verb"])
+                            mandate = (units, "由" if by_agent else mv["verb"])
                     if mandate is None:
                         continue
                 if mandate is not None:
