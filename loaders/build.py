@@ -44,6 +44,7 @@ from .limits import time_budget
 from .model import ParsedSource
 from .parse import parse_source
 from .read import is_sidecar, read_file
+from .summary import WorkloadDelta, workload_in_graph, workload_of
 
 _SKIP_NAMES = ("readme", "license", "licence", "changelog", ".")
 _BULK_BATCH = 64_000_000  # characters of N-Quads per bulk load
@@ -187,6 +188,7 @@ class Emitted:
     triples: int
     foreign_types: dict  # for the check across modules (see RuleReasoner.check_across)
     root_types: dict
+    workload: dict  # unit IRI → (measures, lead, explicit): the document's share (loaders/summary.py)
 
 
 _WORKER: dict = {}
@@ -220,7 +222,8 @@ def _emit(p: ParsedSource, emitter: Emitter, mint: Minter, reasoner) -> list[Emi
             if not problems:
                 inferred = "".join(line + "\n" for line in nt_lines(result.own))
                 foreign = sorted(result.foreign)
-        out.append(Emitted(doc.key, _nt(quads), shared, inferred, foreign, problems, len(quads), ftypes, rtypes))
+        out.append(Emitted(doc.key, _nt(quads), shared, inferred, foreign, problems, len(quads), ftypes, rtypes,
+                           workload_of(know.responsibilities)))
     return out
 
 
@@ -411,6 +414,7 @@ def build(
     foreign: set[tuple[str, str, str]] = set()
     mentions: list = []  # per written document: the types it gives to individuals of other modules
     written_graphs: list[str] = []
+    workload = WorkloadDelta()  # the workload totals this build changes (loaders/summary.py)
     _load_ontology(store, mint)
     clock = _lap(summary, "prepare", clock)
 
@@ -442,6 +446,7 @@ def build(
         delete: list[str] = []
         srcn = NamedNode(src)
         wrote: list[str] = []
+        shares: dict[str, dict] = {}  # graph → the new share of the document it holds
         for doc, em in zip(p.documents, emitted):
             d_iri = mint.document(doc.key)
             g_iri = mint.graph(doc.key)
@@ -464,6 +469,7 @@ def build(
                 for graph_iri, text in em.shared.items():
                     shared.setdefault(graph_iri, []).append(text)
                 wrote.append(doc.key)
+                shares[g_iri] = em.workload
                 changed.add(d_iri)
                 delete.append(f"GRAPH <{meta}> {{ <{g_iri}> ?p ?o }}")
                 meta_quads += [
@@ -499,6 +505,7 @@ def build(
                 store.apply(replacements, drops=drops, delete_where=_with_prefixes(delete), inserts=inserts)
                 loader = _BulkLoader(store)
                 bulk_graphs.update(replacements)
+                workload.fresh.update(shares)
             elif bulk:  # nothing to drop or delete in a store that was empty
                 bulk_graphs.update(replacements)
                 for graph_iri, text in sorted({**replacements, **inserts}.items()):
@@ -508,8 +515,13 @@ def build(
                     loader.put("".join(buffer))
                     buffer.clear()
                     buffered = 0
+                workload.fresh.update(shares)
             else:
+                old = {g: workload_in_graph(store, g) for g in shares}
                 store.apply(replacements, drops=drops, delete_where=_with_prefixes(delete), inserts=inserts)
+                for g, share in shares.items():
+                    workload.add(old[g], -1)
+                    workload.add(share)
         except PolicyKGError as exc:
             if bulk:
                 loader.abandon()
@@ -551,6 +563,7 @@ def build(
                 if not candidates.get(d_iri):
                     key = d_iri[len(mint.document("")):]
                     drops += [mint.graph(key), mint.inferred_graph_for(key)]
+                    workload.add(workload_in_graph(store, mint.graph(key)), -1)
                     changed.add(d_iri)
                     delete.append(f"GRAPH <{meta}> {{ <{mint.graph(key)}> ?p ?o }}")
         store.apply({}, drops=drops, delete_where=_with_prefixes(delete))
@@ -559,6 +572,7 @@ def build(
     from .followup import link_followups, store_has_graph
 
     link_followups(store, mint, changed=changed, bulk=bulk)
+    workload.write(store, mint, bulk)
     clock = _lap(summary, "follow-ups", clock)
     if reason:
         _reason_shared(store, mint, foreign, mentions, written_graphs, summary)

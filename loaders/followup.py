@@ -362,4 +362,11 @@ def link_followups(store, mint, threshold: float = THRESHOLD, changed: set[str] 
         store.bulk_load_nquads("".join(f"{q} .\n" for quads in replacements.values() for q in quads))
     else:
         store.apply(replacements, drops=drops)
+    # the coverage of the districts whose plans were matched again or dropped (loaders/summary.py)
+    from .summary import coverage_districts, update_coverage
+
+    touched = {dp.iri for dp, _ in todo} | {mint.document(g[len(mint.followups_graph) + 1:]) for g in drops
+                                           if mint.is_followups_graph(g)}
+    if touched or changed is None:
+        update_coverage(store, mint, coverage_districts(store, mint, touched))
     return links

@@ -79,6 +79,9 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("query", nargs="?", metavar="NAME|FILE.rq", help="a named query or a file holding a query")
     q.add_argument("-e", "--expression", metavar="SPARQL", help="the query text itself")
     q.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="bind query parameter $NAME (repeatable)")
+    q.add_argument("--limit", type=int, metavar="N", help="one page of at most N rows (named queries have a total order, "
+                   "so pages are stable; see docs of queries/__init__.py)")
+    q.add_argument("--offset", type=int, metavar="K", help="skip the first K rows (with --limit: the page after them)")
     q.add_argument("--format", choices=["table", "json", "csv", "tsv", "xml", "turtle"], default=None,
                    help="output format (default: table for SELECT/ASK, turtle for CONSTRUCT/DESCRIBE)")
     _common(q)
@@ -377,10 +380,10 @@ def _parse_params(pairs: list[str]) -> dict:
     return subs
 
 
-def run_query(store, text: str, params: dict, source: str):
+def run_query(store, text: str, params: dict, source: str, limit: int | None = None, offset: int | None = None):
     from policykg.queries import bind
 
-    return store.query(bind(text, params), source=source)
+    return store.query(bind(text, params, limit, offset), source=source)
 
 
 def cmd_query(args) -> int:
@@ -405,7 +408,7 @@ def cmd_query(args) -> int:
             nq.name,
         )
     store = open_store(args, read_only=True)
-    result = run_query(store, nq.text, params, nq.name)
+    result = run_query(store, nq.text, params, nq.name, args.limit, args.offset)
     out = sys.stdout
     if isinstance(result, ox.QueryBoolean):
         fmt = args.format or "table"

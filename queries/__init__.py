@@ -27,6 +27,14 @@ that selects the scope directly::
 When ``docNumber`` is given, :func:`bind` turns that comment into query text, so
 the engine starts from the one document (15 ms); when it is not, the line stays
 a comment — and the file, pasted as it is into YASGUI, means the same thing.
+
+**Pages.** Every named query has a total order (its ``ORDER BY`` ends with the row's
+own IRI or key), so ``limit`` and ``offset`` (``policykg query NAME --limit 100
+--offset 200``, ``/queries/NAME?limit=100&offset=200``) return stable pages whose
+concatenation is the whole answer. They become ``LIMIT``/``OFFSET`` at the end of the
+query — or, where the query marks its inner ordered subquery with a ``#page`` comment
+line, there, so that the engine orders only the keys before it fetches the rest of a
+page's columns (``documents`` at 10,000 documents).
 """
 from __future__ import annotations
 
@@ -93,17 +101,44 @@ def rows(store, q: str) -> list[dict]:
 _SCOPE = re.compile(r"(?m)^(?P<indent>[ \t]*)#with (?P<name>[A-Za-z0-9_]+):[ \t]?(?P<code>.*)$")
 
 
-def bind(text: str, values: dict) -> str:
+_PAGE = re.compile(r"(?m)^(?P<indent>[ \t]*)#page[ \t]*$")
+PAGE_MAX = 1_000_000
+
+
+def page_clause(limit: int | None, offset: int | None) -> str:
+    """``LIMIT n OFFSET m`` for a page (checked: non-negative integers), or an empty string."""
+    out = []
+    for name, value in (("LIMIT", limit), ("OFFSET", offset)):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= PAGE_MAX * 1000:
+            raise QueryError(f"{name.lower()} must be an integer from 0 to {PAGE_MAX * 1000}, not {value!r}")
+        out.append(f"{name} {value}")
+    return " ".join(out)
+
+
+def bind(text: str, values: dict, limit: int | None = None, offset: int | None = None) -> str:
     """The query with parameters bound: ``values`` maps NAME to a pyoxigraph term (scope lines of the given
-    parameters turned into query text, see the module docstring)."""
-    if not values:
-        return text
-    text = _SCOPE.sub(lambda m: m["indent"] + m["code"] if m["name"] in values else m.group(0), text)
-    m = _WHERE.search(_strip_comments(text))
-    if not m:
+    parameters turned into query text, see the module docstring); ``limit``/``offset`` make it one page.
+    The ``VALUES`` block opens the outer ``WHERE`` group — or, in a query with a ``#page`` subquery, that
+    subquery's group, where its parameters and scope lines are."""
+    page = page_clause(limit, offset)
+    marker = _PAGE.search(text)
+    # where the parameters go: the group of the WHERE nearest before the page marker, else the first
+    wheres = list(_WHERE.finditer(_strip_comments(text)))
+    if values and not wheres:
         raise QueryError("parameters need a query with a WHERE clause")
-    block = " ".join(f"VALUES ?{PARAM_PREFIX}{k} {{ {v} }}" for k, v in sorted(values.items()))
-    return text[: m.end()] + " " + block + " " + text[m.end():]
+    where = ([w for w in wheres if w.end() <= marker.start()] or wheres)[-1] if marker and wheres else (wheres[0] if wheres else None)
+    if values:
+        block = " ".join(f"VALUES ?{PARAM_PREFIX}{k} {{ {v} }}" for k, v in sorted(values.items()))
+        text = text[: where.end()] + " " + block + " " + text[where.end():]
+        text = _SCOPE.sub(lambda m: m["indent"] + m["code"] if m["name"] in values else m.group(0), text)
+    if page:
+        if marker:
+            text = _PAGE.sub(lambda m: m["indent"] + page, text, count=1)
+        else:
+            text = text.rstrip() + "\n" + page + "\n"
+    return text
 
 
 def _strip_comments(text: str) -> str:

@@ -71,7 +71,14 @@ def run_named(name: str):
         q = lib.load(name)
     except Exception:
         return error("not-found", f"no named query {name!r}; see /queries", 404)
-    params = {k: v for k, v in request.args.items() if k != "format"}
+    params = {k: v for k, v in request.args.items() if k not in ("format", "limit", "offset")}
+    page = {}
+    for k in ("limit", "offset"):
+        v = request.args.get(k)
+        if v is not None:
+            if not v.isascii() or not v.isdigit() or len(v) > 12:
+                return error("bad-request", f"{k} must be a non-negative integer, not {v!r}", 400)
+            page[k] = int(v)
     unknown = sorted(set(params) - set(q.params))
     if unknown:
         return error("bad-request", f"unknown parameter(s) {', '.join(unknown)}; {name} takes: {', '.join(sorted(q.params)) or 'none'}", 400)
@@ -85,7 +92,11 @@ def run_named(name: str):
     types = (select, "text/turtle") if select else _negotiate("SELECT")
     if types is None:
         return error("not-acceptable", "named queries answer in JSON, XML, CSV or TSV", 406)
-    return respond({"op": "query", "text": lib.bind(q.text, values), "select_type": types[0], "graph_type": types[1],
+    try:
+        text = lib.bind(q.text, values, page.get("limit"), page.get("offset"))
+    except Exception as exc:
+        return error("bad-request", str(exc), 400)
+    return respond({"op": "query", "text": text, "select_type": types[0], "graph_type": types[1],
                     "max_rows": int(current_app.config["MAX_ROWS"]), "base": request.url_root})
 
 

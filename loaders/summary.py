@@ -1,0 +1,229 @@
+"""Materialised aggregates: the figures every page needs, kept at build time so that a question about one
+district or one agency does not aggregate the whole store.
+
+Two kinds, each in graphs of their own under ``…/graph/summary``:
+
+* **Workload** (``graph/summary/workload``): per agency or role, the measures (and other provisions) it is
+  responsible for, those it leads, those from an explicit list — the ``agency-workload`` figures — as
+  ``pkg:workloadMeasures`` / ``pkg:workloadLead`` / ``pkg:workloadExplicit`` on the unit. Each document's share
+  is counted from what the document's worker emits (:func:`workload_of`); a build adds the shares of the
+  documents it writes and takes away the shares of the versions they replace or drop (read from the store
+  before they go, :func:`workload_in_graph`), so a re-build of one document never re-counts the store.
+  A measure belongs to one document, so the per-document distinct counts add up to the store's.
+* **Coverage** (``graph/summary/district/<code>``, one per district): per district × city plan × section of
+  that plan, how many of the section's measures a plan of the district follows up, and how many there are
+  (``pkg:CoverageTally``); and each city measure no plan of the district follows up
+  (``pkg:notFollowedUpIn``). Recomputed by the follow-up stage for the districts whose plans it matched again
+  or dropped — from the follow-up graphs and the measures of the city plans, never store-wide.
+
+``tests/test_summary.py`` checks both against the live aggregates (the queries as they were before
+materialisation) on the bundled corpus and on a synthetic store.
+"""
+from __future__ import annotations
+
+from policykg.iri import Minter
+from policykg.ontology import ELI, PKG, PROV, RDF, XSD
+
+Counts = tuple[int, int, int]  # measures, lead, explicit
+
+
+def workload_graph(mint: Minter) -> str:
+    return f"{mint.base}graph/summary/workload"
+
+
+def summary_prefix(mint: Minter) -> str:
+    return f"{mint.base}graph/summary/"
+
+
+def district_graph(mint: Minter, district_iri: str) -> str:
+    return f"{mint.base}graph/summary/district/{district_iri.rstrip('/').rsplit('/', 1)[-1]}"
+
+
+def workload_of(responsibilities) -> dict[str, Counts]:
+    """A document's share: unit IRI → (measures, measures it leads, measures from an explicit list), from the
+    responsibility links its worker emits (``Knowledge.responsibilities``)."""
+    sets: dict[str, tuple[set, set, set]] = {}
+    for r in responsibilities:
+        allm, lead, listed = sets.setdefault(r.unit.iri, (set(), set(), set()))
+        allm.add(r.provision)
+        if r.role == "lead":
+            lead.add(r.provision)
+        if r.method == "explicit":
+            listed.add(r.provision)
+    return {u: (len(a), len(b), len(c)) for u, (a, b, c) in sets.items()}
+
+
+def workload_in_graph(store, graph: str) -> dict[str, Counts]:
+    """The share of the document held in ``graph`` as the store has it now (before it is replaced)."""
+    rows = store.query(f"""SELECT ?unit (COUNT(DISTINCT ?m) AS ?n) (COUNT(DISTINCT ?led) AS ?l) (COUNT(DISTINCT ?listed) AS ?e)
+        WHERE {{ GRAPH <{graph}> {{ ?m <{PKG}hasResponsibility> ?r . ?r <{PKG}responsibleUnit> ?unit ;
+                 <{PKG}role> ?role ; <{PKG}method> ?method }}
+                 BIND(IF(?role = "lead", ?m, ?none) AS ?led) BIND(IF(?method = "explicit", ?m, ?none) AS ?listed) }}
+        GROUP BY ?unit""")
+    return {r["unit"].value: (int(r["n"].value), int(r["l"].value), int(r["e"].value)) for r in rows}
+
+
+class WorkloadDelta:
+    """What a build changes in the workload totals: shares added and taken away, per unit."""
+
+    def __init__(self) -> None:
+        self.delta: dict[str, list[int]] = {}
+        self.fresh: dict[str, dict[str, Counts]] = {}  # a build into an empty store: document → its share
+
+    def add(self, share: dict[str, Counts], sign: int = 1) -> None:
+        for unit, counts in share.items():
+            d = self.delta.setdefault(unit, [0, 0, 0])
+            for i, c in enumerate(counts):
+                d[i] += sign * c
+
+    def write(self, store, mint: Minter, bulk: bool) -> None:
+        """The totals graph: the shares of a first build summed, or the stored totals plus this build's delta.
+        A store built before the totals existed (no totals graph but documents) is counted once, live."""
+        from pyoxigraph import Literal, NamedNode, Quad
+
+        from .followup import store_has_graph
+
+        graph = workload_graph(mint)
+        totals: dict[str, list[int]] = {}
+        if bulk:
+            for share in self.fresh.values():
+                for unit, counts in share.items():
+                    t = totals.setdefault(unit, [0, 0, 0])
+                    for i, c in enumerate(counts):
+                        t[i] += c
+        elif store_has_graph(store, graph):
+            if not self.delta:
+                return
+            for unit, counts in _stored_totals(store, graph).items():
+                totals[unit] = list(counts)
+            for unit, d in self.delta.items():
+                t = totals.setdefault(unit, [0, 0, 0])
+                for i in range(3):
+                    t[i] += d[i]
+        else:  # no totals yet: count them once over the store (a store of an earlier version)
+            totals = {u: list(c) for u, c in live_workload(store).items()}
+        g = NamedNode(graph)
+        quads = []
+        for unit, (n, lead, listed) in sorted(totals.items()):
+            if n <= 0:
+                continue
+            u = NamedNode(unit)
+            for prop, value in (("workloadMeasures", n), ("workloadLead", lead), ("workloadExplicit", listed)):
+                quads.append(Quad(u, NamedNode(PKG + prop), Literal(str(value), datatype=NamedNode(XSD + "integer")), g))
+        store.apply({graph: quads}, drops=[graph])
+
+
+def _stored_totals(store, graph: str) -> dict[str, Counts]:
+    out: dict[str, list[int]] = {}
+    index = {"workloadMeasures": 0, "workloadLead": 1, "workloadExplicit": 2}
+    for r in store.query(f"SELECT ?u ?p ?n WHERE {{ GRAPH <{graph}> {{ ?u ?p ?n }} }}"):
+        name = r["p"].value[len(PKG):]
+        if name in index:
+            out.setdefault(r["u"].value, [0, 0, 0])[index[name]] = int(r["n"].value)
+    return {u: tuple(c) for u, c in out.items()}
+
+
+def live_workload(store) -> dict[str, Counts]:
+    """The workload counted over the whole store (what the totals must equal)."""
+    rows = store.query("""SELECT ?unit (COUNT(DISTINCT ?m) AS ?n) (COUNT(DISTINCT ?led) AS ?l) (COUNT(DISTINCT ?listed) AS ?e)
+        WHERE { ?m pkg:hasResponsibility ?r . ?r pkg:responsibleUnit ?unit ; pkg:role ?role ; pkg:method ?method .
+                BIND(IF(?role = "lead", ?m, ?none) AS ?led) BIND(IF(?method = "explicit", ?m, ?none) AS ?listed) }
+        GROUP BY ?unit""")
+    return {r["unit"].value: (int(r["n"].value), int(r["l"].value), int(r["e"].value)) for r in rows}
+
+
+# ---------------------------------------------------------------------- coverage per district
+def districts_of_plans(store, plans: set[str]) -> set[str]:
+    """The districts of these district plans (as the store has them), and those whose coverage was derived from
+    them (a plan that is gone from the store, or no longer names its district)."""
+    if not plans:
+        return set()
+    values = " ".join(f"<{p}>" for p in sorted(plans))
+    out = {r["d"].value for r in store.query(f"SELECT DISTINCT ?d WHERE {{ VALUES ?p {{ {values} }} ?p <{PKG}district> ?d }}")}
+    out |= {r["d"].value for r in store.query(f"""SELECT DISTINCT ?d WHERE {{ VALUES ?p {{ {values} }}
+              GRAPH ?g {{ ?g <{PROV}wasDerivedFrom> ?p ; <{PKG}coverageDistrict> ?d }} }}""")}
+    return out
+
+
+def update_coverage(store, mint: Minter, districts: set[str]) -> None:
+    """Recompute the coverage graphs of ``districts`` (see the module docstring)."""
+    from pyoxigraph import Literal, NamedNode, Quad
+
+    from .followup import _path_order, measures_of_many
+
+    if not districts:
+        return
+    values = " ".join(f"<{d}>" for d in sorted(districts))
+    answers: dict[str, dict[str, set[str]]] = {d: {} for d in districts}  # district → district plan → city plans
+    for r in store.query(f"""SELECT ?d ?dp ?cp WHERE {{ VALUES ?d {{ {values} }} ?dp <{PKG}district> ?d ;
+                               <{PKG}followsPlan> ?cp }}"""):
+        answers[r["d"].value].setdefault(r["dp"].value, set()).add(r["cp"].value)
+    city_plans = sorted({cp for plans in answers.values() for cps in plans.values() for cp in cps})
+    measures = measures_of_many(store, city_plans)
+    headed = _section_headings(store, city_plans)
+    replacements: dict[str, list] = {}
+    drops: list[str] = []
+    integer = NamedNode(XSD + "integer")
+    for d in sorted(districts):
+        graph = district_graph(mint, d)
+        plans = answers[d]
+        if not plans:
+            drops.append(graph)
+            continue
+        followed: set[str] = set()
+        for dp in plans:
+            for r in store.query(f"""SELECT ?cm WHERE {{ GRAPH <{mint.followups_graph_for(dp)}> {{
+                                       ?dm <{ELI}ensures_implementation_of> ?cm }} }}"""):
+                followed.add(r["cm"].value)
+        g, dn = NamedNode(graph), NamedNode(d)
+        quads = [Quad(g, NamedNode(PKG + "coverageDistrict"), dn, g)]
+        quads += [Quad(g, NamedNode(PROV + "wasDerivedFrom"), NamedNode(dp), g) for dp in sorted(plans)]
+        for cp in sorted({cp for cps in plans.values() for cp in cps}):
+            sections: dict[str, list] = {}
+            for m in measures.get(cp, []):
+                parent = m.path.rpartition("__")[0]
+                if not parent:
+                    continue  # a measure directly under the document belongs to no section
+                sections.setdefault(parent, []).append(m)
+            for parent, ms in sorted(sections.items(), key=lambda kv: _path_order(kv[0])):
+                section = f"{cp}/{parent}"
+                node = NamedNode(f"{graph}/{_tail(cp, mint)}/{parent}")
+                done = sum(1 for m in ms if m.iri in followed)
+                quads += [
+                    Quad(node, NamedNode(RDF + "type"), NamedNode(PKG + "CoverageTally"), g),
+                    Quad(node, NamedNode(PKG + "coverageDistrict"), dn, g),
+                    Quad(node, NamedNode(PKG + "coveragePlan"), NamedNode(cp), g),
+                    Quad(node, NamedNode(PKG + "coverageSection"), NamedNode(section), g),
+                    Quad(node, NamedNode(PKG + "followedMeasures"), Literal(str(done), datatype=integer), g),
+                    Quad(node, NamedNode(PKG + "totalMeasures"), Literal(str(len(ms)), datatype=integer), g),
+                ]
+                if section in headed:
+                    quads.append(Quad(node, NamedNode(PKG + "sectionHeading"), headed[section], g))
+                quads += [Quad(NamedNode(m.iri), NamedNode(PKG + "notFollowedUpIn"), dn, g)
+                          for m in ms if m.iri not in followed]
+        replacements[graph] = quads
+    store.apply(replacements, drops=drops)
+
+
+def _tail(doc_iri: str, mint: Minter) -> str:
+    return doc_iri[len(mint.document("")):] if doc_iri.startswith(mint.document("")) else doc_iri.rsplit("/", 1)[-1]
+
+
+def _section_headings(store, docs: list[str], batch: int = 100) -> dict:
+    """Provision IRI → its heading (a term), for the provisions of ``docs`` that have one."""
+    out = {}
+    for k in range(0, len(docs), batch):
+        values = " ".join(f"<{d}>" for d in docs[k:k + batch])
+        for r in store.query(f"""SELECT ?p ?h WHERE {{ VALUES ?doc {{ {values} }}
+                                   ?p <{PKG}inDocument> ?doc ; <{PKG}heading> ?h }}"""):
+            out[r["p"].value] = r["h"]
+    return out
+
+
+def coverage_districts(store, mint: Minter, plans: set[str]) -> set[str]:
+    """The districts whose coverage a follow-up stage that matched or dropped ``plans`` must recompute: theirs,
+    or every district with a plan when the store has no coverage yet (built by an earlier version)."""
+    if store.query(f"ASK {{ GRAPH ?g {{ ?g <{PKG}coverageDistrict> ?d }} }}"):
+        return districts_of_plans(store, plans)
+    return {r["d"].value for r in store.query(
+        f"SELECT DISTINCT ?d WHERE {{ ?dp <{PKG}followsPlan> ?cp ; <{PKG}district> ?d }}")}

@@ -1,0 +1,197 @@
+"""The materialised aggregates (loaders/summary.py) equal the live aggregates they replace — the named queries as
+they were before materialisation, kept here — on the bundled corpus, on a synthetic store, after re-building and
+removing documents; no named query repeats a row, also where a district has two plans answering one city plan;
+every named query pages stably."""
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+
+import pytest
+from pyoxigraph import Literal
+
+from helpers import BASE, CORPUS, FILES, select
+
+# the live aggregates (the named queries of issue 17, before materialisation; the gaps with DISTINCT, which the
+# materialised query gives without asking)
+LIVE_COVERAGE = """SELECT ?districtCode ?cityPlan ?section ?sectionHeading
+       (COUNT(DISTINCT ?followedMeasure) AS ?followed) (COUNT(DISTINCT ?cityMeasure) AS ?total)
+WHERE {
+  ?plan pkg:followsPlan ?cityPlan ; pkg:district ?d .
+  ?d pkg:gbCode ?districtCode .
+  ?cityMeasure a pkg:Measure ; pkg:inDocument ?cityPlan ; pkg:path ?measurePath ; eli:is_part_of ?section .
+  ?section pkg:path ?sectionPath .
+  FILTER(STRSTARTS(?measurePath, CONCAT(?sectionPath, "__"))
+         && !CONTAINS(SUBSTR(?measurePath, STRLEN(?sectionPath) + 3), "__"))
+  OPTIONAL { ?section pkg:heading ?sectionHeading }
+  OPTIONAL {
+    ?dm eli:ensures_implementation_of ?cityMeasure ; pkg:inDocument ?otherPlan .
+    ?otherPlan pkg:district ?d .
+    BIND(?cityMeasure AS ?followedMeasure)
+  }
+}
+GROUP BY ?districtCode ?cityPlan ?section ?sectionHeading"""
+
+LIVE_GAPS = """SELECT DISTINCT ?cityMeasure ?districtCode
+WHERE {
+  ?plan pkg:followsPlan ?cityPlan ; pkg:district ?d .
+  ?d pkg:gbCode ?districtCode .
+  ?cityMeasure a pkg:Measure ; pkg:inDocument ?cityPlan .
+  MINUS {
+    ?dm eli:ensures_implementation_of ?cityMeasure ; pkg:inDocument ?otherPlan .
+    ?otherPlan pkg:district ?d .
+  }
+}"""
+
+LIVE_WORKLOAD = """SELECT ?unit (COUNT(DISTINCT ?measure) AS ?measures)
+       (COUNT(DISTINCT ?led) AS ?lead) (COUNT(DISTINCT ?listed) AS ?explicit)
+WHERE {
+  ?measure pkg:hasResponsibility ?r .
+  ?r pkg:responsibleUnit ?unit ; pkg:role ?role ; pkg:method ?method .
+  BIND(IF(?role = "lead", ?measure, ?none) AS ?led)
+  BIND(IF(?method = "explicit", ?measure, ?none) AS ?listed)
+}
+GROUP BY ?unit"""
+
+
+def named(store, name: str, **params) -> list[dict]:
+    from policykg import queries
+
+    return select(store, queries.bind(queries.load(name).text, {k: Literal(v) for k, v in params.items()}))
+
+
+def as_set(rows, keys) -> Counter:
+    return Counter(tuple(r[k] for k in keys) for r in rows)
+
+
+def assert_summaries_equal_live(store) -> None:
+    """Every materialised figure equals its live aggregate, and nothing is counted twice."""
+    keys = ("districtCode", "cityPlan", "section", "sectionHeading", "followed", "total")
+    coverage = named(store, "followup-coverage")
+    assert as_set(coverage, keys) == as_set(select(store, LIVE_COVERAGE), keys)
+    gaps = named(store, "measures-without-followup")
+    assert as_set(gaps, ("cityMeasure", "districtCode")) == as_set(select(store, LIVE_GAPS), ("cityMeasure", "districtCode"))
+    keys = ("unit", "measures", "lead", "explicit")
+    assert as_set(named(store, "agency-workload"), keys) == as_set(select(store, LIVE_WORKLOAD), keys)
+    for rows in (coverage, gaps):
+        assert max(Counter(tuple(sorted(r.items())) for r in rows).values(), default=1) == 1
+
+
+def test_bundled_corpus_summaries_equal_live_aggregates(built):
+    store, _ = built
+    assert_summaries_equal_live(store)
+    # read from the documents by hand: 杨浦 and 嘉定 answer the city plan, 徐汇's plan answers none in the store
+    coverage = named(store, "followup-coverage")
+    assert {r["districtCode"] for r in coverage} == {"310110", "310114"}
+    assert sum(int(r["followed"]) for r in coverage) > 0
+    workload = {r["unitLabel"]: r for r in named(store, "agency-workload")}
+    assert int(workload["上海市商务委员会"]["measures"]) > 0
+
+
+def _second_yangpu_plan(folder):
+    """A second 杨浦 plan answering the same city plan: the Yangpu notice and plan under another number and title."""
+    text = FILES["002"].read_text(encoding="utf-8")
+    assert "杨府发〔2024〕3号" in text and "实施方案" in text
+    text = text.replace("杨府发〔2024〕3号", "杨府发〔2024〕8号").replace("营商环境最暖城区实施方案", "营商环境最暖城区二期实施方案")
+    path = folder / "002b.txt"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_two_plans_of_one_district_answering_one_city_plan_give_no_duplicate_rows(tmp_path):
+    from policykg.loaders.build import build
+    from policykg.store import Store
+
+    folder = tmp_path / "c"
+    shutil.copytree(CORPUS, folder)
+    _second_yangpu_plan(folder)
+    store = Store(tmp_path / "s")
+    build([folder], store, BASE, progress=False, reason=False)
+    plans = select(store, 'SELECT DISTINCT ?dp WHERE { ?dp pkg:followsPlan ?cp ; pkg:district/pkg:gbCode "310110" }')
+    assert len(plans) == 2
+    assert_summaries_equal_live(store)
+    for name in ("measures-without-followup", "followup-coverage", "followups"):
+        rows = named(store, name, district="杨浦")
+        assert rows and max(Counter(tuple(sorted(r.items())) for r in rows).values()) == 1, name
+
+
+def test_summaries_follow_rebuilds_and_removals(tmp_path):
+    """Re-building a district plan with a measure more, and removing one, updates the figures of that district
+    and agency only — and they still equal the live aggregates."""
+    from policykg.loaders.build import build
+    from policykg.store import Store
+
+    folder = tmp_path / "c"
+    shutil.copytree(CORPUS, folder)
+    store = Store(tmp_path / "s")
+    build([folder], store, BASE, progress=False, reason=False)
+    before = named(store, "agency-workload")
+    second = _second_yangpu_plan(folder)
+    build([second], store, BASE, progress=False, reason=False)  # a re-build of one file into the store
+    assert_summaries_equal_live(store)
+    assert named(store, "agency-workload") != before
+    # the same file now holds other documents: the old ones (8号) are dropped, the new ones (9号) written
+    second.write_text(second.read_text(encoding="utf-8").replace("杨府发〔2024〕8号", "杨府发〔2024〕9号")
+                      .replace("二期实施方案", "三期实施方案"), encoding="utf-8")
+    build([second], store, BASE, progress=False, reason=False)
+    assert not select(store, 'SELECT ?d WHERE { ?d eli:id_local "杨府发〔2024〕8号" }')
+    assert_summaries_equal_live(store)
+    assert named(store, "agency-workload") != before
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    from bench.generate import generate
+    from policykg.loaders.build import build
+    from policykg.store import Store
+
+    tmp = tmp_path_factory.mktemp("synthetic")
+    generate(120, 3, tmp / "data")
+    store = Store(tmp / "store")
+    build([tmp / "data" / "corpus"], store, BASE, progress=False, reason=False)
+    return store, tmp / "data" / "corpus"
+
+
+def test_synthetic_store_summaries_equal_live_aggregates(synthetic):
+    store, _ = synthetic
+    assert len(named(store, "followup-coverage")) > 20
+    assert_summaries_equal_live(store)
+
+
+NAMED = ["agency-workload", "document-dates", "document-links", "documents", "followup-coverage", "followups",
+         "legal-bases", "measures", "measures-without-followup", "obligations", "promulgations", "responsible-units",
+         "targets", "unresolved-agencies"]
+
+
+def test_every_named_query_pages_stably(synthetic):
+    """Pages, concatenated, are the whole answer in its order, for every named query."""
+    from policykg import queries
+
+    store, _ = synthetic
+    assert sorted(queries.names()) == sorted(NAMED)  # a new query is added here too
+    for name in NAMED:
+        text = queries.load(name).text
+        whole = select(store, queries.bind(text, {}))
+        size = max(3, len(whole) // 4 + 1)  # four or five pages, the last one short
+        pages, offset = [], 0
+        while True:
+            page = select(store, queries.bind(text, {}, limit=size, offset=offset))
+            pages += page
+            if len(page) < size:
+                break
+            offset += size
+        assert pages == whole, name
+
+
+def test_paging_is_checked_and_bound_where_the_query_marks_it():
+    from policykg import queries
+    from policykg.errors import QueryError
+
+    text = queries.load("documents").text
+    bound = queries.bind(text, {"type": Literal("regulation")}, limit=10, offset=20)
+    inner = bound.index("#page") if "#page" in bound else bound.index("LIMIT 10 OFFSET 20")
+    assert bound.index("VALUES ?param_type") < inner  # the parameter is bound inside the paged subquery
+    assert bound.rstrip().endswith("?title ?doc")  # the outer query is not cut again
+    for bad in (-1, "5", 1.5, True):
+        with pytest.raises(QueryError):
+            queries.bind(text, {}, limit=bad)
