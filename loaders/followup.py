@@ -238,6 +238,11 @@ def measures_of(store, doc: str) -> list[Measure]:
 
 def measures_of_many(store, docs: list[str], batch: int = 100) -> dict[str, list[Measure]]:
     """:func:`measures_of` for many documents, a few queries for all of them."""
+    return measures_and_headings(store, docs, batch)[0]
+
+
+def measures_and_headings(store, docs: list[str], batch: int = 100) -> tuple[dict[str, list[Measure]], dict[str, str]]:
+    """:func:`measures_of_many`, and the heading of every provision of those documents that has one (IRI → text)."""
     headings: dict[str, dict[str, tuple[str, str]]] = {d: {} for d in docs}
     rows: dict[str, list] = {d: [] for d in docs}
     for k in range(0, len(docs), batch):
@@ -261,7 +266,7 @@ def measures_of_many(store, docs: list[str], batch: int = 100) -> dict[str, list
                     break
             found.append(Measure(iri, doc, path, text, heading, section))
         out[doc] = found
-    return out
+    return out, {p: h for doc in docs for p, h in headings[doc].values()}
 
 
 def _path_order(path: str) -> tuple:
@@ -326,7 +331,7 @@ def link_followups(store, mint, threshold: float = THRESHOLD, changed: set[str] 
             continue  # nothing it depends on changed
         todo.append((dp, candidates))
     docs = sorted({dp.iri for dp, _ in todo} | {cp.iri for _, cs in todo for cp in cs})
-    measures = measures_of_many(store, docs)
+    measures, headings = measures_and_headings(store, docs)
     decided = [decide(measures[dp.iri], [m for cp in cs for m in measures[cp.iri]], threshold) for dp, cs in todo]
     for (dp, candidates), found in zip(todo, decided):
         graph = mint.followups_graph_for(dp.iri)
@@ -368,5 +373,6 @@ def link_followups(store, mint, threshold: float = THRESHOLD, changed: set[str] 
     touched = {dp.iri for dp, _ in todo} | {mint.document(g[len(mint.followups_graph) + 1:]) for g in drops
                                            if mint.is_followups_graph(g)}
     if touched or changed is None:
-        update_coverage(store, mint, coverage_districts(store, mint, touched))
+        known = {dp.iri: {f.city_measure for f in found} for (dp, _), found in zip(todo, decided)}
+        update_coverage(store, mint, coverage_districts(store, mint, touched), known, measures, headings)
     return links

@@ -145,22 +145,31 @@ def districts_of_plans(store, plans: set[str]) -> set[str]:
     return out
 
 
-def update_coverage(store, mint: Minter, districts: set[str]) -> None:
-    """Recompute the coverage graphs of ``districts`` (see the module docstring)."""
+def update_coverage(store, mint: Minter, districts: set[str], known: dict[str, set[str]] | None = None,
+                    measures: dict | None = None, headings: dict[str, str] | None = None) -> None:
+    """Recompute the coverage graphs of ``districts`` (see the module docstring). ``known``: district plan →
+    the city measures it follows up, as the follow-up stage just decided; ``measures``/``headings``: the city
+    plans' measures and headings it already read — whatever is missing is read from the store."""
     from pyoxigraph import Literal, NamedNode, Quad
 
-    from .followup import _path_order, measures_of_many
+    from .followup import _path_order, measures_and_headings
 
     if not districts:
         return
+    known, measures, headings = dict(known or {}), dict(measures or {}), dict(headings or {})
     values = " ".join(f"<{d}>" for d in sorted(districts))
     answers: dict[str, dict[str, set[str]]] = {d: {} for d in districts}  # district → district plan → city plans
     for r in store.query(f"""SELECT ?d ?dp ?cp WHERE {{ VALUES ?d {{ {values} }} ?dp <{PKG}district> ?d ;
                                <{PKG}followsPlan> ?cp }}"""):
         answers[r["d"].value].setdefault(r["dp"].value, set()).add(r["cp"].value)
-    city_plans = sorted({cp for plans in answers.values() for cps in plans.values() for cp in cps})
-    measures = measures_of_many(store, city_plans)
-    headed = _section_headings(store, city_plans)
+    missing = sorted({cp for plans in answers.values() for cps in plans.values() for cp in cps} - set(measures))
+    if missing:
+        more, more_headings = measures_and_headings(store, missing)
+        measures.update(more)
+        headings.update(more_headings)
+    for dp in sorted({dp for plans in answers.values() for dp in plans} - set(known)):
+        known[dp] = {r["cm"].value for r in store.query(
+            f"SELECT ?cm WHERE {{ GRAPH <{mint.followups_graph_for(dp)}> {{ ?dm <{ELI}ensures_implementation_of> ?cm }} }}")}
     replacements: dict[str, list] = {}
     drops: list[str] = []
     integer = NamedNode(XSD + "integer")
@@ -170,11 +179,7 @@ def update_coverage(store, mint: Minter, districts: set[str]) -> None:
         if not plans:
             drops.append(graph)
             continue
-        followed: set[str] = set()
-        for dp in plans:
-            for r in store.query(f"""SELECT ?cm WHERE {{ GRAPH <{mint.followups_graph_for(dp)}> {{
-                                       ?dm <{ELI}ensures_implementation_of> ?cm }} }}"""):
-                followed.add(r["cm"].value)
+        followed = set().union(*(known[dp] for dp in plans))
         g, dn = NamedNode(graph), NamedNode(d)
         quads = [Quad(g, NamedNode(PKG + "coverageDistrict"), dn, g)]
         quads += [Quad(g, NamedNode(PROV + "wasDerivedFrom"), NamedNode(dp), g) for dp in sorted(plans)]
@@ -197,8 +202,8 @@ def update_coverage(store, mint: Minter, districts: set[str]) -> None:
                     Quad(node, NamedNode(PKG + "followedMeasures"), Literal(str(done), datatype=integer), g),
                     Quad(node, NamedNode(PKG + "totalMeasures"), Literal(str(len(ms)), datatype=integer), g),
                 ]
-                if section in headed:
-                    quads.append(Quad(node, NamedNode(PKG + "sectionHeading"), headed[section], g))
+                if section in headings:
+                    quads.append(Quad(node, NamedNode(PKG + "sectionHeading"), Literal(headings[section], language="zh"), g))
                 quads += [Quad(NamedNode(m.iri), NamedNode(PKG + "notFollowedUpIn"), dn, g)
                           for m in ms if m.iri not in followed]
         replacements[graph] = quads
@@ -207,17 +212,6 @@ def update_coverage(store, mint: Minter, districts: set[str]) -> None:
 
 def _tail(doc_iri: str, mint: Minter) -> str:
     return doc_iri[len(mint.document("")):] if doc_iri.startswith(mint.document("")) else doc_iri.rsplit("/", 1)[-1]
-
-
-def _section_headings(store, docs: list[str], batch: int = 100) -> dict:
-    """Provision IRI → its heading (a term), for the provisions of ``docs`` that have one."""
-    out = {}
-    for k in range(0, len(docs), batch):
-        values = " ".join(f"<{d}>" for d in docs[k:k + batch])
-        for r in store.query(f"""SELECT ?p ?h WHERE {{ VALUES ?doc {{ {values} }}
-                                   ?p <{PKG}inDocument> ?doc ; <{PKG}heading> ?h }}"""):
-            out[r["p"].value] = r["h"]
-    return out
 
 
 def coverage_districts(store, mint: Minter, plans: set[str]) -> set[str]:
