@@ -184,6 +184,42 @@ def decide(district: list[Measure], city: list[Measure], threshold: float = THRE
     return links
 
 
+_PAIRS: list = []  # the work of decide_all, inherited by its forked workers (never pickled to them)
+
+
+def _decide_slice(args: tuple[int, int, float]) -> list[list[FollowUp]]:
+    from threadpoolctl import threadpool_limits
+
+    start, step, threshold = args
+    with threadpool_limits(1):  # one BLAS thread per worker: the workers already use every core
+        return [decide(d, c, threshold) for d, c in _PAIRS[start::step]]
+
+
+def decide_all(pairs: list[tuple[list[Measure], list[Measure]]], threshold: float = THRESHOLD,
+               jobs: int | None = None) -> list[list[FollowUp]]:
+    """:func:`decide` for every (district measures, city measures) pair, on every core when there are many
+    (forked workers read the pairs from the parent's memory; each takes every n-th pair). The result is the
+    same, in the same order, whatever the number of workers."""
+    import multiprocessing
+    import os
+
+    jobs = jobs or os.cpu_count() or 1
+    if jobs < 2 or len(pairs) < 8 or "fork" not in multiprocessing.get_all_start_methods():
+        return [decide(d, c, threshold) for d, c in pairs]
+    from concurrent.futures import ProcessPoolExecutor
+
+    _PAIRS[:] = pairs
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            slices = list(pool.map(_decide_slice, [(k, jobs, threshold) for k in range(jobs)]))
+    finally:
+        _PAIRS.clear()
+    out: list = [None] * len(pairs)
+    for k, part in enumerate(slices):
+        out[k::jobs] = part
+    return out
+
+
 def candidate_plans(plan: Plan, city_plans: list[Plan]) -> list[Plan]:
     cited = [c for c in city_plans if c.iri in plan.bases]
     if cited:
@@ -332,7 +368,7 @@ def link_followups(store, mint, threshold: float = THRESHOLD, changed: set[str] 
         todo.append((dp, candidates))
     docs = sorted({dp.iri for dp, _ in todo} | {cp.iri for _, cs in todo for cp in cs})
     measures, headings = measures_and_headings(store, docs)
-    decided = [decide(measures[dp.iri], [m for cp in cs for m in measures[cp.iri]], threshold) for dp, cs in todo]
+    decided = decide_all([(measures[dp.iri], [m for cp in cs for m in measures[cp.iri]]) for dp, cs in todo], threshold)
     for (dp, candidates), found in zip(todo, decided):
         graph = mint.followups_graph_for(dp.iri)
         g = NamedNode(graph)
@@ -363,7 +399,8 @@ def link_followups(store, mint, threshold: float = THRESHOLD, changed: set[str] 
     if targeted:  # the graphs of documents this build did not touch stay
         unwanted &= {mint.followups_graph_for(d) for d in changed}
     drops = sorted(unwanted | ({mint.followups_graph} if legacy else set()))
-    if bulk and not drops and not existing:
+    first = bulk and not drops and not existing
+    if first:
         store.bulk_load_nquads("".join(f"{q} .\n" for quads in replacements.values() for q in quads))
     else:
         store.apply(replacements, drops=drops)
@@ -374,5 +411,6 @@ def link_followups(store, mint, threshold: float = THRESHOLD, changed: set[str] 
                                            if mint.is_followups_graph(g)}
     if touched or changed is None:
         known = {dp.iri: {f.city_measure for f in found} for (dp, _), found in zip(todo, decided)}
-        update_coverage(store, mint, coverage_districts(store, mint, touched), known, measures, headings)
+        update_coverage(store, mint, coverage_districts(store, mint, touched), known, measures, headings,
+                        bulk=first)
     return links

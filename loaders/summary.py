@@ -146,10 +146,11 @@ def districts_of_plans(store, plans: set[str]) -> set[str]:
 
 
 def update_coverage(store, mint: Minter, districts: set[str], known: dict[str, set[str]] | None = None,
-                    measures: dict | None = None, headings: dict[str, str] | None = None) -> None:
+                    measures: dict | None = None, headings: dict[str, str] | None = None, bulk: bool = False) -> None:
     """Recompute the coverage graphs of ``districts`` (see the module docstring). ``known``: district plan →
     the city measures it follows up, as the follow-up stage just decided; ``measures``/``headings``: the city
-    plans' measures and headings it already read — whatever is missing is read from the store."""
+    plans' measures and headings it already read — whatever is missing is read from the store. ``bulk``: a
+    first build (no coverage graph in the store yet), written by a bulk load rather than a transaction."""
     from pyoxigraph import Literal, NamedNode, Quad
 
     from .followup import _path_order, measures_and_headings
@@ -207,7 +208,10 @@ def update_coverage(store, mint: Minter, districts: set[str], known: dict[str, s
                 quads += [Quad(NamedNode(m.iri), NamedNode(PKG + "notFollowedUpIn"), dn, g)
                           for m in ms if m.iri not in followed]
         replacements[graph] = quads
-    store.apply(replacements, drops=drops)
+    if bulk and not drops:
+        store.bulk_load_nquads("".join(f"{q} .\n" for quads in replacements.values() for q in quads))
+    else:
+        store.apply(replacements, drops=drops)
 
 
 def _tail(doc_iri: str, mint: Minter) -> str:
