@@ -211,7 +211,9 @@ def run_size(n: int, work: Path, args) -> dict:
     res["quality"] = {k: v.as_dict() for k, v in compare(store, truth).items()}
 
     checkpoint("quality")
-    queries = [(q.name, bind(q.text, scoped(q, truth))) for q in library()]
+    res["build"]["provisions"] = summary["provisions"]
+    res["build"]["quads_per_provision"] = summary["triples"] / max(1, summary["provisions"])
+    queries = [(label, text) for label, _, text in cases(truth)]
     prologue = "".join(f"PREFIX {k}: <{v}>\n" for k, v in PREFIXES.items())
     reps = args.reps
     log(f"[{n}] queries (embedded)")
@@ -219,16 +221,25 @@ def run_size(n: int, work: Path, args) -> dict:
     slow: set[str] = set()
     for name, text in queries:
         t = time.perf_counter()
-        rows = sum(1 for _ in store.query(text))
+        found = [tuple(str(x) for x in row) for row in store.query(text)]
+        rows = len(found)
         first = time.perf_counter() - t
         if args.slow and first > args.slow:  # not repeated, and not sent to the servers (see --slow)
             slow.add(name)
             res["queries"][name] = {"embedded": {"median": first, "p95": first, "runs": 1}, "rows": rows,
-                                    "params": PARAMS_SHOWN.get(name, ""), "slow": True}
+                                    "duplicates": rows - len(set(found)), "slow": True}
             continue
         res["queries"][name] = {"embedded": timed(lambda: list(store.query(text)), reps),
-                                "rows": rows, "params": PARAMS_SHOWN.get(name, "")}
+                                "rows": rows, "duplicates": rows - len(set(found))}
+    # the audit of one district (as `policykg audit --district 杨浦 --plan …` and /audit?district=… compute it)
+    from policykg.queries.audit import audit as run_audit
+
+    plan = yangpu_plan(truth)
+    res["audit"] = {"params": f"district=杨浦, plan={plan}",
+                    **timed(lambda: run_audit(store, BASE, district="杨浦", plan=plan), max(1, reps // 2))}
     if n <= args.whole_max:  # the same queries without parameters: everything in the store
+        from policykg.queries import bind, library
+
         res["whole"] = {}
         for q in library():
             text = bind(q.text, {})
@@ -278,6 +289,15 @@ def run_size(n: int, work: Path, args) -> dict:
         theirs.stop()
         shutil.rmtree(ox_dir, ignore_errors=True)
 
+    if args.virtuoso and n <= args.virtuoso_max:
+        from bench import virtuoso
+
+        if not virtuoso.available():
+            res["virtuoso"] = {"skipped": "virtuoso-t is not installed (Debian: apt-get install virtuoso-opensource)"}
+        else:
+            log(f"[{n}] queries (Virtuoso)")
+            res["virtuoso"] = virtuoso_times(store_dir, data, queries, prologue, reps, res["queries"], slow)
+
     checkpoint("queries (servers)")
     if n <= args.rdflib_max:
         log(f"[{n}] queries (rdflib, budget {args.budget:.0f} s)")
@@ -302,6 +322,40 @@ def run_size(n: int, work: Path, args) -> dict:
         checkpoint(step)
     del res["finished"]
     return res
+
+
+def virtuoso_times(store_dir: Path, data: Path, queries: list, prologue: str, reps: int, table: dict, slow: set) -> dict:
+    """The same quads bulk-loaded into a Virtuoso of its own (bench/virtuoso.py), the same queries over its
+    SPARQL endpoint; each answer's row count is compared with the embedded store's."""
+    import pyoxigraph as ox
+
+    from bench.virtuoso import Virtuoso
+
+    folder = data / "virtuoso"
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "in").mkdir(parents=True)
+    dump = folder / "in" / "store.nq"
+    t = time.perf_counter()
+    ox.Store.read_only(str(store_dir)).dump(output=str(dump), format=ox.RdfFormat.N_QUADS)
+    out = {"dump_s": time.perf_counter() - t}
+    server = Virtuoso(folder / "db", memory_gib=4.0).start(folder / "in")
+    try:
+        out["load_s"] = server.load_nquads(dump)
+        dump.unlink()
+        for name, text in queries:
+            if name in slow:
+                table[name]["virtuoso"] = {"error": "not run: one embedded run took too long"}
+                continue
+            full = prologue + text
+            try:
+                rows = len(json.loads(http_query(server.endpoint, full))["results"]["bindings"])
+                table[name]["virtuoso"] = {**timed(lambda: http_query(server.endpoint, full), reps), "rows": rows}
+            except (OSError, ValueError, KeyError) as exc:
+                table[name]["virtuoso"] = {"error": str(exc)[:200]}
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    return out
 
 
 _RDFLIB = r"""
@@ -354,6 +408,7 @@ def rdflib_times(store_dir: Path, queries: list, reps: int, budget: float) -> di
 
 
 PARAMS_SHOWN: dict[str, str] = {}
+PAGE = 100  # the page a list without parameters is read in (a user's first page)
 
 
 def scoped(q, truth: dict) -> dict:
@@ -362,10 +417,44 @@ def scoped(q, truth: dict) -> dict:
 
     city = next(d["number"] for d in truth["docs"] if d["kind"] == "city-notice")
     notice = next((d["number"] for d in truth["docs"] if d["kind"] == "notice"), city)
-    wanted = {"district": "杨浦", "docNumber": notice if q.name == "obligations" else city}
-    values = {p: Literal(wanted[p]) for p in q.params if p in wanted}
+    wanted = {"district": "杨浦", "docNumber": notice if q.name == "obligations" else city, "plan": yangpu_plan(truth)}
+    values = {p: Literal(wanted[p]) for p in q.params if p in wanted and wanted[p]}
     PARAMS_SHOWN[q.name] = ", ".join(f"{k}={v.value}" for k, v in values.items())
     return values
+
+
+def yangpu_plan(truth: dict) -> str | None:
+    """The number of the city plan (its covering notice's) that the first 杨浦 plan citing one answers."""
+    by_title = {d["title"]: d for d in truth["docs"]}
+    for d in truth["docs"]:
+        if d["kind"] == "district-plan" and d.get("district") == "杨浦区" and d.get("cites"):
+            city = by_title.get(d["cites"])
+            if city and city.get("number"):
+                return city["number"]
+            notice = next((x for x in truth["docs"] if x["kind"] == "city-notice" and d["cites"] in x["title"]), None)
+            if notice:
+                return notice["number"]
+    return None
+
+
+def cases(truth: dict) -> list[tuple[str, str, str]]:
+    """(label, named query, query text) per case: every named query with a user's parameters — a list without
+    parameters read as its first page of PAGE rows — and the audit queries for the whole district as well."""
+    from policykg.queries import bind, library
+
+    out = []
+    for q in library():
+        values = scoped(q, truth)
+        shown = PARAMS_SHOWN[q.name]
+        limit = None
+        if not values:
+            limit = PAGE
+            shown = f"limit={PAGE}"
+        out.append((f"{q.name} ({shown})", q.name, bind(q.text, values, limit=limit)))
+        if "plan" in values:
+            rest = {k: v for k, v in values.items() if k != "plan"}
+            out.append((f"{q.name} (district={rest['district'].value}, every plan)", q.name, bind(q.text, rest)))
+    return out
 
 
 def incremental(data: Path, store_dir: Path, truth: dict) -> dict:
@@ -439,13 +528,13 @@ def markdown(results: dict) -> str:
          f"Machine: {m['cpu']} — {m['cpus']} CPUs, {m['memory_gib']} GiB; {m['platform']}; Python {m['python']}; "
          f"policykg {m['policykg']}, pyoxigraph {m['pyoxigraph']}, rdflib {m['rdflib']}.", "",
          "## Corpus and build", "", "`policykg build --no-reason` into an empty store, in a fresh process: read, normalise, split, structure, extract, write, link citations, match follow-ups. Reasoning is timed apart (below).", "",
-         "| documents | files | MB | plan measures | build s | docs/s | MB/s | triples | triples/s | peak MiB | errors |",
-         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+         "| documents | files | MB | plan measures | build s | docs/s | MB/s | triples | quads per provision | triples/s | peak MiB | errors |",
+         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in sizes:
         c, b = r["corpus"], r["build"]
         L.append(f"| {r['documents']:,} | {c['files']:,} | {c['bytes'] / 1e6:.1f} | {c['measures']:,} | {b['seconds']:.1f} | "
-                 f"{b['docs_per_s']:.1f} | {b['mb_per_s']:.2f} | {b['triples']:,} | {b['triples_per_s']:,.0f} | "
-                 f"{b['peak_mib']:,.0f} | {b['errors']} |")
+                 f"{b['docs_per_s']:.1f} | {b['mb_per_s']:.2f} | {b['triples']:,} | {b.get('quads_per_provision', 0):.1f} | "
+                 f"{b['triples_per_s']:,.0f} | {b['peak_mib']:,.0f} | {b['errors']} |")
     L += ["", "Share of build time per stage (wall seconds, % of the build's own stages; the rest of the wall time is "
           "interpreter start and imports):", "",
           "| documents | " + " | ".join(sizes[0]["build"]["stages"]) + " |",
@@ -473,22 +562,35 @@ def markdown(results: dict) -> str:
     for r in sizes:
         L += ["", f"## Queries at {r['documents']:,} documents (median / p95 ms; ratio = median ÷ embedded median)", ""]
         has_rdflib = any("rdflib" in v for v in r["queries"].values())
-        head = "| query (parameters) | rows | embedded | HTTP endpoint | ratio | Oxigraph server | ratio |"
+        has_virtuoso = any("virtuoso" in v for v in r["queries"].values())
+        extra = (("virtuoso",) if has_virtuoso else ()) + (("rdflib",) if has_rdflib else ())
+        head = "| query (parameters) | rows | repeated rows | embedded | HTTP endpoint | ratio | Oxigraph server | ratio |"
+        head += " Virtuoso | ratio |" if has_virtuoso else ""
         head += " rdflib | ratio |" if has_rdflib else ""
-        L += [head, "|---|---:|---:|---:|---:|---:|---:|" + ("---:|---:|" if has_rdflib else "")]
+        L += [head, "|---|---:|---:|---:|---:|---:|---:|---:|" + "---:|---:|" * len(extra)]
         for name, v in r["queries"].items():
             e = v["embedded"]["median"]
-            shown = f" ({v['params']})" if v.get("params") else ""
-            row = f"| {name}{shown} | {v['rows']:,} | {fmt(e, 'ms')} / {fmt(v['embedded']['p95'], 'ms')} |"
-            for k in ("http", "oxigraph-server") + (("rdflib",) if has_rdflib else ()):
+            shown = name if "(" in name else name + (f" ({v['params']})" if v.get("params") else "")
+            row = f"| {shown} | {v['rows']:,} | {v.get('duplicates', '—')} | {fmt(e, 'ms')} / {fmt(v['embedded']['p95'], 'ms')} |"
+            for k in ("http", "oxigraph-server") + extra:
                 if k in v and "median" in v[k]:
-                    row += f" {fmt(v[k]['median'], 'ms')} / {fmt(v[k]['p95'], 'ms')} | {v[k]['median'] / e:.2f} |"
+                    differs = f" ({v[k]['rows']:,} rows)" if "rows" in v[k] and v[k]["rows"] != v["rows"] else ""
+                    row += f" {fmt(v[k]['median'], 'ms')} / {fmt(v[k]['p95'], 'ms')}{differs} | {v[k]['median'] / e:.2f} |"
                 elif k in v:
                     err = v[k]["error"]
                     row += f" {err[:60] if err.startswith('not run') else 'failed: ' + err[:60]} | — |"
                 else:
                     row += " did not finish | — |"
             L.append(row)
+        if "audit" in r:
+            a = r["audit"]
+            L += ["", f"The audit of one district (`policykg audit`, `/audit?…`; {a['params']}): "
+                  f"median {fmt(a['median'], 'ms')} ms, p95 {fmt(a['p95'], 'ms')} ms over {a['runs']} runs."]
+        vz = r.get("virtuoso")
+        if vz:
+            L += ["", f"Virtuoso: {vz['skipped']}." if "skipped" in vz else
+                  f"Virtuoso ({'Debian virtuoso-opensource 7'}, 4 GiB of buffers): dumping the store as N-Quads took "
+                  f"{vz['dump_s']:.1f} s, its bulk load (ld_dir + rdf_loader_run + checkpoint) {vz['load_s']:.1f} s."]
         if "rdflib" in r:
             rl = r["rdflib"]
             L += ["", f"rdflib: loading the quads took {fmt(rl.get('load_s'))} s"
@@ -543,6 +645,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--whole-max", type=int, default=1000, help="largest size the unscoped queries are timed on")
     ap.add_argument("--validate-max", type=int, default=1000, help="largest size `policykg validate` is run on")
     ap.add_argument("--reason-max", type=int, default=10000, help="largest size `policykg reason` is run on")
+    ap.add_argument("--virtuoso", action=argparse.BooleanOptionalAction, default=True,
+                    help="also run the queries on a Virtuoso server over the same quads when virtuoso-t is installed "
+                         "(scripts/bench installs Debian's virtuoso-opensource when run as root)")
+    ap.add_argument("--virtuoso-max", type=int, default=10000, help="largest size Virtuoso is tried on")
     ap.add_argument("--work", default=str(ROOT / "bench-data"), help="where corpora and stores go (default bench-data/)")
     ap.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"), help="the Markdown table (default docs/benchmarks.md)")
     ap.add_argument("--notes", default=str(ROOT / "bench" / "NOTES.md"),

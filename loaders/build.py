@@ -40,6 +40,7 @@ from policykg.ontology.rules import ModuleResult
 from policykg.store import Store
 
 from .emit import Emitter
+from .followup import plan_measures_of_quads
 from .limits import time_budget
 from .model import ParsedSource
 from .parse import parse_source
@@ -189,6 +190,7 @@ class Emitted:
     foreign_types: dict  # for the check across modules (see RuleReasoner.check_across)
     root_types: dict
     workload: dict  # unit IRI → (measures, lead, explicit): the document's share (loaders/summary.py)
+    plan: tuple | None = None  # a plan's measures and headings, for the follow-up stage (followup.plan_measures_of_quads)
 
 
 _WORKER: dict = {}
@@ -223,7 +225,7 @@ def _emit(p: ParsedSource, emitter: Emitter, mint: Minter, reasoner) -> list[Emi
                 inferred = "".join(line + "\n" for line in nt_lines(result.own))
                 foreign = sorted(result.foreign)
         out.append(Emitted(doc.key, _nt(quads), shared, inferred, foreign, problems, len(quads), ftypes, rtypes,
-                           workload_of(know.responsibilities)))
+                           workload_of(know.responsibilities), plan_measures_of_quads(mint.document(doc.key), quads)))
     return out
 
 
@@ -415,6 +417,7 @@ def build(
     mentions: list = []  # per written document: the types it gives to individuals of other modules
     written_graphs: list[str] = []
     workload = WorkloadDelta()  # the workload totals this build changes (loaders/summary.py)
+    plans: dict[str, tuple] = {}  # plan IRI → its measures and headings as written (for the follow-up stage)
     _load_ontology(store, mint)
     clock = _lap(summary, "prepare", clock)
 
@@ -470,6 +473,10 @@ def build(
                     shared.setdefault(graph_iri, []).append(text)
                 wrote.append(doc.key)
                 shares[g_iri] = em.workload
+                if em.plan is not None:
+                    plans[d_iri] = em.plan
+                else:
+                    plans.pop(d_iri, None)
                 changed.add(d_iri)
                 delete.append(f"GRAPH <{meta}> {{ <{g_iri}> ?p ?o }}")
                 meta_quads += [
@@ -571,7 +578,7 @@ def build(
     clock = _lap(summary, "links", clock)
     from .followup import link_followups, store_has_graph
 
-    link_followups(store, mint, changed=changed, bulk=bulk)
+    link_followups(store, mint, changed=changed, bulk=bulk, known=plans)
     workload.write(store, mint, bulk)
     clock = _lap(summary, "follow-ups", clock)
     if reason:

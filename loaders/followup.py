@@ -230,6 +230,7 @@ def candidate_plans(plan: Plan, city_plans: list[Plan]) -> list[Plan]:
 
 # ---------------------------------------------------------------------- over the store
 _PLAN_TYPES = "(pkgdt:action-plan, pkgdt:implementation-plan, pkgdt:plan)"
+_PLAN_TYPE_NAMES = {"action-plan", "implementation-plan", "plan"}
 
 
 def _city_plan_iris(store) -> set[str]:
@@ -289,20 +290,51 @@ def measures_and_headings(store, docs: list[str], batch: int = 100) -> tuple[dic
         for r in store.query(f"""SELECT ?doc ?m ?path ?text WHERE {{ VALUES ?doc {{ {values} }}
                                   ?m pkg:inDocument ?doc ; a pkg:Measure ; pkg:path ?path ; pkg:text ?text }}"""):
             rows[r["doc"].value].append((_path_order(r["path"].value), r["m"].value, r["path"].value, r["text"].value))
-    out: dict[str, list[Measure]] = {}
-    for doc in docs:
-        found = []
-        for _, iri, path, text in sorted(rows[doc]):
-            parts = path.split("__")
-            heading, section = "", doc
-            for k in range(len(parts) - 1, 0, -1):
-                anc = "__".join(parts[:k])
-                if anc in headings[doc]:
-                    section, heading = headings[doc][anc]
-                    break
-            found.append(Measure(iri, doc, path, text, heading, section))
-        out[doc] = found
+    out = {doc: _assemble(doc, rows[doc], headings[doc]) for doc in docs}
     return out, {p: h for doc in docs for p, h in headings[doc].values()}
+
+
+def _assemble(doc: str, rows: list, headings: dict[str, tuple[str, str]]) -> list[Measure]:
+    """A document's measures in text order, each with the heading of its nearest headed ancestor (and that
+    ancestor as its section). ``rows``: (order, IRI, path, text); ``headings``: path → (IRI, heading)."""
+    found = []
+    for _, iri, path, text in sorted(rows):
+        parts = path.split("__")
+        heading, section = "", doc
+        for k in range(len(parts) - 1, 0, -1):
+            anc = "__".join(parts[:k])
+            if anc in headings:
+                section, heading = headings[anc]
+                break
+        found.append(Measure(iri, doc, path, text, heading, section))
+    return found
+
+
+def plan_measures_of_quads(doc: str, quads) -> tuple[list[Measure], dict[str, str]] | None:
+    """What :func:`measures_and_headings` would read back for one plan, from the quads its worker emits (so a
+    first build matches follow-ups without reading every plan's measures back from the store); None when the
+    document is not a plan."""
+    from policykg.ontology import PKG, RDF
+
+    plan = False
+    paths, texts, heads, measures = {}, {}, {}, set()
+    for q in quads:
+        p = q.predicate.value
+        if p == PKG + "path":
+            paths[q.subject.value] = q.object.value
+        elif p == PKG + "text":
+            texts[q.subject.value] = q.object.value
+        elif p == PKG + "heading":
+            heads[q.subject.value] = q.object.value
+        elif p == RDF + "type" and q.object.value == PKG + "Measure":
+            measures.add(q.subject.value)
+        elif p == PKG + "documentType" and q.subject.value == doc:
+            plan = q.object.value.rsplit("#", 1)[-1] in _PLAN_TYPE_NAMES
+    if not plan:
+        return None
+    headings = {paths[s]: (s, h) for s, h in heads.items() if s in paths}
+    rows = [(_path_order(paths[m]), m, paths[m], texts[m]) for m in measures if m in paths and m in texts]
+    return _assemble(doc, rows, headings), {s: h for s, h in heads.items() if s in paths}
 
 
 def _path_order(path: str) -> tuple:
@@ -326,14 +358,14 @@ def _recorded(store, mint) -> dict[str, set[str]]:
 
 
 def link_followups(store, mint, threshold: float = THRESHOLD, changed: set[str] | None = None,
-                   bulk: bool = False) -> list[FollowUp]:
+                   bulk: bool = False, known: dict[str, tuple] | None = None) -> list[FollowUp]:
     """Match district plans against their candidate city plans; one graph per district plan.
 
     ``changed``: IRIs of the documents this build wrote or dropped. A district plan is matched again when it
     changed, when one of its candidate city plans changed, or when its set of candidates is not the one its graph
     was computed against; the others keep their graphs. ``None`` matches every district plan. ``bulk``: the
     store held no follow-up graph before this build (a first build), so they are bulk-loaded, not in a
-    transaction.
+    transaction. ``known``: plan IRI → (measures, headings) as this build wrote them (not read back).
     """
     from pyoxigraph import Literal, NamedNode, Quad
 
@@ -367,7 +399,12 @@ def link_followups(store, mint, threshold: float = THRESHOLD, changed: set[str] 
             continue  # nothing it depends on changed
         todo.append((dp, candidates))
     docs = sorted({dp.iri for dp, _ in todo} | {cp.iri for _, cs in todo for cp in cs})
-    measures, headings = measures_and_headings(store, docs)
+    known = known or {}
+    measures, headings = measures_and_headings(store, [d for d in docs if d not in known])
+    for d in docs:
+        if d in known:
+            measures[d] = known[d][0]
+            headings.update(known[d][1])
     decided = decide_all([(measures[dp.iri], [m for cp in cs for m in measures[cp.iri]]) for dp, cs in todo], threshold)
     for (dp, candidates), found in zip(todo, decided):
         graph = mint.followups_graph_for(dp.iri)

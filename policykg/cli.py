@@ -68,6 +68,28 @@ def parser() -> argparse.ArgumentParser:
                    help="skip the reasoner (OWL 2 RL rules) that checks each document and writes graph/inferred/doc/<key>")
     b.add_argument("--validate", action="store_true",
                    help="validate with the SHACL shapes after the build; exit 1 on any Violation")
+    b.add_argument("--emit-nquads", metavar="DIR",
+                   help="write N-Quads shards into DIR instead of a store (no store is opened); load them with "
+                        "`policykg load DIR` (docs/scaling.md)")
+    b.add_argument("--shard", metavar="K/N", default="1/1",
+                   help="with --emit-nquads: only every N-th file of the sorted file list, from the K-th (for N "
+                        "machines or processes given the same paths); default 1/1")
+
+    ld = sub.add_parser(
+        "load",
+        help="bulk-load N-Quads shards (from build --emit-nquads) into an empty store and finish the build",
+        description=(
+            "Bulk-load every shard under DIR (written by `policykg build --emit-nquads DIR [--shard K/N]`, on this "
+            "machine or others) into an empty store, keeping one copy of each document (from its canonical source, "
+            "as build does), then run the end of a build over the whole store: citation links, follow-up matching, "
+            "the coverage and workload summaries. The reasoner's shared module is left to `policykg reason`."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ld.add_argument("folder", metavar="DIR", help="the folder holding the shards (*.nq and *.index.jsonl)")
+    _common(ld)
+    ld.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     q = sub.add_parser(
         "query",
@@ -247,6 +269,10 @@ def cmd_build(args) -> int:
     from policykg.store import Store
 
     settings = Settings.from_env(args.store, args.base)
+    if args.emit_nquads:
+        return _emit_nquads(args, settings)
+    if args.shard != "1/1":
+        raise PolicyKGError("--shard is for --emit-nquads (a build into a store reads every file)", "--shard", kind="usage")
     store = open_store(args)
     summary = build(
         args.paths,
@@ -384,6 +410,41 @@ def run_query(store, text: str, params: dict, source: str, limit: int | None = N
     from policykg.queries import bind
 
     return store.query(bind(text, params, limit, offset), source=source)
+
+
+def _emit_nquads(args, settings) -> int:
+    from policykg.loaders.shards import emit_shards, parse_shard
+
+    if args.endpoint or args.validate or args.debug_dir:
+        raise PolicyKGError("--emit-nquads writes files, not a store: it takes no --endpoint, --validate or --debug-dir",
+                            "--emit-nquads", kind="usage")
+    summary = emit_shards(args.paths, args.emit_nquads, settings.base, parse_shard(args.shard), jobs=args.jobs,
+                          reason=not args.no_reason, on_error=lambda e: _err(str(e)))
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        print(f"shard {summary['shard']} in {args.emit_nquads}: {summary['files']} file(s), {summary['documents']} "
+              f"document(s), {summary['quads']} quads; errors: {len(summary['errors'])}")
+    return 1 if args.strict and summary["errors"] else 0
+
+
+def cmd_load(args) -> int:
+    from policykg.loaders.shards import load_shards
+
+    if getattr(args, "endpoint", None):
+        raise PolicyKGError("load bulk-loads the embedded store; for a server store, bulk-load the *.nq files with its "
+                            "own loader (docs/scaling.md)", "--endpoint", kind="usage")
+    settings = Settings.from_env(args.store, getattr(args, "base", None))
+    store = open_store(args)
+    summary = load_shards(args.folder, store, settings.base,
+                          progress=None if args.json else (lambda m: print(m, file=sys.stderr)))
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        print(f"store {store.path}: {summary['documents']} documents, {summary['measures']} measures, "
+              f"{summary['articles']} articles, {summary['provisions']} provisions, {summary['triples']} triples "
+              f"(from {summary['shards']} shard(s))")
+    return 0
 
 
 def cmd_query(args) -> int:
@@ -622,7 +683,7 @@ def cmd_serve(args) -> int:
 COMMANDS = {
     "build": cmd_build, "query": cmd_query, "stats": cmd_stats, "queries": cmd_queries, "serve": cmd_serve,
     "validate": cmd_validate, "reason": cmd_reason, "ontology-doc": cmd_ontology_doc, "agencies": cmd_agencies,
-    "audit": cmd_audit, "export": cmd_export,
+    "audit": cmd_audit, "export": cmd_export, "load": cmd_load,
 }
 
 

@@ -51,20 +51,34 @@ def audit(store, base: str, district: str | None = None, plan: str | None = None
     districts = _rows(store, """SELECT ?d ?name ?code (SAMPLE(?alt) AS ?short) WHERE {
                                 ?d a pkg:District ; skos:prefLabel ?name ; pkg:gbCode ?code OPTIONAL { ?d skos:altLabel ?alt } }
                                 GROUP BY ?d ?name ?code ORDER BY ?code""")
-    plans = _rows(store, """SELECT ?plan ?title ?d ?number ?city ?by WHERE { ?plan pkg:district ?d ; dct:title ?title ;
+    # with a district given, every query below starts from it (and from its plans), not from the whole store
+    scope = ""
+    if district is not None:
+        scope = "VALUES ?d { " + " ".join(_t(d["d"]) for d in districts
+                                          if _match_district(district, d["code"], d["name"], d["short"])) + " } "
+    plans = _rows(store, """SELECT ?plan ?title ?d ?number ?city ?by WHERE { """ + scope + """?plan pkg:district ?d ; dct:title ?title ;
                               pkg:documentType ?t . FILTER(?t IN (pkgdt:action-plan, pkgdt:implementation-plan, pkgdt:plan))
                               OPTIONAL { ?plan pkg:promulgatedBy/eli:id_local ?number }
                               OPTIONAL { ?plan pkg:followsPlan ?city . OPTIONAL { ?plan pkg:candidateBy ?by } } } ORDER BY ?plan""")
-    city_info = {r["plan"]: r for r in _rows(store, """SELECT ?plan ?title ?number WHERE { ?x pkg:followsPlan ?plan .
+    own = " ".join(sorted({_t(p["plan"]) for p in plans}))
+    plan_scope = f"VALUES ?x {{ {own} }} " if district is not None else ""
+    def city_plans(scope: str) -> dict:
+        return {r["plan"]: r for r in _rows(store, """SELECT ?plan ?title ?number WHERE { """ + scope + """?x pkg:followsPlan ?plan .
                    ?plan dct:title ?title . OPTIONAL { ?plan eli:id_local ?own } OPTIONAL { ?plan pkg:promulgatedBy/eli:id_local ?issuing }
                    BIND(COALESCE(?own, ?issuing) AS ?number) }""")}
+
+    city_info = city_plans(plan_scope)
     if plan is not None:
         chosen = {k for k, v in city_info.items() if plan in (v["number"], k, v["title"])}
+        if not chosen and plan_scope:  # a city plan the district does not answer: known from the other districts
+            city_info = city_plans("")
+            chosen = {k for k, v in city_info.items() if plan in (v["number"], k, v["title"])}
         if not chosen:
             raise QueryError(f"no city plan answered by a district plan has number or title {plan!r}", "audit")
     else:
         chosen = set(city_info)
-    bases = {r["doc"]: r["title"] for r in _rows(store, """SELECT ?doc ?title WHERE { ?doc eli:based_on ?a . ?a dct:title ?title
+    doc_scope = f"VALUES ?doc {{ {own} }} " if district is not None else ""
+    bases = {r["doc"]: r["title"] for r in _rows(store, """SELECT ?doc ?title WHERE { """ + doc_scope + """?doc eli:based_on ?a . ?a dct:title ?title
                                                              FILTER NOT EXISTS { ?a pkg:resolvesTo ?x } }""")}
     report = {
         "auditVersion": AUDIT_VERSION,
