@@ -97,7 +97,19 @@ def test_benchmark_command_runs_at_a_small_size(tmp_path):
     results = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
     size = results["sizes"][0]
     assert size["build"]["documents"] == 40 and size["build"]["errors"] == 0
-    assert set(size["queries"]) == {p.stem for p in (ROOT / "queries").glob("*.rq")}
+    assert {label.split(" (")[0] for label in size["queries"]} == {p.stem for p in (ROOT / "queries").glob("*.rq")}
+    # a user's parameters: one district and one city plan for the audit queries, a first page for lists
+    labels = set(size["queries"])
+    assert any(l.startswith("measures-without-followup (district=杨浦, plan=") for l in labels)
+    assert "documents (limit=100)" in labels
+    assert all(v["duplicates"] == 0 for v in size["queries"].values())  # no named query repeats a row
+    assert size["audit"]["median"] > 0 and size["build"]["quads_per_provision"] > 5
+    from bench import virtuoso
+
+    if virtuoso.available():  # the same answers from Virtuoso over the same quads
+        assert size["virtuoso"]["load_s"] > 0
+        assert all(v["virtuoso"]["rows"] == v["rows"] for v in size["queries"].values()), \
+            {k: (v["rows"], v["virtuoso"]) for k, v in size["queries"].items() if v["virtuoso"].get("rows") != v["rows"]}
     # what the size measured, saved phase by phase: the last phase was the reasoning, and it holds the same build
     partial = json.loads((tmp_path / "work" / "40-1.partial.json").read_text(encoding="utf-8"))
     assert partial["finished"] == "reason" and partial["build"] == size["build"] and "finished" not in size
