@@ -15,6 +15,7 @@ from policykg.ontology import DCT, ELI, OA, PKG, PKGDT, PROV, PROVISION_CLASS, R
 from .authority import Authority, Unit
 from .knowledge import Knowledge, extract_knowledge
 from .model import Document, NormalText, ParsedSource, Provision
+from .patterns import title_key
 
 _BOOL = NamedNode(XSD + "boolean")
 _DEC = NamedNode(XSD + "decimal")
@@ -71,7 +72,8 @@ class Emitter:
     def act_quads(self, title: str, number: str | None) -> list[Quad]:
         g = _n(self.mint.acts_graph)
         node = _n(self.mint.act(title, number))
-        quads = [Quad(node, _TYPE, _n(PKG + "ExternalAct"), g), Quad(node, _n(DCT + "title"), _zh(title), g)]
+        quads = [Quad(node, _TYPE, _n(PKG + "ExternalAct"), g), Quad(node, _n(DCT + "title"), _zh(title), g),
+                 Quad(node, _n(PKG + "titleKey"), Literal(title_key(title)), g)]
         if number:
             quads.append(Quad(node, _n(ELI + "id_local"), Literal(number), g))
         return quads
@@ -140,6 +142,7 @@ class Emitter:
         add(Quad(dn, _TYPE, _n(PKG + "Document"), graph))
         add(Quad(dn, _TYPE, _n(ELI + "LegalResource"), graph))
         add(Quad(dn, _n(DCT + "title"), _zh(doc.title), graph))
+        add(Quad(dn, _n(PKG + "titleKey"), Literal(title_key(doc.title)), graph))
         add(Quad(dn, _n(PKG + "documentType"), _n(PKGDT + doc.doc_type), graph))
         add(Quad(dn, _n(PROV + "wasDerivedFrom"), _n(src), graph))
         if doc.number:

@@ -195,3 +195,26 @@ def test_paging_is_checked_and_bound_where_the_query_marks_it():
     for bad in (-1, "5", 1.5, True):
         with pytest.raises(QueryError):
             queries.bind(text, {}, limit=bad)
+
+
+def test_a_rebuild_resolves_only_the_citations_it_concerns_and_equals_a_full_resolution(tmp_path):
+    """The city plan built after the district plan that cites it: the targeted resolution (title keys) links the
+    citation, and the links graph equals the one resolved over the whole store."""
+    from policykg.iri import Minter
+    from policykg.loaders.build import build, resolve_links
+    from policykg.store import Store
+
+    store = Store(tmp_path / "s")
+    build([FILES["004"], FILES["002"]], store, BASE, progress=False, reason=False)  # 003, a gazette, reprints it
+    links = f"{BASE}graph/links"
+    cited = 'SELECT ?doc WHERE { ?d pkg:district/pkg:gbCode "310114" ; eli:based_on ?act . ?act pkg:resolvesTo ?doc }'
+    assert not select(store, cited)  # 嘉定's basis, the city plan, is not in the store yet
+    summary = build([FILES["000"]], store, BASE, progress=False, reason=False)
+    assert summary.seconds["links"] < 5
+    assert [r["doc"] for r in select(store, cited)] == [f"{BASE}doc/2024/上海市坚持对标改革持续打造国际一流营商环境行动方案"]
+    targeted = store.dump_sorted([links])
+    resolve_links(store, Minter(BASE))  # over the whole store
+    assert store.dump_sorted([links]) == targeted
+    # and re-built again (same content): nothing changes
+    build([FILES["000"]], store, BASE, progress=False, reason=False)
+    assert store.dump_sorted([links]) == targeted
