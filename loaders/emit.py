@@ -27,7 +27,6 @@ _LINK_PROPERTY = {"based-on": ELI + "based_on", "repeals": ELI + "repeals", "int
 _TYPE = NamedNode(RDF + "type")
 _DATE = NamedNode(XSD + "date")
 _INT = NamedNode(XSD + "integer")
-_CONTEXT = 16
 
 
 def _n(iri: str) -> NamedNode:
@@ -107,7 +106,9 @@ class Emitter:
 
     def _span(self, quads: list, graph: NamedNode, node: str, normal: NormalText, raw: str,
               source: str, start: int, end: int, quote: bool) -> None:
-        """Web Annotation selectors: where in the raw source text the node was read."""
+        """Web Annotation selectors: where in the raw source text the node was read — the position, and for
+        provisions the exact quote. No ``oa:prefix``/``oa:suffix``: a reader derives them from the position and
+        the source file (``oa:hasSource``); they were 2 of 31 quads per provision (docs/scaling.md)."""
         rs, re_ = normal.raw_span(start, end)
         spec = _n(node + "#source")
         pos = _n(node + "#position")
@@ -124,8 +125,6 @@ class Emitter:
             add(Quad(spec, _n(OA + "hasSelector"), q, graph))
             add(Quad(q, _TYPE, _n(OA + "TextQuoteSelector"), graph))
             add(Quad(q, _n(OA + "exact"), Literal(raw[rs:re_]), graph))
-            add(Quad(q, _n(OA + "prefix"), Literal(raw[max(0, rs - _CONTEXT):rs]), graph))
-            add(Quad(q, _n(OA + "suffix"), Literal(raw[re_:re_ + _CONTEXT]), graph))
 
     def document_quads(self, parsed: ParsedSource, doc: Document, source_iri: str | None = None,
                        knowledge: Knowledge | None = None) -> list[Quad]:
