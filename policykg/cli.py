@@ -598,6 +598,7 @@ def cmd_agencies(args) -> int:
     args.query = "unresolved-agencies" if args.unresolved else "agency-workload"
     args.expression = None
     args.param = []
+    args.limit = args.offset = None
     return cmd_query(args)
 
 
