@@ -94,3 +94,29 @@ def test_healthz_and_query_list(server):
     assert counted["status"] == "ok" and counted["triples"] > 20000
     names = [q["name"] for q in json.load(urllib.request.urlopen(server + "/queries"))]
     assert {"documents", "measures", "promulgations"} <= set(names)
+
+
+def test_named_query_pages_over_http_and_the_cli(server, tmp_path):
+    """?limit=&offset= (and --limit/--offset) give stable pages of a named query; bad values are a JSON 400."""
+    import csv
+    import io
+    import urllib.error
+
+    def page(query: str) -> list[list[str]]:
+        with urllib.request.urlopen(f"{server}/queries/documents?format=csv{query}", timeout=60) as r:
+            return list(csv.reader(io.StringIO(r.read().decode("utf-8"))))
+
+    whole = page("")
+    assert len(whole) == 17  # the header and the 16 documents of the bundled corpus
+    assert page("&limit=5&offset=3") == [whole[0]] + whole[4:9]
+    assert page("&offset=15") == [whole[0]] + whole[16:]
+    for bad in ("limit=-1", "limit=x", "offset=1.5", "limit=99999999999999"):
+        with pytest.raises(urllib.error.HTTPError) as err:
+            page("&" + bad)
+        assert err.value.code == 400 and json.loads(err.value.read())["error"] == "bad-request"
+    store = tmp_path / "s"
+    assert run_cli("build", "--no-reason", str(CORPUS), "--store", str(store)).returncode == 0
+    out = run_cli("query", "documents", "--limit", "5", "--offset", "3", "--format", "csv", "--store", str(store)).stdout
+    assert list(csv.reader(io.StringIO(out))) == [whole[0]] + whole[4:9]
+    r = run_cli("query", "documents", "--limit", "-2", "--store", str(store))
+    assert r.returncode == 2 and "limit" in r.stderr
