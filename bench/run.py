@@ -9,10 +9,12 @@ For each size (documents) it generates the synthetic corpus (:mod:`bench.generat
   follow-up and responsible-unit precision and recall, and the follow-up stage's time;
 * **incremental** — one district plan file changed (a measure added) and re-built into the full store
   (``build()`` in-process, and the CLI's wall time including interpreter start);
-* **queries** — every named query: median and p95 over repeated runs on the embedded store (pyoxigraph), through
-  policykg's HTTP endpoint (``policykg serve``, SPARQLWrapper-equivalent plain HTTP GET), on an Oxigraph server
-  (PyPI ``oxigraph serve-read-only`` over a copy of the same store), and on rdflib's in-memory engine where it
-  finishes within its time budget — all in one run, as ratios to the embedded store;
+* **queries** — every named query with a user's parameters (:func:`cases`: one district and one city plan, one
+  document's number, a list's first page), rows and repeated rows, median and p95 over repeated runs on the
+  embedded store (pyoxigraph), through policykg's HTTP endpoint (``policykg serve``, plain HTTP POST), on an
+  Oxigraph server (PyPI ``oxigraph serve-read-only`` over a copy of the same store), on a Virtuoso server
+  (Debian, :mod:`bench.virtuoso`, the same quads bulk-loaded) and on rdflib's in-memory engine where it finishes
+  within its time budget — all in one run, as ratios to the embedded store; and the audit of one district;
 * **server** — requests/s and latency for a simple lookup and for the audit query, with concurrent clients;
 * **validation and reasoning** — ``policykg validate`` (pySHACL) and ``policykg reason`` (the OWL 2 RL rules over
   the whole store, as a re-run would; ``build`` already reasons per document) wall time, within a time budget.
