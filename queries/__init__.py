@@ -27,6 +27,10 @@ that selects the scope directly::
 When ``docNumber`` is given, :func:`bind` turns that comment into query text, so
 the engine starts from the one document (15 ms); when it is not, the line stays
 a comment — and the file, pasted as it is into YASGUI, means the same thing.
+A scope line may name several parameters, ``#with district plan:`` (all given) or
+``#with district !plan:`` (the first given, the second not), where the best place
+to start depends on which are given (the audit queries: one district and one plan
+start from the plan's measures, 1.6 s → 30 ms at 10,000 documents).
 
 **Pages.** Every named query has a total order (its ``ORDER BY`` ends with the row's
 own IRI or key), so ``limit`` and ``offset`` (``policykg query NAME --limit 100
@@ -98,7 +102,12 @@ def rows(store, q: str) -> list[dict]:
     return [{n: (r[n].value if r[n] is not None else None) for n in names} for r in res]
 
 
-_SCOPE = re.compile(r"(?m)^(?P<indent>[ \t]*)#with (?P<name>[A-Za-z0-9_]+):[ \t]?(?P<code>.*)$")
+_SCOPE = re.compile(r"(?m)^(?P<indent>[ \t]*)#with (?P<name>!?[A-Za-z0-9_]+(?: +!?[A-Za-z0-9_]+)*):[ \t]?(?P<code>.*)$")
+
+
+def _scope_applies(names: str, values: dict) -> bool:
+    """``district``: given; ``district plan``: both given; ``district !plan``: the first given, not the second."""
+    return all((n[1:] not in values) if n.startswith("!") else (n in values) for n in names.split())
 
 
 _PAGE = re.compile(r"(?m)^(?P<indent>[ \t]*)#page[ \t]*$")
@@ -132,7 +141,7 @@ def bind(text: str, values: dict, limit: int | None = None, offset: int | None =
     if values:
         block = " ".join(f"VALUES ?{PARAM_PREFIX}{k} {{ {v} }}" for k, v in sorted(values.items()))
         text = text[: where.end()] + " " + block + " " + text[where.end():]
-        text = _SCOPE.sub(lambda m: m["indent"] + m["code"] if m["name"] in values else m.group(0), text)
+        text = _SCOPE.sub(lambda m: m["indent"] + m["code"] if _scope_applies(m["name"], values) else m.group(0), text)
     if page:
         if marker:
             text = _PAGE.sub(lambda m: m["indent"] + page, text, count=1)

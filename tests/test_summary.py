@@ -218,3 +218,33 @@ def test_a_rebuild_resolves_only_the_citations_it_concerns_and_equals_a_full_res
     # and re-built again (same content): nothing changes
     build([FILES["000"]], store, BASE, progress=False, reason=False)
     assert store.dump_sorted([links]) == targeted
+
+
+def test_scope_lines_with_several_parameters():
+    from policykg import queries
+
+    text = "SELECT ?x WHERE {\n  #with a !b: ?x :p $param_a .\n  #with a b: ?x :q $param_b .\n  ?x :r ?y .\n}"
+    only_a = queries.bind(text, {"a": Literal("1")})
+    both = queries.bind(text, {"a": Literal("1"), "b": Literal("2")})
+    assert "  ?x :p $param_a ." in only_a and "#with a b:" in only_a
+    assert "  ?x :q $param_b ." in both and "#with a !b:" in both
+    assert "#with a !b:" in queries.bind(text, {"b": Literal("2")}) and "#with a b:" in queries.bind(text, {"b": Literal("2")})
+
+
+def test_audit_queries_with_district_and_plan_are_the_district_rows_of_that_plan(synthetic):
+    """Whichever scope lines apply, the answer is the same: district and plan = the district's rows for the plan."""
+    store, _ = synthetic
+    plan = select(store, """SELECT ?n WHERE { ?dp pkg:followsPlan ?cp ; pkg:district/skos:hiddenLabel "杨浦" .
+                            ?cp pkg:promulgatedBy/eli:id_local ?n } ORDER BY ?n LIMIT 1""")[0]["n"]
+    cp = {r["cp"] for r in select(store, f'SELECT ?cp WHERE {{ ?cp pkg:promulgatedBy/eli:id_local "{plan}" }}')}
+    for name, key in (("followup-coverage", "cityPlan"), ("measures-without-followup", "cityMeasure"), ("followups", "cityMeasure")):
+        district = named(store, name, district="杨浦")
+        both = named(store, name, district="杨浦", plan=plan)
+        of_plan = named(store, name, plan=plan)
+        if key == "cityMeasure":
+            in_plan = {r["m"] for r in select(store, f'SELECT ?m WHERE {{ ?m pkg:inDocument <{min(cp)}> }}')}
+            expected = [r for r in district if r[key] in in_plan]
+        else:
+            expected = [r for r in district if r[key] in cp]
+        assert both == expected and both, name
+        assert all(r in of_plan for r in both), name
