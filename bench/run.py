@@ -215,6 +215,77 @@ def run_size(n: int, work: Path, args) -> dict:
     checkpoint("quality")
     res["build"]["provisions"] = summary["provisions"]
     res["build"]["quads_per_provision"] = summary["triples"] / max(1, summary["provisions"])
+    del store
+    reps = args.reps
+    queries = measure_queries(n, data, store_dir, truth, args, res, checkpoint)
+    checkpoint("queries (servers)")
+    if n <= args.rdflib_max:
+        log(f"[{n}] queries (rdflib, budget {args.budget:.0f} s)")
+        res["rdflib"] = rdflib_times(store_dir, queries, reps, args.budget)
+        for name, r in res["rdflib"].get("queries", {}).items():
+            res["queries"][name]["rdflib"] = r
+
+    checkpoint("rdflib")
+    log(f"[{n}] incremental re-build of one document")
+    res["incremental"] = incremental(data, store_dir, truth)
+
+    checkpoint("incremental")
+    for step, cmd, most in (("validate", ["validate", "--format", "json"], args.validate_max),
+                            ("reason", ["reason"], args.reason_max)):
+        if n > most:
+            res[step] = {"skipped": f"not run above {most:,} documents (--{step}-max)"}
+            continue
+        log(f"[{n}] {step} (budget {args.budget:.0f} s)")
+        m, _, _ = measured([PY, "-m", "policykg.cli", *cmd, "--store", str(store_dir)], timeout=args.budget)
+        res[step] = {"seconds": m["seconds"], "peak_mib": m.get("peak_kib", 0) / 1024, "rc": m["rc"],
+                     "timeout": m.get("timeout", False)}
+        checkpoint(step)
+    del res["finished"]
+    return res
+
+
+def virtuoso_times(store_dir: Path, data: Path, queries: list, prologue: str, reps: int, table: dict, slow: set) -> dict:
+    """The same quads bulk-loaded into a Virtuoso of its own (bench/virtuoso.py), the same queries over its
+    SPARQL endpoint; each answer's row count is compared with the embedded store's."""
+    import pyoxigraph as ox
+
+    from bench.virtuoso import Virtuoso
+
+    folder = data / "virtuoso"
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "in").mkdir(parents=True)
+    dump = folder / "in" / "store.nq"
+    t = time.perf_counter()
+    ox.Store.read_only(str(store_dir)).dump(output=str(dump), format=ox.RdfFormat.N_QUADS)
+    out = {"dump_s": time.perf_counter() - t}
+    server = Virtuoso(folder / "db", memory_gib=4.0).start(folder / "in")
+    try:
+        out["load_s"] = server.load_nquads(dump)
+        dump.unlink()
+        for name, text in queries:
+            if name in slow:
+                table[name]["virtuoso"] = {"error": "not run: one embedded run took too long"}
+                continue
+            full = prologue + text
+            try:
+                rows = len(json.loads(http_query(server.endpoint, full))["results"]["bindings"])
+                table[name]["virtuoso"] = {**timed(lambda: http_query(server.endpoint, full), reps), "rows": rows}
+            except (OSError, ValueError, KeyError) as exc:
+                table[name]["virtuoso"] = {"error": str(exc)[:200]}
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    return out
+
+
+def measure_queries(n: int, data: Path, store_dir: Path, truth: dict, args, res: dict, checkpoint) -> list:
+    """Every case of :func:`cases` on the embedded store, through ``policykg serve``, on an Oxigraph server and on
+    Virtuoso; the audit of one district; the server under load. Fills ``res``; returns the cases."""
+    from policykg.ontology import PREFIXES
+    from policykg.queries import bind, library
+    from policykg.store import Store
+
+    store = Store(store_dir, read_only=True)
     queries = [(label, text) for label, _, text in cases(truth)]
     prologue = "".join(f"PREFIX {k}: <{v}>\n" for k, v in PREFIXES.items())
     reps = args.reps
@@ -300,64 +371,7 @@ def run_size(n: int, work: Path, args) -> dict:
             log(f"[{n}] queries (Virtuoso)")
             res["virtuoso"] = virtuoso_times(store_dir, data, queries, prologue, reps, res["queries"], slow)
 
-    checkpoint("queries (servers)")
-    if n <= args.rdflib_max:
-        log(f"[{n}] queries (rdflib, budget {args.budget:.0f} s)")
-        res["rdflib"] = rdflib_times(store_dir, queries, reps, args.budget)
-        for name, r in res["rdflib"].get("queries", {}).items():
-            res["queries"][name]["rdflib"] = r
-
-    checkpoint("rdflib")
-    log(f"[{n}] incremental re-build of one document")
-    res["incremental"] = incremental(data, store_dir, truth)
-
-    checkpoint("incremental")
-    for step, cmd, most in (("validate", ["validate", "--format", "json"], args.validate_max),
-                            ("reason", ["reason"], args.reason_max)):
-        if n > most:
-            res[step] = {"skipped": f"not run above {most:,} documents (--{step}-max)"}
-            continue
-        log(f"[{n}] {step} (budget {args.budget:.0f} s)")
-        m, _, _ = measured([PY, "-m", "policykg.cli", *cmd, "--store", str(store_dir)], timeout=args.budget)
-        res[step] = {"seconds": m["seconds"], "peak_mib": m.get("peak_kib", 0) / 1024, "rc": m["rc"],
-                     "timeout": m.get("timeout", False)}
-        checkpoint(step)
-    del res["finished"]
-    return res
-
-
-def virtuoso_times(store_dir: Path, data: Path, queries: list, prologue: str, reps: int, table: dict, slow: set) -> dict:
-    """The same quads bulk-loaded into a Virtuoso of its own (bench/virtuoso.py), the same queries over its
-    SPARQL endpoint; each answer's row count is compared with the embedded store's."""
-    import pyoxigraph as ox
-
-    from bench.virtuoso import Virtuoso
-
-    folder = data / "virtuoso"
-    shutil.rmtree(folder, ignore_errors=True)
-    (folder / "in").mkdir(parents=True)
-    dump = folder / "in" / "store.nq"
-    t = time.perf_counter()
-    ox.Store.read_only(str(store_dir)).dump(output=str(dump), format=ox.RdfFormat.N_QUADS)
-    out = {"dump_s": time.perf_counter() - t}
-    server = Virtuoso(folder / "db", memory_gib=4.0).start(folder / "in")
-    try:
-        out["load_s"] = server.load_nquads(dump)
-        dump.unlink()
-        for name, text in queries:
-            if name in slow:
-                table[name]["virtuoso"] = {"error": "not run: one embedded run took too long"}
-                continue
-            full = prologue + text
-            try:
-                rows = len(json.loads(http_query(server.endpoint, full))["results"]["bindings"])
-                table[name]["virtuoso"] = {**timed(lambda: http_query(server.endpoint, full), reps), "rows": rows}
-            except (OSError, ValueError, KeyError) as exc:
-                table[name]["virtuoso"] = {"error": str(exc)[:200]}
-    finally:
-        server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
-    return out
+    return queries
 
 
 _RDFLIB = r"""
@@ -563,6 +577,8 @@ def markdown(results: dict) -> str:
                  + ", ".join(f"{k} {v:.2f}" for k, v in i["stages"].items()) + " |")
     for r in sizes:
         L += ["", f"## Queries at {r['documents']:,} documents (median / p95 ms; ratio = median ÷ embedded median)", ""]
+        if r.get("queries_measured"):
+            L += [f"Measured again on the same store on {r['queries_measured']}, after a change to the queries only.", ""]
         has_rdflib = any("rdflib" in v for v in r["queries"].values())
         has_virtuoso = any("virtuoso" in v for v in r["queries"].values())
         extra = (("virtuoso",) if has_virtuoso else ()) + (("rdflib",) if has_rdflib else ())
@@ -662,12 +678,23 @@ def main(argv: list[str] | None = None) -> int:
                     help="write the Markdown table from the JSON of the last run (OUT with .json), measure nothing")
     ap.add_argument("--redo-incremental", action="store_true",
                     help="measure only the incremental re-build again, in the stores of the last run, and rewrite")
+    ap.add_argument("--redo-queries", action="store_true",
+                    help="measure only the queries again (every store and server), on the stores of the last run "
+                         "(after a change to the queries that does not change the store), and rewrite")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    if args.report_only or args.redo_incremental:
+    if args.report_only or args.redo_incremental or args.redo_queries:
         results = json.loads(Path(args.out).with_suffix(".json").read_text(encoding="utf-8"))
+        if args.redo_queries:
+            for r in results["sizes"]:
+                data = work / f"{r['documents']}-{results['seed']}"
+                truth = json.loads((data / "ground-truth.json").read_text(encoding="utf-8"))
+                log(f"[{r['documents']}] queries again (--redo-queries)")
+                r.pop("whole", None)
+                measure_queries(r["documents"], data, data / "store", truth, args, r, lambda phase: None)
+                r["queries_measured"] = datetime.date.today().isoformat() + " (--redo-queries)"
         if args.redo_incremental:
             for r in results["sizes"]:
                 data = work / f"{r['documents']}-{results['seed']}"

@@ -442,12 +442,12 @@ def link_followups(store, mint, threshold: float = THRESHOLD, changed: set[str] 
     else:
         store.apply(replacements, drops=drops)
     # the coverage of the districts whose plans were matched again or dropped (loaders/summary.py)
-    from .summary import coverage_districts, update_coverage
+    from .summary import coverage_pairs, update_coverage
 
     touched = {dp.iri for dp, _ in todo} | {mint.document(g[len(mint.followups_graph) + 1:]) for g in drops
                                            if mint.is_followups_graph(g)}
     if touched or changed is None:
         known = {dp.iri: {f.city_measure for f in found} for (dp, _), found in zip(todo, decided)}
-        update_coverage(store, mint, coverage_districts(store, mint, touched), known, measures, headings,
+        update_coverage(store, mint, coverage_pairs(store, mint, touched), known, measures, headings,
                         bulk=first)
     return links

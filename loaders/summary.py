@@ -10,11 +10,12 @@ Two kinds, each in graphs of their own under ``…/graph/summary``:
   documents it writes and takes away the shares of the versions they replace or drop (read from the store
   before they go, :func:`workload_in_graph`), so a re-build of one document never re-counts the store.
   A measure belongs to one document, so the per-document distinct counts add up to the store's.
-* **Coverage** (``graph/summary/district/<code>``, one per district): per district × city plan × section of
-  that plan, how many of the section's measures a plan of the district follows up, and how many there are
-  (``pkg:CoverageTally``); and each city measure no plan of the district follows up
-  (``pkg:notFollowedUpIn``). Recomputed by the follow-up stage for the districts whose plans it matched again
-  or dropped — from the follow-up graphs and the measures of the city plans, never store-wide.
+* **Coverage** (``graph/summary/district/<code>/<city plan key>``, one graph per district and city plan its plans
+  answer): per section of that plan, how many of the section's measures a plan of the district follows up, and
+  how many there are (``pkg:CoverageTally``); and each city measure no plan of the district follows up
+  (``pkg:notFollowedUpIn``). Recomputed by the follow-up stage for the pairs whose district plans it matched
+  again or dropped — from the follow-up graphs and the city plan's measures, never store-wide: re-building one
+  district plan recomputes the one or two city plans it answers, not the district's hundreds.
 
 ``tests/test_summary.py`` checks both against the live aggregates (the queries as they were before
 materialisation) on the bundled corpus and on a synthetic store.
@@ -132,51 +133,77 @@ def live_workload(store) -> dict[str, Counts]:
     return {r["unit"].value: (int(r["n"].value), int(r["l"].value), int(r["e"].value)) for r in rows}
 
 
-# ---------------------------------------------------------------------- coverage per district
-def districts_of_plans(store, plans: set[str]) -> set[str]:
-    """The districts of these district plans (as the store has them), and those whose coverage was derived from
-    them (a plan that is gone from the store, or no longer names its district)."""
+# ---------------------------------------------------------------------- coverage per district and city plan
+Pair = tuple[str, str]  # (district IRI, city plan IRI)
+
+
+def pairs_of_plans(store, mint: Minter, plans: set[str]) -> set[Pair]:
+    """The (district, city plan) pairs whose coverage depends on these district plans: those they answer now, and
+    those whose coverage was derived from them (a plan gone from the store, or answering another plan now)."""
     if not plans:
         return set()
     values = " ".join(f"<{p}>" for p in sorted(plans))
-    out = {r["d"].value for r in store.query(f"SELECT DISTINCT ?d WHERE {{ VALUES ?p {{ {values} }} ?p <{PKG}district> ?d }}")}
-    out |= {r["d"].value for r in store.query(f"""SELECT DISTINCT ?d WHERE {{ VALUES ?p {{ {values} }}
-              GRAPH ?g {{ ?g <{PROV}wasDerivedFrom> ?p ; <{PKG}coverageDistrict> ?d }} }}""")}
+    out = {(r["d"].value, r["cp"].value) for r in store.query(
+        f"SELECT DISTINCT ?d ?cp WHERE {{ VALUES ?p {{ {values} }} ?p <{PKG}district> ?d ; <{PKG}followsPlan> ?cp }}")}
+    for r in store.query(f"""SELECT DISTINCT ?g ?d WHERE {{ VALUES ?p {{ {values} }}
+                               GRAPH ?g {{ ?g <{PROV}wasDerivedFrom> ?p ; <{PKG}coverageDistrict> ?d }} }}"""):
+        out.add((r["d"].value, _plan_of_graph(mint, r["g"].value)))
     return out
 
 
-def update_coverage(store, mint: Minter, districts: set[str], known: dict[str, set[str]] | None = None,
+def coverage_pairs(store, mint: Minter, plans: set[str]) -> set[Pair]:
+    """The pairs a follow-up stage that matched or dropped ``plans`` must recompute: theirs, or every pair when
+    the store has no coverage yet (built by an earlier version)."""
+    if store.query(f"ASK {{ GRAPH ?g {{ ?g <{PKG}coverageDistrict> ?d }} }}"):
+        return pairs_of_plans(store, mint, plans)
+    return {(r["d"].value, r["cp"].value) for r in store.query(
+        f"SELECT DISTINCT ?d ?cp WHERE {{ ?dp <{PKG}followsPlan> ?cp ; <{PKG}district> ?d }}")}
+
+
+def coverage_graph(mint: Minter, district_iri: str, plan_iri: str) -> str:
+    return f"{district_graph(mint, district_iri)}/{_tail(plan_iri, mint)}"
+
+
+def _plan_of_graph(mint: Minter, graph: str) -> str:
+    """The city plan of a coverage graph, from its name (``…/summary/district/<code>/<plan key>``)."""
+    rest = graph[len(f"{mint.base}graph/summary/district/"):]
+    return mint.document(rest.split("/", 1)[1])
+
+
+def update_coverage(store, mint: Minter, pairs: set[Pair], known: dict[str, set[str]] | None = None,
                     measures: dict | None = None, headings: dict[str, str] | None = None, bulk: bool = False) -> None:
-    """Recompute the coverage graphs of ``districts`` (see the module docstring). ``known``: district plan →
-    the city measures it follows up, as the follow-up stage just decided; ``measures``/``headings``: the city
-    plans' measures and headings it already read — whatever is missing is read from the store. ``bulk``: a
-    first build (no coverage graph in the store yet), written by a bulk load rather than a transaction."""
+    """Recompute the coverage graphs of ``pairs`` — one graph per district and city plan (see the module
+    docstring). ``known``: district plan → the city measures it follows up, as the follow-up stage just
+    decided; ``measures``/``headings``: the city plans' measures and headings it already read — whatever is
+    missing is read from the store. ``bulk``: a first build (no coverage graph in the store yet), written by a
+    bulk load rather than a transaction."""
     from pyoxigraph import Literal, NamedNode, Quad
 
     from .followup import _path_order, measures_and_headings
 
-    if not districts:
+    if not pairs:
         return
     known, measures, headings = dict(known or {}), dict(measures or {}), dict(headings or {})
-    values = " ".join(f"<{d}>" for d in sorted(districts))
-    answers: dict[str, dict[str, set[str]]] = {d: {} for d in districts}  # district → district plan → city plans
-    for r in store.query(f"""SELECT ?d ?dp ?cp WHERE {{ VALUES ?d {{ {values} }} ?dp <{PKG}district> ?d ;
-                               <{PKG}followsPlan> ?cp }}"""):
-        answers[r["d"].value].setdefault(r["dp"].value, set()).add(r["cp"].value)
-    missing = sorted({cp for plans in answers.values() for cps in plans.values() for cp in cps} - set(measures))
+    answers: dict[Pair, set[str]] = {pair: set() for pair in pairs}  # pair → the district's plans answering it
+    for k in range(0, len(pairs), 200):
+        chunk = sorted(pairs)[k:k + 200]
+        values = " ".join(f"(<{d}> <{cp}>)" for d, cp in chunk)
+        for r in store.query(f"""SELECT ?d ?cp ?dp WHERE {{ VALUES (?d ?cp) {{ {values} }} ?dp <{PKG}followsPlan> ?cp ;
+                                   <{PKG}district> ?d }}"""):
+            answers[(r["d"].value, r["cp"].value)].add(r["dp"].value)
+    missing = sorted({cp for (_, cp), dps in answers.items() if dps} - set(measures))
     if missing:
         more, more_headings = measures_and_headings(store, missing)
         measures.update(more)
         headings.update(more_headings)
-    for dp in sorted({dp for plans in answers.values() for dp in plans} - set(known)):
+    for dp in sorted({dp for dps in answers.values() for dp in dps} - set(known)):
         known[dp] = {r["cm"].value for r in store.query(
             f"SELECT ?cm WHERE {{ GRAPH <{mint.followups_graph_for(dp)}> {{ ?dm <{ELI}ensures_implementation_of> ?cm }} }}")}
     replacements: dict[str, list] = {}
     drops: list[str] = []
     integer = NamedNode(XSD + "integer")
-    for d in sorted(districts):
-        graph = district_graph(mint, d)
-        plans = answers[d]
+    for (d, cp), plans in sorted(answers.items()):
+        graph = coverage_graph(mint, d, cp)
         if not plans:
             drops.append(graph)
             continue
@@ -184,29 +211,27 @@ def update_coverage(store, mint: Minter, districts: set[str], known: dict[str, s
         g, dn = NamedNode(graph), NamedNode(d)
         quads = [Quad(g, NamedNode(PKG + "coverageDistrict"), dn, g)]
         quads += [Quad(g, NamedNode(PROV + "wasDerivedFrom"), NamedNode(dp), g) for dp in sorted(plans)]
-        for cp in sorted({cp for cps in plans.values() for cp in cps}):
-            sections: dict[str, list] = {}
-            for m in measures.get(cp, []):
-                parent = m.path.rpartition("__")[0]
-                if not parent:
-                    continue  # a measure directly under the document belongs to no section
+        sections: dict[str, list] = {}
+        for m in measures.get(cp, []):
+            parent = m.path.rpartition("__")[0]
+            if parent:  # a measure directly under the document belongs to no section
                 sections.setdefault(parent, []).append(m)
-            for parent, ms in sorted(sections.items(), key=lambda kv: _path_order(kv[0])):
-                section = f"{cp}/{parent}"
-                node = NamedNode(f"{graph}/{_tail(cp, mint)}/{parent}")
-                done = sum(1 for m in ms if m.iri in followed)
-                quads += [
-                    Quad(node, NamedNode(RDF + "type"), NamedNode(PKG + "CoverageTally"), g),
-                    Quad(node, NamedNode(PKG + "coverageDistrict"), dn, g),
-                    Quad(node, NamedNode(PKG + "coveragePlan"), NamedNode(cp), g),
-                    Quad(node, NamedNode(PKG + "coverageSection"), NamedNode(section), g),
-                    Quad(node, NamedNode(PKG + "followedMeasures"), Literal(str(done), datatype=integer), g),
-                    Quad(node, NamedNode(PKG + "totalMeasures"), Literal(str(len(ms)), datatype=integer), g),
-                ]
-                if section in headings:
-                    quads.append(Quad(node, NamedNode(PKG + "sectionHeading"), Literal(headings[section], language="zh"), g))
-                quads += [Quad(NamedNode(m.iri), NamedNode(PKG + "notFollowedUpIn"), dn, g)
-                          for m in ms if m.iri not in followed]
+        for parent, ms in sorted(sections.items(), key=lambda kv: _path_order(kv[0])):
+            section = f"{cp}/{parent}"
+            node = NamedNode(f"{graph}/{parent}")
+            done = sum(1 for m in ms if m.iri in followed)
+            quads += [
+                Quad(node, NamedNode(RDF + "type"), NamedNode(PKG + "CoverageTally"), g),
+                Quad(node, NamedNode(PKG + "coverageDistrict"), dn, g),
+                Quad(node, NamedNode(PKG + "coveragePlan"), NamedNode(cp), g),
+                Quad(node, NamedNode(PKG + "coverageSection"), NamedNode(section), g),
+                Quad(node, NamedNode(PKG + "followedMeasures"), Literal(str(done), datatype=integer), g),
+                Quad(node, NamedNode(PKG + "totalMeasures"), Literal(str(len(ms)), datatype=integer), g),
+            ]
+            if section in headings:
+                quads.append(Quad(node, NamedNode(PKG + "sectionHeading"), Literal(headings[section], language="zh"), g))
+            quads += [Quad(NamedNode(m.iri), NamedNode(PKG + "notFollowedUpIn"), dn, g)
+                      for m in ms if m.iri not in followed]
         replacements[graph] = quads
     if bulk and not drops:
         store.bulk_load_nquads("".join(f"{q} .\n" for quads in replacements.values() for q in quads))
@@ -216,12 +241,3 @@ def update_coverage(store, mint: Minter, districts: set[str], known: dict[str, s
 
 def _tail(doc_iri: str, mint: Minter) -> str:
     return doc_iri[len(mint.document("")):] if doc_iri.startswith(mint.document("")) else doc_iri.rsplit("/", 1)[-1]
-
-
-def coverage_districts(store, mint: Minter, plans: set[str]) -> set[str]:
-    """The districts whose coverage a follow-up stage that matched or dropped ``plans`` must recompute: theirs,
-    or every district with a plan when the store has no coverage yet (built by an earlier version)."""
-    if store.query(f"ASK {{ GRAPH ?g {{ ?g <{PKG}coverageDistrict> ?d }} }}"):
-        return districts_of_plans(store, plans)
-    return {r["d"].value for r in store.query(
-        f"SELECT DISTINCT ?d WHERE {{ ?dp <{PKG}followsPlan> ?cp ; <{PKG}district> ?d }}")}
