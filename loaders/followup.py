@@ -344,6 +344,15 @@ def _path_order(path: str) -> tuple:
                  for part in path.split("__") for name, _, num in [part.rpartition("_")])
 
 
+def _legacy_coverage(store, mint) -> bool:
+    """Coverage graphs of the earlier layout (one per district, ``…/summary/district/<code>``) in the store."""
+    from policykg.ontology import PKG
+
+    prefix = f"{mint.base}graph/summary/district/"
+    return any("/" not in r["g"].value[len(prefix):] for r in store.query(
+        f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g <{PKG}coverageDistrict> ?d }} }}"))
+
+
 def store_has_graph(store, graph: str) -> bool:
     return bool(store.query(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"))
 
@@ -446,8 +455,8 @@ def link_followups(store, mint, threshold: float = THRESHOLD, changed: set[str] 
 
     touched = {dp.iri for dp, _ in todo} | {mint.document(g[len(mint.followups_graph) + 1:]) for g in drops
                                            if mint.is_followups_graph(g)}
-    if touched or changed is None:
+    if touched or changed is None or _legacy_coverage(store, mint):
         known = {dp.iri: {f.city_measure for f in found} for (dp, _), found in zip(todo, decided)}
-        update_coverage(store, mint, coverage_pairs(store, mint, touched), known, measures, headings,
-                        bulk=first)
+        pairs, legacy = coverage_pairs(store, mint, touched)
+        update_coverage(store, mint, pairs, known, measures, headings, bulk=first, legacy=legacy)
     return links

@@ -151,13 +151,17 @@ def pairs_of_plans(store, mint: Minter, plans: set[str]) -> set[Pair]:
     return out
 
 
-def coverage_pairs(store, mint: Minter, plans: set[str]) -> set[Pair]:
-    """The pairs a follow-up stage that matched or dropped ``plans`` must recompute: theirs, or every pair when
-    the store has no coverage yet (built by an earlier version)."""
-    if store.query(f"ASK {{ GRAPH ?g {{ ?g <{PKG}coverageDistrict> ?d }} }}"):
-        return pairs_of_plans(store, mint, plans)
+def coverage_pairs(store, mint: Minter, plans: set[str]) -> tuple[set[Pair], list[str]]:
+    """The pairs a follow-up stage that matched or dropped ``plans`` must recompute — theirs, or every pair when
+    the store has no coverage yet or coverage graphs of an earlier layout (one per district) — and the graphs of
+    that earlier layout, to drop."""
+    prefix = f"{mint.base}graph/summary/district/"
+    graphs = [r["g"].value for r in store.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g <{PKG}coverageDistrict> ?d }} }}")]
+    legacy = sorted(g for g in graphs if "/" not in g[len(prefix):])
+    if graphs and not legacy:
+        return pairs_of_plans(store, mint, plans), []
     return {(r["d"].value, r["cp"].value) for r in store.query(
-        f"SELECT DISTINCT ?d ?cp WHERE {{ ?dp <{PKG}followsPlan> ?cp ; <{PKG}district> ?d }}")}
+        f"SELECT DISTINCT ?d ?cp WHERE {{ ?dp <{PKG}followsPlan> ?cp ; <{PKG}district> ?d }}")}, legacy
 
 
 def coverage_graph(mint: Minter, district_iri: str, plan_iri: str) -> str:
@@ -171,7 +175,8 @@ def _plan_of_graph(mint: Minter, graph: str) -> str:
 
 
 def update_coverage(store, mint: Minter, pairs: set[Pair], known: dict[str, set[str]] | None = None,
-                    measures: dict | None = None, headings: dict[str, str] | None = None, bulk: bool = False) -> None:
+                    measures: dict | None = None, headings: dict[str, str] | None = None, bulk: bool = False,
+                    legacy: list[str] = ()) -> None:
     """Recompute the coverage graphs of ``pairs`` — one graph per district and city plan (see the module
     docstring). ``known``: district plan → the city measures it follows up, as the follow-up stage just
     decided; ``measures``/``headings``: the city plans' measures and headings it already read — whatever is
@@ -200,7 +205,7 @@ def update_coverage(store, mint: Minter, pairs: set[Pair], known: dict[str, set[
         known[dp] = {r["cm"].value for r in store.query(
             f"SELECT ?cm WHERE {{ GRAPH <{mint.followups_graph_for(dp)}> {{ ?dm <{ELI}ensures_implementation_of> ?cm }} }}")}
     replacements: dict[str, list] = {}
-    drops: list[str] = []
+    drops: list[str] = list(legacy)  # graphs of an earlier layout
     integer = NamedNode(XSD + "integer")
     for (d, cp), plans in sorted(answers.items()):
         graph = coverage_graph(mint, d, cp)

@@ -248,3 +248,21 @@ def test_audit_queries_with_district_and_plan_are_the_district_rows_of_that_plan
             expected = [r for r in district if r[key] in cp]
         assert both == expected and both, name
         assert all(r in of_plan for r in both), name
+
+
+def test_coverage_of_the_earlier_layout_is_replaced_at_the_next_build(tmp_path):
+    """A store whose coverage is in one graph per district (the first layout) gets the per-plan graphs at its next
+    build, whatever that build writes, and no tally twice."""
+    from policykg.loaders.build import build
+    from policykg.store import Store
+
+    store = Store(tmp_path / "s")
+    build([CORPUS], store, BASE, progress=False, reason=False)
+    old = f"{BASE}graph/summary/district/310110"
+    pkg = "https://policykg.org/ontology#"
+    store.apply({}, inserts={old: f"<{old}> <{pkg}coverageDistrict> <{BASE}place/310110> .\n"
+                                  f"<{old}/x> <{pkg}coverageDistrict> <{BASE}place/310110> .\n"})
+    assert old in store.named_graphs()
+    build([FILES["003"]], store, BASE, progress=False, reason=False)  # a build that concerns no district plan
+    assert old not in store.named_graphs()
+    assert_summaries_equal_live(store)
