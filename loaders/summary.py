@@ -56,10 +56,20 @@ def workload_of(responsibilities) -> dict[str, Counts]:
 
 def workload_in_graph(store, graph: str) -> dict[str, Counts]:
     """The share of the document held in ``graph`` as the store has it now (before it is replaced)."""
+    return _workload(store, graph)
+
+
+def live_workload(store) -> dict[str, Counts]:
+    """The workload counted over the whole store (what the totals must equal)."""
+    return _workload(store, None)
+
+
+def _workload(store, graph: str | None) -> dict[str, Counts]:
+    pattern = (f"?m <{PKG}hasResponsibility> ?r . ?r <{PKG}responsibleUnit> ?unit ; <{PKG}role> ?role ; "
+               f"<{PKG}method> ?method")
+    scoped = f"GRAPH <{graph}> {{ {pattern} }}" if graph else pattern
     rows = store.query(f"""SELECT ?unit (COUNT(DISTINCT ?m) AS ?n) (COUNT(DISTINCT ?led) AS ?l) (COUNT(DISTINCT ?listed) AS ?e)
-        WHERE {{ GRAPH <{graph}> {{ ?m <{PKG}hasResponsibility> ?r . ?r <{PKG}responsibleUnit> ?unit ;
-                 <{PKG}role> ?role ; <{PKG}method> ?method }}
-                 BIND(IF(?role = "lead", ?m, ?none) AS ?led) BIND(IF(?method = "explicit", ?m, ?none) AS ?listed) }}
+        WHERE {{ {scoped} BIND(IF(?role = "lead", ?m, ?none) AS ?led) BIND(IF(?method = "explicit", ?m, ?none) AS ?listed) }}
         GROUP BY ?unit""")
     return {r["unit"].value: (int(r["n"].value), int(r["l"].value), int(r["e"].value)) for r in rows}
 
@@ -87,20 +97,17 @@ class WorkloadDelta:
         graph = workload_graph(mint)
         totals: dict[str, list[int]] = {}
         if bulk:
+            total = WorkloadDelta()
             for share in self.fresh.values():
-                for unit, counts in share.items():
-                    t = totals.setdefault(unit, [0, 0, 0])
-                    for i, c in enumerate(counts):
-                        t[i] += c
+                total.add(share)
+            totals = total.delta
         elif store_has_graph(store, graph):
             if not self.delta:
                 return
-            for unit, counts in _stored_totals(store, graph).items():
-                totals[unit] = list(counts)
-            for unit, d in self.delta.items():
-                t = totals.setdefault(unit, [0, 0, 0])
-                for i in range(3):
-                    t[i] += d[i]
+            total = WorkloadDelta()
+            total.add(_stored_totals(store, graph))
+            total.add({u: tuple(d) for u, d in self.delta.items()})
+            totals = total.delta
         else:  # no totals yet: count them once over the store (a store of an earlier version)
             totals = {u: list(c) for u, c in live_workload(store).items()}
         g = NamedNode(graph)
@@ -122,15 +129,6 @@ def _stored_totals(store, graph: str) -> dict[str, Counts]:
         if name in index:
             out.setdefault(r["u"].value, [0, 0, 0])[index[name]] = int(r["n"].value)
     return {u: tuple(c) for u, c in out.items()}
-
-
-def live_workload(store) -> dict[str, Counts]:
-    """The workload counted over the whole store (what the totals must equal)."""
-    rows = store.query("""SELECT ?unit (COUNT(DISTINCT ?m) AS ?n) (COUNT(DISTINCT ?led) AS ?l) (COUNT(DISTINCT ?listed) AS ?e)
-        WHERE { ?m pkg:hasResponsibility ?r . ?r pkg:responsibleUnit ?unit ; pkg:role ?role ; pkg:method ?method .
-                BIND(IF(?role = "lead", ?m, ?none) AS ?led) BIND(IF(?method = "explicit", ?m, ?none) AS ?listed) }
-        GROUP BY ?unit""")
-    return {r["unit"].value: (int(r["n"].value), int(r["l"].value), int(r["e"].value)) for r in rows}
 
 
 # ---------------------------------------------------------------------- coverage per district and city plan
