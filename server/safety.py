@@ -46,6 +46,7 @@ class Analysis:
     with_graphs: tuple[str, ...] = ()
     modify_ops: int = 0
     unresolved: tuple[str, ...] = field(default=())  # prefixed names with an unknown prefix
+    ordered: bool = False  # the query (not a sub-query of it) has an ORDER BY
 
     def refusal(self, graphs_in_store: set[str]) -> str | None:
         """Why the request must be refused, or None."""
@@ -151,7 +152,15 @@ def _analyse(text: str, update: bool, prefixes: tuple, base: str | None) -> Anal
                 withs.append(_iri(c["withClause"], known, b, unresolved))
     return Analysis(form=form, service=service, load=load, from_default=tuple(from_default),
                     from_named=tuple(from_named), using=tuple(u for u in using if u), with_graphs=tuple(withs),
-                    modify_ops=modify, unresolved=tuple(unresolved))
+                    modify_ops=modify, unresolved=tuple(unresolved), ordered=_ordered(tree, update))
+
+
+def _ordered(tree, update: bool) -> bool:
+    """Whether the query itself (not one of its sub-queries) sorts its solutions."""
+    if update:
+        return False
+    query = tree[1] if len(tree) > 1 else None
+    return bool(query is not None and dict.get(query, "orderby") is not None)
 
 
 _BARE_CR = re.compile(r"\r(?!\n)")
