@@ -30,6 +30,17 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="use a remote SPARQL 1.1 store instead of the embedded one (default: $POLICYKG_ENDPOINT)")
     p.add_argument("--update-endpoint", metavar="URL", default=os.environ.get("POLICYKG_UPDATE_ENDPOINT"),
                    help="the remote store's update endpoint (default: --endpoint)")
+    p.add_argument("--remote-user", metavar="NAME", default=os.environ.get("POLICYKG_REMOTE_USER"),
+                   help="user name for the remote store's HTTP Basic or Digest authentication (default: "
+                        "$POLICYKG_REMOTE_USER); the password comes from $POLICYKG_REMOTE_PASSWORD")
+    p.add_argument("--remote-password", metavar="SECRET", default=os.environ.get("POLICYKG_REMOTE_PASSWORD"),
+                   help=argparse.SUPPRESS)  # visible to other users in the process list: prefer the variable
+    p.add_argument("--remote-timeout", metavar="SECONDS", type=float,
+                   default=float(os.environ.get("POLICYKG_REMOTE_TIMEOUT") or 300),
+                   help="seconds a request to the remote store may take (default: $POLICYKG_REMOTE_TIMEOUT or 300)")
+    p.add_argument("--remote-max-rows", metavar="N", type=int, default=int(os.environ.get("POLICYKG_REMOTE_MAX_ROWS") or 10000),
+                   help="the remote store's own row cap (Virtuoso's ResultSetMaxRows; default 10000, 0: none): an answer "
+                        "of exactly that many rows is fetched again page by page so that no row is lost")
     p.add_argument("--base", metavar="IRI", help="base IRI of minted resources (default: $POLICYKG_BASE or https://policykg.org/id/)")
 
 
@@ -254,7 +265,9 @@ def open_store(args, read_only: bool = False):
     if getattr(args, "endpoint", None):
         from policykg.remote import RemoteStore
 
-        return RemoteStore(args.endpoint, getattr(args, "update_endpoint", None))
+        return RemoteStore(args.endpoint, getattr(args, "update_endpoint", None), timeout=args.remote_timeout,
+                           base=Settings.from_env(args.store, getattr(args, "base", None)).base,
+                           user=args.remote_user, password=args.remote_password, max_rows=args.remote_max_rows)
     from policykg.store import Store
 
     return Store(Settings.from_env(args.store, getattr(args, "base", None)).store, read_only=read_only)
@@ -658,7 +671,9 @@ def cmd_serve(args) -> int:
     config = {"STORE": str(settings.store), "BASE": settings.base, "TIMEOUT": args.timeout, "MAX_ROWS": args.max_rows,
               "MAX_BYTES": args.max_bytes, "MAX_MEMORY_MB": args.max_memory or None, "CLIENT_SHARE": args.client_share,
               "WORKERS": args.workers, "UPDATE_TOKEN": args.update_token or os.environ.get("POLICYKG_UPDATE_TOKEN") or None,
-              "CORS": not args.no_cors, "ENDPOINT": args.endpoint, "UPDATE_ENDPOINT": args.update_endpoint}
+              "CORS": not args.no_cors, "ENDPOINT": args.endpoint, "UPDATE_ENDPOINT": args.update_endpoint,
+              "REMOTE_USER": args.remote_user, "REMOTE_PASSWORD": args.remote_password,
+              "REMOTE_TIMEOUT": args.remote_timeout, "REMOTE_MAX_ROWS": args.remote_max_rows}
     if not args.endpoint:
         Store(settings.store, read_only=True)  # fail now, with a clear message, if there is no store
     app = create_app(config)

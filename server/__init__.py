@@ -26,6 +26,11 @@ UPDATE_TOKEN       when set, SPARQL Update is accepted with                    N
 CORS               Access-Control-Allow-Origin: * on reads                     True
 ENDPOINT           a remote SPARQL endpoint to serve instead of the store      None
 UPDATE_ENDPOINT    its update endpoint                                         None
+REMOTE_USER        user for the remote store's HTTP Basic/Digest challenge     None
+REMOTE_PASSWORD    its password                                                None
+REMOTE_TIMEOUT     seconds a request to the remote store may take              300
+REMOTE_MAX_ROWS    the remote store's own row cap (answers that reach it are   10000
+                   fetched again page by page)
 =================  ==========================================================  ===========
 """
 from __future__ import annotations
@@ -36,7 +41,8 @@ from policykg.errors import PolicyKGError, QueryError
 
 DEFAULTS = {"TIMEOUT": 30.0, "MAX_ROWS": 10000, "MAX_QUERY_BYTES": 100_000, "MAX_BYTES": 50_000_000,
             "MAX_MEMORY_MB": 2048, "CLIENT_SHARE": None, "WORKERS": 2, "UPDATE_TOKEN": None,
-            "CORS": True, "ENDPOINT": None, "UPDATE_ENDPOINT": None}
+            "CORS": True, "ENDPOINT": None, "UPDATE_ENDPOINT": None,
+            "REMOTE_USER": None, "REMOTE_PASSWORD": None, "REMOTE_TIMEOUT": 300, "REMOTE_MAX_ROWS": 10000}
 
 
 def error(kind: str, message: str, status: int):

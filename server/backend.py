@@ -3,10 +3,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 
 from .execution import QueryPool, QueryTimeout, Result
 
@@ -52,8 +48,32 @@ class LocalBackend:
         self.pool.close()
 
 
+class _RemoteHandle:
+    """A remote store where :func:`.execution.execute` expects a pyoxigraph handle: the same row and byte caps, the
+    same serialisers, whatever the remote store answers in (and every row of a SELECT its own cap would cut)."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+
+    def query(self, text: str, prefixes=None, base_iri=None, use_default_graph_as_union=False, default_graph=None,
+              named_graphs=None):
+        from policykg.errors import PolicyKGError
+
+        dataset = {}
+        if default_graph:
+            dataset["default-graph-uri"] = [g.value for g in default_graph]
+        if named_graphs:
+            dataset["named-graph-uri"] = [g.value for g in named_graphs]
+        try:  # relative IRIs resolve against this server, as with the embedded store
+            return self.store.query(text, source="query", dataset=dataset or None, base=base_iri)
+        except PolicyKGError as exc:
+            raise ValueError(exc.reason) from None
+
+
 class RemoteBackend(LocalBackend):
-    """Any SPARQL 1.1 endpoint (Oxigraph server, Fuseki, GraphDB, Virtuoso): requests are forwarded.
+    """Any SPARQL 1.1 endpoint (Oxigraph server, Fuseki, GraphDB, Virtuoso): queries are forwarded through
+    :class:`policykg.remote.RemoteStore` (credentials, row-cap paging, partial answers refused) and answered here
+    under this server's own caps (``MAX_ROWS``, ``MAX_BYTES``); updates are forwarded as they are.
 
     The time limit is the HTTP client's: the remote server may go on working after policykg gives up, so
     give the remote server its own limit too. Named queries expect the default graph to be the union of the
@@ -61,48 +81,55 @@ class RemoteBackend(LocalBackend):
     """
 
     def __init__(self, config: dict) -> None:
+        from policykg.remote import Connection
+
         self.config = config
-        self.endpoint = config["ENDPOINT"]
-        self.update_endpoint = config["UPDATE_ENDPOINT"] or config["ENDPOINT"]
+        self.conn = Connection.from_config(config)
+        self.endpoint = self.conn.endpoint
+        self.update_endpoint = self.conn.update_endpoint
         self._graphs = None
         self._lock = threading.Lock()
 
+    def store(self, timeout: float | None = None):
+        from policykg.remote import Connection, RemoteStore
+
+        conn = self.conn
+        if timeout:
+            conn = Connection.from_config({**self.config, "REMOTE_TIMEOUT": timeout})
+        return RemoteStore(conn, base=self.config.get("BASE") or "https://policykg.org/id/")
+
     def run(self, request: dict, timeout: float | None = None, client: str | None = None) -> Result:
-        from policykg.ontology import PREFIXES
+        from policykg.errors import PolicyKGError
+        from policykg.remote import RemoteTimeout, said
+
+        from .execution import execute
 
         timeout = timeout or float(self.config["TIMEOUT"])
-        if request["op"] == "update":
-            url, data, accept = self.update_endpoint, {"update": request["text"]}, "*/*"
-        else:
-            prologue = "".join(f"PREFIX {k}: <{v}>\n" for k, v in PREFIXES.items())
-            data = {"query": prologue + request["text"]}
-            for g in request.get("default_graphs") or []:
-                data.setdefault("default-graph-uri", []).append(g)
-            for g in request.get("named_graphs") or []:
-                data.setdefault("named-graph-uri", []).append(g)
-            url = self.endpoint
-            accept = f'{request["select_type"]}, {request["graph_type"]};q=0.9'
-        body = urllib.parse.urlencode(data, doseq=True).encode("utf-8")
-        req = urllib.request.Request(url, data=body, headers={"Accept": accept,
-                                                              "Content-Type": "application/x-www-form-urlencoded"})
-        started = time.monotonic()
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as resp:
-                media = resp.headers.get_content_type()
-                payload = resp.read()
-        except urllib.error.HTTPError as exc:
-            return Result("solutions", b"", "text/plain", error=f"the remote endpoint answered {exc.code}: {exc.read()[:300].decode('utf-8', 'replace')}")
-        except (TimeoutError, OSError) as exc:
-            if time.monotonic() - started >= timeout:
-                raise QueryTimeout(f"the remote endpoint did not answer within {timeout:g} s")
-            return Result("solutions", b"", "text/plain", error=f"the remote endpoint could not be reached: {exc}")
-        if request["op"] == "update":
+            if request["op"] == "update":
+                status, _, body = self.conn.post(self.update_endpoint, {"update": request["text"]}, "*/*", timeout)
+                if status >= 400:
+                    return Result("update", b"", "text/plain",
+                                  error=f"the remote store at {self.update_endpoint} refused the update (HTTP {status}): {said(body)}")
+                with self._lock:
+                    self._graphs = None
+                return Result("update", b"", "text/plain")
+            request.setdefault("max_bytes", self.config.get("MAX_BYTES"))
+            return execute(_RemoteHandle(self.store(timeout)), request)
+        except RemoteTimeout as exc:
+            raise QueryTimeout(str(exc))
+        except PolicyKGError as exc:
+            return Result("solutions", b"", "text/plain", error=str(exc), status=502)
+
+    def graphs(self) -> set[str]:
+        """The store's graphs (Virtuoso answers ``GRAPH ?g {}`` with one empty row: the pattern here has triples)."""
+        with self._lock:
+            cached = self._graphs
+        if cached is None:
+            cached = {r["g"] for r in self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }") if "g" in r}
             with self._lock:
-                self._graphs = None
-            return Result("update", b"", "text/plain")
-        kind = "graph" if media in ("text/turtle", "application/n-triples", "application/rdf+xml", "application/ld+json",
-                                    "application/trig", "application/n-quads") else "solutions"
-        return Result(kind, payload, media)
+                self._graphs = cached
+        return cached
 
     def close(self) -> None:
         pass

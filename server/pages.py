@@ -151,9 +151,7 @@ def report(req: dict):
 def _read_store():
     """A store for the read-side reports (exports, audit): the embedded one read-only, or the remote one."""
     if current_app.config.get("ENDPOINT"):
-        from policykg.remote import RemoteStore
-
-        return RemoteStore(current_app.config["ENDPOINT"])
+        return backend().store()
     if "policykg.read_store" not in current_app.extensions:
         from policykg.store import Store
 

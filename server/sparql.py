@@ -148,8 +148,8 @@ def respond(req: dict):
     result, failed = run(req)
     if failed:
         return failed
-    if result.error:
-        return error("query-error", result.error, 400)
+    if result.error:  # 502: the remote store behind this server failed (server/backend.py)
+        return error("remote-error" if result.status == 502 else "query-error", result.error, result.status)
     resp = Response(result.body, mimetype=result.media_type)
     if result.media_type.startswith("text/"):
         resp.headers["Content-Type"] = f"{result.media_type}; charset=utf-8"
