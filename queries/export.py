@@ -72,15 +72,18 @@ def _followup(store, scope):
 
 
 def _legal(store, scope):
+    # Virtuoso 7.2's compiler fails ("sparp_check_field_mapping_spo(): field is neither variable nor literal") on
+    # EXISTS over a BIND-ed variable and on VALUES over a variable predicate: OPTIONAL + BOUND and UNION instead
     s = f"FILTER(?from = {_t(scope)} || ?to = {_t(scope)})" if scope else ""
     return _rows(store, f"""SELECT DISTINCT ?from ?fromType ?fromTitle ?relation ?to ?toType ?toTitle WHERE {{
-        VALUES (?property ?relation) {{ (pkg:promulgates "issues") (eli:based_on "based-on") (eli:repeals "repeals")
-                                        (pkg:interprets "interprets") (pkg:revises "revises") }}
-        ?f ?property ?t .
+        {{ ?f pkg:promulgates ?t BIND("issues" AS ?relation) }} UNION {{ ?f eli:based_on ?t BIND("based-on" AS ?relation) }}
+        UNION {{ ?f eli:repeals ?t BIND("repeals" AS ?relation) }} UNION {{ ?f pkg:interprets ?t BIND("interprets" AS ?relation) }}
+        UNION {{ ?f pkg:revises ?t BIND("revises" AS ?relation) }}
         OPTIONAL {{ ?f pkg:resolvesTo ?fd }} OPTIONAL {{ ?t pkg:resolvesTo ?td }}
         BIND(COALESCE(?fd, ?f) AS ?from) BIND(COALESCE(?td, ?t) AS ?to)
-        BIND(IF(EXISTS {{ ?from a pkg:Document }}, "Document", "ExternalAct") AS ?fromType)
-        BIND(IF(EXISTS {{ ?to a pkg:Document }}, "Document", "ExternalAct") AS ?toType)
+        OPTIONAL {{ ?from a ?fromClass FILTER(?fromClass = pkg:Document) }} OPTIONAL {{ ?to a ?toClass FILTER(?toClass = pkg:Document) }}
+        BIND(IF(BOUND(?fromClass), "Document", "ExternalAct") AS ?fromType)
+        BIND(IF(BOUND(?toClass), "Document", "ExternalAct") AS ?toType)
         OPTIONAL {{ ?from dct:title ?fromTitle }} OPTIONAL {{ ?to dct:title ?toTitle }}
         {s} }} ORDER BY ?from ?relation ?to""")
 
@@ -141,9 +144,10 @@ def build_view(store, base: str, view: str, scope: str | None = None) -> nx.Mult
         types = {s: min(c)[1] for s, c in candidates.items()}
         # the label is the Chinese (or untagged) one where there is one; label_en is added below
         labels: dict[str, str] = {}
-        for r in sorted(_rows(store, """SELECT ?s ?x (LANGMATCHES(LANG(?x), "en") AS ?en) WHERE {
+        # the language tag, not a boolean column: stores spell booleans differently (Virtuoso: 1/0)
+        for r in sorted(_rows(store, """SELECT ?s ?x (LANG(?x) AS ?lang) WHERE {
                 { ?s dct:title ?x } UNION { ?s skos:prefLabel ?x } UNION { ?s rdfs:label ?x } UNION { ?s pkg:path ?x } }"""),
-                        key=lambda r: (r["s"], r["en"] == "true", r["x"])):
+                        key=lambda r: (r["s"], r["lang"].lower().split("-")[0] == "en", r["x"])):
             labels.setdefault(r["s"], r["x"])
         for r in _full(store, base, scope):
             for x in (r["s"], r["o"]):
