@@ -249,3 +249,14 @@ def test_validate_command_exit_statuses(tmp_path):
     assert r.returncode == 0
     r = run_cli("validate", "--store", str(tmp_path / "missing"))
     assert r.returncode == 2
+
+
+@pytest.mark.parametrize("value, conforms", [("1", True), ("1.0e0", True), ("0.5", True), ('"0.5"', False)])
+def test_a_score_is_any_number(passing, value, conforms):
+    """A follow-up's score may come back as xsd:integer or xsd:double from a store that re-types numbers (Virtuoso
+    answers "1"^^xsd:decimal as xsd:integer): the same value conforms; a string does not."""
+    g = rdflib.Graph()
+    for t in passing:
+        g.add(t)
+    g.update(P + f"DELETE {{ {FU} pkg:score ?s }} INSERT {{ {FU} pkg:score {value} }} WHERE {{ {FU} pkg:score ?s }}")
+    assert validate_graph(g).conforms == conforms
