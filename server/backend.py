@@ -74,7 +74,10 @@ class RemoteBackend(LocalBackend):
         if request["op"] == "update":
             url, data, accept = self.update_endpoint, {"update": request["text"]}, "*/*"
         else:
-            prologue = "".join(f"PREFIX {k}: <{v}>\n" for k, v in PREFIXES.items())
+            from .pages import declared_prefixes
+
+            declared = declared_prefixes(request["text"])  # a prefix the query declares is not declared again
+            prologue = "".join(f"PREFIX {k}: <{v}>\n" for k, v in PREFIXES.items() if k not in declared)
             data = {"query": prologue + request["text"]}
             for g in request.get("default_graphs") or []:
                 data.setdefault("default-graph-uri", []).append(g)

@@ -40,13 +40,24 @@ def healthz():
     return jsonify(out)
 
 
+def declared_prefixes(text: str) -> set[str]:
+    """The prefixes a query text declares itself (``PREFIX x: <…>``; for building the
+    prologue of a text shown or forwarded, never to decide what may run)."""
+    import re
+
+    return set(re.findall(r"(?i)(?<![\w?$])PREFIX\s+([A-Za-z][\w.-]*|)\s*:", text))
+
+
 def with_prologue(text: str) -> str:
-    """The query with PREFIX declarations for the prefixes it uses (the endpoint knows them; other tools do not)."""
+    """The query with PREFIX declarations for the prefixes it uses and does not declare (the endpoint knows
+    them; other tools do not). The named queries declare their own, so this adds nothing to them; never a
+    prefix twice."""
     import re
 
     from policykg.ontology import PREFIXES
 
-    used = [k for k in PREFIXES if re.search(rf"(?<![\w:/]){re.escape(k)}:", text)]
+    declared = declared_prefixes(text)
+    used = [k for k in PREFIXES if k not in declared and re.search(rf"(?<![\w:/]){re.escape(k)}:", text)]
     return "".join(f"PREFIX {k}: <{PREFIXES[k]}>\n" for k in used) + text
 
 
