@@ -29,10 +29,11 @@ class LocalBackend:
                 self._graphs = None
         return result
 
-    def select(self, text: str, timeout: float | None = None) -> list[dict]:
-        """Rows of an internal SELECT as dicts of plain values."""
+    def select(self, text: str, timeout: float | None = None, bindings: dict[str, str] | None = None) -> list[dict]:
+        """Rows of an internal SELECT as dicts of plain values; ``bindings`` maps variables to IRIs, bound as
+        terms (substitutions), never written into the text."""
         r = self.run({"op": "query", "text": text, "select_type": "application/sparql-results+json",
-                      "graph_type": "text/turtle", "max_rows": 100_000}, timeout)
+                      "graph_type": "text/turtle", "max_rows": 100_000, "bindings": bindings}, timeout)
         if r.error:
             raise RuntimeError(r.error)
         data = json.loads(r.body)
@@ -78,7 +79,13 @@ class RemoteBackend(LocalBackend):
 
             declared = declared_prefixes(request["text"])  # a prefix the query declares is not declared again
             prologue = "".join(f"PREFIX {k}: <{v}>\n" for k, v in PREFIXES.items() if k not in declared)
-            data = {"query": prologue + request["text"]}
+            text = request["text"]
+            if request.get("bindings"):  # a remote endpoint has no substitutions: a trailing VALUES clause, each
+                import pyoxigraph as ox  # value written by pyoxigraph's term serialiser (an invalid IRI raises)
+
+                text += "\nVALUES (" + " ".join(f"?{k}" for k in request["bindings"]) + ") { (" + \
+                    " ".join(str(ox.NamedNode(v)) for v in request["bindings"].values()) + ") }"
+            data = {"query": prologue + text}
             for g in request.get("default_graphs") or []:
                 data.setdefault("default-graph-uri", []).append(g)
             for g in request.get("named_graphs") or []:
