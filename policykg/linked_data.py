@@ -43,7 +43,7 @@ EXTRA_TERMS = [
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 #: Format suffixes of entity paths: ``/id/doc/X.ttl`` is ``/id/doc/X`` as Turtle.
-SUFFIXES = {".ttl": "text/turtle", ".jsonld": "application/ld+json", ".nt": "application/n-triples"}
+SUFFIXES = {".ttl": "text/turtle", ".jsonld": "application/ld+json", ".nt": "application/n-triples", ".html": "text/html"}
 
 
 def _local(iri: str) -> tuple[str, str]:
