@@ -80,11 +80,17 @@ class RemoteBackend(LocalBackend):
             declared = declared_prefixes(request["text"])  # a prefix the query declares is not declared again
             prologue = "".join(f"PREFIX {k}: <{v}>\n" for k, v in PREFIXES.items() if k not in declared)
             text = request["text"]
-            if request.get("bindings"):  # a remote endpoint has no substitutions: a trailing VALUES clause, each
-                import pyoxigraph as ox  # value written by pyoxigraph's term serialiser (an invalid IRI raises)
+            if request.get("bindings"):  # a remote endpoint has no substitutions: a VALUES block opening the outer
+                import pyoxigraph as ox  # WHERE group (a trailing one would join after the FILTERs), each value
 
-                text += "\nVALUES (" + " ".join(f"?{k}" for k in request["bindings"]) + ") { (" + \
+                from policykg.queries import _WHERE, _strip_comments  # written by pyoxigraph's term serialiser
+
+                where = _WHERE.search(_strip_comments(text))
+                if where is None:
+                    return Result("solutions", b"", "text/plain", error="bound variables need a query with a WHERE clause")
+                block = "VALUES (" + " ".join(f"?{k}" for k in request["bindings"]) + ") { (" + \
                     " ".join(str(ox.NamedNode(v)) for v in request["bindings"].values()) + ") }"
+                text = text[:where.end()] + " " + block + " " + text[where.end():]
             data = {"query": prologue + text}
             for g in request.get("default_graphs") or []:
                 data.setdefault("default-graph-uri", []).append(g)
