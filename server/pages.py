@@ -291,6 +291,7 @@ def _entity_rdf(iri: str, media: str):
     if result.truncated:
         resp.headers["X-PolicyKG-Truncated"] = "true"
         resp.headers["X-PolicyKG-Row-Limit"] = str(current_app.config["MAX_ROWS"])
+        resp.headers["X-PolicyKG-Byte-Limit"] = str(current_app.config["MAX_BYTES"])
     return resp
 
 
