@@ -24,6 +24,11 @@ place                  ``place/<GB/T 2260 code>`` or ``place/<name>`` for functi
 the ontology           ``graph/ontology``
 reasoner entailments   ``graph/inferred/doc/<key>``, ``/shared``, ``/links``
 =====================  ==========================================================
+
+Keys never contain a dot (:func:`slug` keeps Chinese characters, letters and digits; paths are ``art_5``-like),
+so ``policykg serve`` can serve ``<IRI>.ttl``, ``.jsonld``, ``.nt`` and ``.html`` as that IRI in that format.
+Every IRI under the base dereferences there (HTML page, or its triples by ``Accept``; an IRI the store has no
+triple about is a 404): README.md, "Linked Data".
 """
 from __future__ import annotations
 

@@ -59,12 +59,17 @@ class RemoteTimeout(TimeoutError):
     """The remote store did not answer within the time limit."""
 
 
-def _prologue() -> str:
-    return "".join(f"PREFIX {k}: <{v}>\n" for k, v in PREFIXES.items())
+def _prologue(text: str = "") -> str:
+    """PREFIX declarations for the prefixes policykg predeclares, except those the query's own prologue declares."""
+    declared = {m.group(1) for m in _DECLARED.finditer(split_prologue(text)[0])} if text else set()
+    return "".join(f"PREFIX {k}: <{v}>\n" for k, v in PREFIXES.items() if k not in declared)
 
 
 # ---------------------------------------------------------------------- query text for paging
 _PROLOGUE_TOKEN = re.compile(r"""\s+|\#[^\n]*(?:\n|$)|(?i:PREFIX)\s*[^\s:<>]*:\s*<[^<>"{}|^`\\\s]*>|(?i:BASE)\s*<[^<>"{}|^`\\\s]*>""")
+
+
+_DECLARED = re.compile(r"(?i:PREFIX)\s*([^\s:<>]*):")
 
 
 def split_prologue(text: str) -> tuple[str, str]:
@@ -246,7 +251,7 @@ class RemoteStore:
             analysis = None  # the remote store says what is wrong with it
         form = analysis.form if analysis else None
         # BASE first: Virtuoso refuses a BASE after PREFIX declarations (SPARQL allows either order)
-        text = (f"BASE {ox.NamedNode(base)}\n" if base else "") + _prologue() + sparql
+        text = (f"BASE {ox.NamedNode(base)}\n" if base else "") + _prologue(sparql) + sparql
         if form in ("CONSTRUCT", "DESCRIBE"):
             headers, data = self._request(text, "application/n-triples", source, dataset)
             triples = TripleResult(_canonical_triple(t) for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
@@ -278,7 +283,7 @@ class RemoteStore:
     def _all_pages(self, sparql: str, variables: list[str], ordered: bool, page: int, source: str) -> list:
         rows: list = []
         while True:
-            text = _prologue() + paged_query(sparql, variables, ordered, page, len(rows))
+            text = _prologue(sparql) + paged_query(sparql, variables, ordered, page, len(rows))
             headers, data = self._request(text, "application/sparql-results+json", source)
             got = json.loads(data).get("results", {}).get("bindings", [])
             rows.extend(got)

@@ -45,6 +45,11 @@ DEFAULTS = {"TIMEOUT": 30.0, "MAX_ROWS": 10000, "MAX_QUERY_BYTES": 100_000, "MAX
             "REMOTE_USER": None, "REMOTE_PASSWORD": None, "REMOTE_TIMEOUT": 300, "REMOTE_MAX_ROWS": 10000}
 
 
+#: Endpoints whose response depends on the Accept header (the entity route sets Vary itself: not when a suffix
+#: such as ``.ttl`` forces the format). /export and the audit choose their format by a parameter only.
+NEGOTIATED = {"sparql.sparql", "pages.run_named"}
+
+
 def error(kind: str, message: str, status: int):
     return jsonify({"error": kind, "message": message}), status
 
@@ -90,6 +95,8 @@ def create_app(config: dict | None = None) -> Flask:
         from flask import g
 
         resp.headers["X-Content-Type-Options"] = "nosniff"
+        if request.endpoint in NEGOTIATED and "Accept" not in resp.vary:
+            resp.vary.add("Accept")  # the body depends on the Accept header: caches must key on it
         if resp.mimetype == "text/html":
             # scripts: our files, and inline scripts carrying this response's nonce; nothing else runs
             resp.headers["Content-Security-Policy"] = (

@@ -56,8 +56,18 @@ class _RemoteHandle:
         self.store = store
 
     def query(self, text: str, prefixes=None, base_iri=None, use_default_graph_as_union=False, default_graph=None,
-              named_graphs=None):
+              named_graphs=None, substitutions=None):
         from policykg.errors import PolicyKGError
+
+        if substitutions:  # a remote endpoint has no substitutions: a VALUES block opening the outer WHERE group
+            from policykg.queries import _WHERE, _strip_comments  # (a trailing one would join after the FILTERs),
+
+            where = _WHERE.search(_strip_comments(text))  # each value written by pyoxigraph's term serialiser
+            if where is None:
+                raise ValueError("bound variables need a query with a WHERE clause")
+            block = "VALUES (" + " ".join(str(k) for k in substitutions) + ") { (" + \
+                " ".join(str(v) for v in substitutions.values()) + ") }"
+            text = text[:where.end()] + " " + block + " " + text[where.end():]
 
         dataset = {}
         if default_graph:

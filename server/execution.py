@@ -165,6 +165,8 @@ def execute(store, request: dict) -> Result:
             kwargs["use_default_graph_as_union"] = True
     else:
         kwargs["use_default_graph_as_union"] = True
+    if request.get("bindings"):  # IRIs bound to variables as terms (never written into the query text)
+        kwargs["substitutions"] = {ox.Variable(k): ox.NamedNode(v) for k, v in request["bindings"].items()}
     try:
         result = store.query(request["text"], **kwargs)
     except SyntaxError as exc:

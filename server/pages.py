@@ -40,13 +40,24 @@ def healthz():
     return jsonify(out)
 
 
+def declared_prefixes(text: str) -> set[str]:
+    """The prefixes a query text declares itself (``PREFIX x: <…>``; for building the
+    prologue of a text shown or forwarded, never to decide what may run)."""
+    import re
+
+    return set(re.findall(r"(?i)(?<![\w?$])PREFIX\s+([A-Za-z][\w.-]*|)\s*:", text))
+
+
 def with_prologue(text: str) -> str:
-    """The query with PREFIX declarations for the prefixes it uses (the endpoint knows them; other tools do not)."""
+    """The query with PREFIX declarations for the prefixes it uses and does not declare (the endpoint knows
+    them; other tools do not). The named queries declare their own, so this adds nothing to them; never a
+    prefix twice."""
     import re
 
     from policykg.ontology import PREFIXES
 
-    used = [k for k in PREFIXES if re.search(rf"(?<![\w:/]){re.escape(k)}:", text)]
+    declared = declared_prefixes(text)
+    used = [k for k in PREFIXES if k not in declared and re.search(rf"(?<![\w:/]){re.escape(k)}:", text)]
     return "".join(f"PREFIX {k}: <{PREFIXES[k]}>\n" for k in used) + text
 
 
@@ -185,29 +196,118 @@ def _local(iri: str) -> str:
     return iri
 
 
+#: The entity's own triples and those of its hash resources (``<iri>#source`` …); ``?e`` is the entity, bound as
+#: a term (substitutions; ``VALUES ?e { UNDEF }`` puts it in scope for them).
+_ENTITY_CONSTRUCT = """CONSTRUCT { ?s ?p ?o } WHERE { VALUES ?e { UNDEF } ?s ?p ?o .
+    FILTER(?s = ?e || STRSTARTS(STR(?s), CONCAT(STR(?e), "#"))) }"""
+_KNOWN = "SELECT ?e WHERE { ?e ?p ?o } LIMIT 1"
+#: Media types an entity is offered in, with the suffix that forces each (the Link header lists them).
+_ALTERNATES = [("text/turtle", ".ttl"), ("application/ld+json", ".jsonld"), ("application/n-triples", ".nt"),
+               ("text/html", ".html")]
+
+
+def _known(iri: str) -> bool:
+    """Whether the store says anything about ``iri``: it is the subject of a triple (in any graph)."""
+    return bool(backend().select(_KNOWN, bindings={"e": iri}))
+
+
 def entity(rest: str):
-    import pyoxigraph as ox
+    """An entity's page or its triples. ``.ttl``, ``.jsonld``, ``.nt``, ``.html`` at the end of the path force
+    the format (unless the IRI with the suffix is itself known: the real IRI wins); else ``Accept`` decides."""
+    from policykg.linked_data import split_suffix
 
     from .safety import Refused, iri as iri_term
 
-    iri = current_app.config["BASE"] + rest
+    base = current_app.config["BASE"]
+    forced = None
+    stem, media = split_suffix(rest)
+    if media:
+        try:
+            iri_term(base + rest, "the entity's address")
+            real = _known(base + rest)
+        except Refused:
+            real = False
+        if not real:
+            rest, forced = stem, media
+    iri = base + rest
     try:
-        t = iri_term(iri, "the entity's address")
+        iri_term(iri, "the entity's address")
     except Refused as exc:
         return error(exc.kind, str(exc), 400)
     accept = request.accept_mimetypes
-    rdf = accept.best_match(list(GRAPH_FORMATS)) if accept else None
-    wants_html = accept.best_match(["text/html"] + list(GRAPH_FORMATS)) == "text/html" if accept else True
-    construct = f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o .
-        FILTER(?s = {t} || STRSTARTS(STR(?s), CONCAT(STR({t}), "#"))) }}"""
-    if rdf and not wants_html:
-        from .sparql import respond
+    if forced:
+        media = forced
+    elif not accept or accept.best_match(["text/html"] + list(GRAPH_FORMATS)) == "text/html":
+        media = "text/html"
+    else:
+        media = accept.best_match(list(GRAPH_FORMATS))
+    if media is None:
+        resp = error("not-acceptable", "an entity is served as HTML, Turtle, N-Triples, JSON-LD, RDF/XML, TriG or N-Quads", 406)
+    elif not _known(iri):
+        resp = _not_found(iri, media)
+    elif media == "text/html":
+        resp = _entity_page(iri)
+    else:
+        resp = _entity_rdf(iri, media)
+    resp = current_app.make_response(resp)
+    if not forced:
+        resp.vary.add("Accept")
+    if resp.status_code == 200:
+        local = _local(iri)
+        resp.headers["Link"] = ", ".join(f'<{local}{suffix}>; rel="alternate"; type="{m}"' for m, suffix in _ALTERNATES)
+    return resp
 
-        return respond({"op": "query", "text": construct, "select_type": "application/sparql-results+json",
-                        "graph_type": rdf, "max_rows": int(current_app.config["MAX_ROWS"]), "base": request.url_root})
+
+def _not_found(iri: str, media: str):
+    """404: an HTML page for a browser, else the JSON error body every API error has."""
+    if media == "text/html":
+        esc = html.escape
+        page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Not found</title></head><body>'
+                f'<p><a href="/">policykg</a></p><h1>Not found</h1><p>Nothing is known about <code>{esc(iri)}</code>: '
+                f'it is not the subject of any triple in this store.</p></body></html>')
+        return Response(page, status=404, mimetype="text/html")
+    return error("not-found", f"nothing is known about {iri}", 404)
+
+
+def _entity_rdf(iri: str, media: str):
+    """The entity's triples in ``media``; JSON-LD compacted here with the published context."""
+    from policykg.linked_data import compact
+
+    from .sparql import respond, run
+
+    req = {"op": "query", "text": _ENTITY_CONSTRUCT, "bindings": {"e": iri},
+           "select_type": "application/sparql-results+json", "max_rows": int(current_app.config["MAX_ROWS"]),
+           "base": request.url_root}
+    if media != "application/ld+json":
+        return respond({**req, "graph_type": media})
+    result, failed = run({**req, "graph_type": "application/n-triples"})
+    if failed:
+        return failed
+    if result.error:
+        return error("query-error", result.error, 400)
+    resp = Response(compact(result.body, request.url_root.rstrip("/") + "/context.jsonld"), mimetype="application/ld+json")
+    if result.truncated:
+        resp.headers["X-PolicyKG-Truncated"] = "true"
+        resp.headers["X-PolicyKG-Row-Limit"] = str(current_app.config["MAX_ROWS"])
+        resp.headers["X-PolicyKG-Byte-Limit"] = str(current_app.config["MAX_BYTES"])
+    return resp
+
+
+@bp.get("/context.jsonld")
+def jsonld_context():
+    """The JSON-LD context of entity responses, generated from the ontology (policykg/linked_data.py)."""
+    from policykg.linked_data import context_bytes
+
+    return Response(context_bytes(), mimetype="application/ld+json")
+
+
+def _entity_page(iri: str):
+    from .safety import iri as iri_term
+
+    t = iri_term(iri)
     props = backend().select(f"SELECT ?p ?o WHERE {{ {t} ?p ?o }} ORDER BY ?p ?o")
     if not props:
-        return error("not-found", f"nothing is known about {iri}", 404)
+        return _not_found(iri, "text/html")
     incoming = backend().select(f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {t} FILTER(!STRSTARTS(STR(?s), CONCAT(STR({t}), \"#\"))) }} ORDER BY ?p ?s LIMIT 200")
     labels = {}
     names = {r["o"] for r in props} | {r["s"] for r in incoming} | {iri}
@@ -286,7 +386,7 @@ def _entity_html(iri, props, incoming, labels, source, views=()) -> str:
 td{{padding:.2em 0}}.muted{{color:#777;font-size:.85em}}pre.src{{white-space:pre-wrap;background:#f7f7f7;padding:1em;border-left:3px solid #3a7}}
 mark{{background:#ffe58a}}code{{font-size:.9em}}</style></head><body>
 <p class="muted"><a href="/">policykg</a> · <a href="/graph">graph</a> · <a href="/audit-view">audit</a></p><h1>{esc(title)}</h1><p><code>{esc(iri)}</code></p>
-<p class="muted">As RDF: request this address with Accept: text/turtle, application/n-triples or application/ld+json.</p>
+<p class="muted">As RDF: <a href="{esc(_local(iri))}.ttl">Turtle</a> · <a href="{esc(_local(iri))}.jsonld">JSON-LD</a> · <a href="{esc(_local(iri))}.nt">N-Triples</a> (or this address with Accept: text/turtle, application/ld+json, application/n-triples).</p>
 {'<p id="views">' + ' · '.join(f'<a href="{esc(u)}">{esc(t)}</a>' for t, u in views) + '</p>' if views else ''}
 <table>{rows}</table>{passage}<h2>Linked from</h2><ul>{back or '<li class="muted">nothing</li>'}</ul></body></html>"""
 

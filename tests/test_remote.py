@@ -75,3 +75,28 @@ def test_serve_a_remote_store(oxigraph):
         sw.setReturnFormat(JSON)
         rows = sw.query().convert()["results"]["bindings"]
         assert rows[0]["n"]["value"] == "831"
+
+
+def test_entity_pages_of_a_remote_store(oxigraph):
+    """The entity route on a remote store: the IRI is bound by a trailing VALUES clause (no substitutions over
+    the protocol); known/unknown, Turtle and the compacted JSON-LD as on the embedded store."""
+    import json
+    import urllib.error
+    from urllib.parse import quote
+
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    assert run_cli("build", "--no-reason", str(FILES["003"]), "--endpoint", oxigraph + "/query",
+                   "--update-endpoint", oxigraph + "/update").returncode == 0
+    path = "/id/" + quote("doc/2024/上海市森林管理规定")
+    with serving("unused", "--endpoint", oxigraph + "/query") as url:
+        ttl = urllib.request.urlopen(urllib.request.Request(url + path, headers={"Accept": "text/turtle"})).read()
+        turtle = Graph().parse(data=ttl, format="turtle")
+        assert (None, None, None) in turtle and len(turtle) > 5
+        doc = json.loads(urllib.request.urlopen(url + path + ".jsonld").read())
+        doc["@context"] = json.loads(urllib.request.urlopen(url + "/context.jsonld").read())["@context"]
+        assert isomorphic(Graph().parse(data=json.dumps(doc), format="json-ld"), turtle)
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(urllib.request.Request(url + "/id/doc/nothing-here", headers={"Accept": "text/turtle"}))
+        assert err.value.code == 404
