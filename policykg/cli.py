@@ -237,8 +237,11 @@ def parser() -> argparse.ArgumentParser:
         help="export a view of the graph for Gephi, Cytoscape, yEd, Graphviz",
         description=(
             "Export a view — responsibility (agencies → measures), followup (district → city measures), legal "
-            "(documents and cited acts), full (every resource and object-property edge) — as GraphML, GEXF "
-            "(styled for Gephi), Cytoscape.js JSON, CSV (a nodes file and an edges file), DOT or JSON-LD."
+            "(documents and cited acts), full (every resource and object-property edge) — as GraphML (declared keys "
+            "for Cytoscape and Gephi, plus yEd's node and edge labels), GEXF (styled for Gephi, a follow-up's score as "
+            "the edge weight), Cytoscape.js JSON, CSV (a nodes file and an edges file), DOT or JSON-LD (in the "
+            "ontology's terms). Labels are at most 60 characters (cut with …; the whole text is the `text` "
+            "attribute); the same store gives the same bytes."
         ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

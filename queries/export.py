@@ -14,14 +14,28 @@ Views (``scope`` optionally narrows a view to one document, agency or district I
 * ``full`` — every resource of the asserted graphs and every object-property edge (rdf:type becomes the
   node's ``type``).
 
-Formats: ``graphml`` (keys declared: yEd, Cytoscape), ``gexf`` (colours and sizes per type: Gephi),
-``cytoscape`` (Cytoscape.js JSON), ``csv`` (nodes and edges), ``dot`` (Graphviz), ``jsonld``.
+Every node has ``type`` and ``label`` — at most LABEL_LIMIT (60) characters, ending in "…" when cut, the whole
+text then in ``text`` — and ``label_en``, ``document``, ``district``, ``path`` where they apply.
+
+Formats (each the same bytes for the same store):
+
+* ``graphml`` — keys declared (Cytoscape desktop, Gephi, networkx read the plain attributes) plus yEd's own
+  graphics (yEd shows nothing else): a ``y:ShapeNode`` with one ``y:NodeLabel`` per node, a ``y:PolyLineEdge``
+  with a ``y:EdgeLabel`` per edge. Edge ids are unique: ``<source id>-<target id>-<relation>-<ordinal>``.
+* ``gexf`` — GEXF 1.2 for Gephi: colours and sizes per type (per district in ``followup``), a follow-up's score
+  as the edge ``weight``, no date in the file.
+* ``cytoscape`` (Cytoscape.js JSON), ``csv`` (nodes and edges), ``dot`` (Graphviz).
+* ``jsonld`` — the view in the store's own terms, only terms the ontology declares plus rdf:type, rdfs:label and
+  rdfs:Resource (see :func:`_jsonld`).
 """
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
+from decimal import Decimal
+from xml.sax.saxutils import escape
 
 import networkx as nx
 
@@ -39,6 +53,11 @@ COLOURS = {  # per node type (Gephi), RGB
 DISTRICT_COLOURS = [(228, 26, 28), (55, 126, 184), (77, 175, 74), (152, 78, 163), (255, 127, 0), (166, 86, 40)]
 PKG = "https://policykg.org/ontology#"
 GENERAL_TYPES = {"Provision", "Actor", "DeonticStatement", "Place"}  # superclasses: a subclass names the node better
+LEGAL = {  # the legal view's relations and the properties they are (JSON-LD writes these)
+    "issues": PKG + "promulgates", "based-on": "http://data.europa.eu/eli/ontology#based_on",
+    "repeals": "http://data.europa.eu/eli/ontology#repeals", "interprets": PKG + "interprets", "revises": PKG + "revises",
+}
+LABEL_LIMIT = 60  # characters of a node label, "…" included; a longer label's whole text is the node's `text`
 SIZES = {"Document": 20, "Agency": 14, "ExternalAct": 14, "GenericRole": 10, "Measure": 6}
 
 
@@ -76,9 +95,7 @@ def _legal(store, scope):
     # EXISTS over a BIND-ed variable and on VALUES over a variable predicate: OPTIONAL + BOUND and UNION instead
     s = f"FILTER(?from = {_t(scope)} || ?to = {_t(scope)})" if scope else ""
     return _rows(store, f"""SELECT DISTINCT ?from ?fromType ?fromTitle ?relation ?to ?toType ?toTitle WHERE {{
-        {{ ?f pkg:promulgates ?t BIND("issues" AS ?relation) }} UNION {{ ?f eli:based_on ?t BIND("based-on" AS ?relation) }}
-        UNION {{ ?f eli:repeals ?t BIND("repeals" AS ?relation) }} UNION {{ ?f pkg:interprets ?t BIND("interprets" AS ?relation) }}
-        UNION {{ ?f pkg:revises ?t BIND("revises" AS ?relation) }}
+        {" UNION ".join(f'{{ ?f <{p}> ?t BIND("{r}" AS ?relation) }}' for r, p in LEGAL.items())}
         OPTIONAL {{ ?f pkg:resolvesTo ?fd }} OPTIONAL {{ ?t pkg:resolvesTo ?td }}
         BIND(COALESCE(?fd, ?f) AS ?from) BIND(COALESCE(?td, ?t) AS ?to)
         OPTIONAL {{ ?from a ?fromClass FILTER(?fromClass = pkg:Document) }} OPTIONAL {{ ?to a ?toClass FILTER(?toClass = pkg:Document) }}
@@ -107,11 +124,15 @@ def build_view(store, base: str, view: str, scope: str | None = None) -> nx.Mult
     """The view as a networkx graph: node attrs type, label, document, district; edge attrs relation (+ role/score)."""
     if view not in VIEWS:
         raise ValueError(f"unknown view {view!r}; views: {', '.join(VIEWS)}")
-    g = nx.MultiDiGraph(view=view)
+    g = nx.MultiDiGraph(view=view, classes={})
 
     def node(iri, type_, label=None, **attrs):
         if iri not in g:
-            g.add_node(iri, type=type_, label=label or iri.rsplit("/", 1)[-1], **{k: v for k, v in attrs.items() if v})
+            label = label or iri.rsplit("/", 1)[-1]
+            if len(label) > LABEL_LIMIT:  # a readable label; the whole text stays as `text`
+                attrs["text"] = label
+                label = label[:LABEL_LIMIT - 1] + "…"
+            g.add_node(iri, type=type_, label=label, **{k: v for k, v in attrs.items() if v})
         else:
             for k, v in attrs.items():
                 if v and k not in g.nodes[iri]:
@@ -120,14 +141,14 @@ def build_view(store, base: str, view: str, scope: str | None = None) -> nx.Mult
     if view == "responsibility":
         for r in _responsibility(store, scope):
             node(r["doc"], "Document", r["docTitle"])
-            node(r["m"], "Measure", r["mText"][:40], document=r["doc"], path=r["mPath"])
+            node(r["m"], "Measure", r["mText"], document=r["doc"], path=r["mPath"])
             node(r["unit"], r["unitType"], r["unitLabel"])
             g.add_edge(r["unit"], r["m"], key=f"{r['role']}|{r['method']}", relation="responsible-for",
                        role=r["role"], method=r["method"])
     elif view == "followup":
         for r in _followup(store, scope):
-            node(r["dm"], "Measure", r["dText"][:40], district=r["district"])
-            node(r["cm"], "Measure", r["cText"][:40], district="city")
+            node(r["dm"], "Measure", r["dText"], district=r["district"])
+            node(r["cm"], "Measure", r["cText"], district="city")
             g.add_edge(r["dm"], r["cm"], key="follows-up", relation="follows-up", score=float(r["score"]))
     elif view == "legal":
         for r in _legal(store, scope):
@@ -140,8 +161,9 @@ def build_view(store, base: str, view: str, scope: str | None = None) -> nx.Mult
         for t in _rows(store, "SELECT ?s ?t WHERE { ?s a ?t }"):
             name = t["t"].rsplit("#", 1)[-1].rsplit("/", 1)[-1]
             rank = (not t["t"].startswith(PKG), name in GENERAL_TYPES, name)
-            candidates.setdefault(t["s"], []).append((rank, name))
+            candidates.setdefault(t["s"], []).append((rank, name, t["t"]))
         types = {s: min(c)[1] for s, c in candidates.items()}
+        classes = {s: min(c)[2] for s, c in candidates.items()}
         # the label is the Chinese (or untagged) one where there is one; label_en is added below
         labels: dict[str, str] = {}
         # the language tag, not a boolean column: stores spell booleans differently (Virtuoso: 1/0)
@@ -152,6 +174,8 @@ def build_view(store, base: str, view: str, scope: str | None = None) -> nx.Mult
         for r in _full(store, base, scope):
             for x in (r["s"], r["o"]):
                 node(x, types.get(x, "Resource"), labels.get(x))
+                if x in classes:
+                    g.graph["classes"][x] = classes[x]  # the class IRI behind `type` (JSON-LD writes it)
             rel = r["p"].rsplit("#", 1)[-1].rsplit("/", 1)[-1]
             g.add_edge(r["s"], r["o"], key=r["p"], relation=rel)
     _english_labels(store, g)
@@ -190,13 +214,17 @@ def _ids(g: nx.MultiDiGraph) -> dict[str, str]:
     return {iri: f"n{i}" for i, iri in enumerate(sorted(g.nodes))}
 
 
-def _plain(g: nx.MultiDiGraph, ids: dict[str, str]) -> nx.MultiDiGraph:
-    h = nx.MultiDiGraph()
-    for n, d in g.nodes(data=True):
-        h.add_node(ids[n], iri=n, **{k: v for k, v in d.items()})
-    for u, v, k, d in g.edges(keys=True, data=True):
-        h.add_edge(ids[u], ids[v], key=str(k), **d)
-    return h
+def _edges(g: nx.MultiDiGraph, ids: dict[str, str]) -> list[tuple[str, str, str, object, dict]]:
+    """Every edge as (id, source, target, key, attributes), in a stable order (source, target, key), with an id unique in
+    the file and the same for the same store: ``<source id>-<target id>-<relation>-<ordinal>`` — the ordinal counts
+    the edges of one source, target and relation (a unit can be responsible for a measure in two roles)."""
+    seen: dict[tuple, int] = {}
+    out = []
+    for u, v, k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], str(e[2]))):
+        kind = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(d.get("relation", "edge"))) or "edge"
+        n = seen[(u, v, kind)] = seen.get((u, v, kind), -1) + 1
+        out.append((f"{ids[u]}-{ids[v]}-{kind}-{n}", u, v, k, d))
+    return out
 
 
 def _district_colour(g) -> dict[str, tuple]:
@@ -204,22 +232,198 @@ def _district_colour(g) -> dict[str, tuple]:
     return {d: DISTRICT_COLOURS[i % len(DISTRICT_COLOURS)] for i, d in enumerate(districts)}
 
 
+def _colour(d: dict, by_district: dict) -> tuple:
+    return by_district.get(d.get("district"), COLOURS.get(d.get("type"), (127, 127, 127)))
+
+
+def _edge_label(d: dict) -> str:
+    """What an edge says on screen: its role, its score, or its relation (as the graph page draws it)."""
+    if d.get("role"):
+        return str(d["role"])
+    if isinstance(d.get("score"), float):
+        return f"{d['score']:.2f}"
+    return str(d.get("relation", ""))
+
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _x(value) -> str:
+    """Text for XML content or a double-quoted attribute (characters XML 1.0 cannot hold are dropped)."""
+    return escape(_NOT_XML.sub("", str(value)), {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+
+
+def _xml_type(values) -> str:
+    vals = [v for v in values if v is not None]
+    if vals and all(isinstance(v, float) for v in vals):
+        return "double"
+    if vals and all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
+        return "long"
+    return "string"
+
+
+def _graphml(g: nx.MultiDiGraph, ids: dict[str, str]) -> bytes:
+    """GraphML with its keys declared (Cytoscape desktop, Gephi, networkx read them) and, for yEd, which shows only
+    its own graphics, a ``y:ShapeNode`` with a ``y:NodeLabel`` per node and a ``y:PolyLineEdge`` with a
+    ``y:EdgeLabel`` per edge."""
+    nodes = sorted(g.nodes(data=True))
+    edges = _edges(g, ids)
+    nkeys = sorted({k for _, d in nodes for k in d} | {"iri"})
+    ekeys = sorted({k for *_, d in edges for k in d})
+    nid = {k: k for k in nkeys}
+    eid = {k: (k if k not in nid else f"edge_{k}") for k in ekeys}
+    by_district = _district_colour(g)
+    out = ['<?xml version="1.0" encoding="UTF-8"?>\n',
+           '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+           'xmlns:y="http://www.yworks.com/xml/graphml" xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+           'http://www.yworks.com/xml/schema/graphml/1.1/ygraphml.xsd">\n']
+    for k in nkeys:
+        t = "string" if k == "iri" else _xml_type(d.get(k) for _, d in nodes)
+        out.append(f'<key id="{_x(nid[k])}" for="node" attr.name="{_x(k)}" attr.type="{t}"/>\n')
+    for k in ekeys:
+        t = _xml_type(d.get(k) for *_, d in edges)
+        out.append(f'<key id="{_x(eid[k])}" for="edge" attr.name="{_x(k)}" attr.type="{t}"/>\n')
+    out.append('<key id="yed_node" for="node" yfiles.type="nodegraphics"/>\n'
+               '<key id="yed_edge" for="edge" yfiles.type="edgegraphics"/>\n')
+    out.append(f'<graph id="{_x(g.graph.get("view", "policykg"))}" edgedefault="directed">\n')
+    for n, d in nodes:
+        out.append(f'<node id="{ids[n]}">\n')
+        for k in nkeys:
+            v = n if k == "iri" else d.get(k)
+            if v is not None:
+                out.append(f'  <data key="{_x(nid[k])}">{_x(v)}</data>\n')
+        label = str(d.get("label", n))
+        r, gr, b = _colour(d, by_district)
+        width = min(max(12 * len(label) + 16, 40), 12 * LABEL_LIMIT + 16)  # a CJK character is about 12 px at 12 pt
+        out.append(f'  <data key="yed_node"><y:ShapeNode><y:Geometry height="30.0" width="{width}.0" x="0.0" y="0.0"/>'
+                   f'<y:Fill color="#{r:02X}{gr:02X}{b:02X}" transparent="false"/>'
+                   '<y:BorderStyle color="#000000" type="line" width="1.0"/>'
+                   f'<y:NodeLabel fontSize="12" textColor="#000000" modelName="internal" modelPosition="c">{_x(label)}</y:NodeLabel>'
+                   '<y:Shape type="roundrectangle"/></y:ShapeNode></data>\n</node>\n')
+    for i, u, v, _, d in edges:
+        out.append(f'<edge id="{_x(i)}" source="{ids[u]}" target="{ids[v]}">\n')
+        for k in ekeys:
+            if d.get(k) is not None:
+                out.append(f'  <data key="{_x(eid[k])}">{_x(d[k])}</data>\n')
+        out.append('  <data key="yed_edge"><y:PolyLineEdge><y:LineStyle color="#808080" type="line" width="1.0"/>'
+                   '<y:Arrows source="none" target="standard"/>'
+                   f'<y:EdgeLabel fontSize="10" textColor="#000000">{_x(_edge_label(d))}</y:EdgeLabel>'
+                   '</y:PolyLineEdge></data>\n</edge>\n')
+    out.append("</graph>\n</graphml>\n")
+    return "".join(out).encode("utf-8")
+
+
+def _gexf(g: nx.MultiDiGraph, ids: dict[str, str]) -> bytes:
+    """GEXF 1.2 for Gephi: node colours and sizes (``viz``), labels of at most LABEL_LIMIT characters (the whole text
+    is the ``text`` attribute), a follow-up's score as the edge's ``weight``; no date, so the same store gives the
+    same bytes."""
+    nodes = sorted(g.nodes(data=True))
+    edges = _edges(g, ids)
+    nkeys = sorted({k for _, d in nodes for k in d if k != "label"} | {"iri"})
+    ekeys = sorted({k for *_, d in edges for k in d if k != "score"})  # the score is the weight
+    by_district = _district_colour(g)
+    out = ['<?xml version="1.0" encoding="UTF-8"?>\n',
+           '<gexf xmlns="http://www.gexf.net/1.2draft" xmlns:viz="http://www.gexf.net/1.2draft/viz" '
+           'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.gexf.net/1.2draft '
+           'http://www.gexf.net/1.2draft/gexf.xsd" version="1.2">\n',
+           f'<meta><creator>policykg</creator><description>{_x(g.graph.get("view", ""))} view</description></meta>\n',
+           '<graph defaultedgetype="directed" mode="static">\n<attributes class="node" mode="static">\n']
+    for k in nkeys:
+        t = "string" if k == "iri" else _xml_type(d.get(k) for _, d in nodes)
+        out.append(f'  <attribute id="{_x(k)}" title="{_x(k)}" type="{t}"/>\n')
+    out.append('</attributes>\n<attributes class="edge" mode="static">\n')
+    for k in ekeys:
+        out.append(f'  <attribute id="{_x(k)}" title="{_x(k)}" type="{_xml_type(d.get(k) for *_, d in edges)}"/>\n')
+    out.append("</attributes>\n<nodes>\n")
+    for n, d in nodes:
+        out.append(f'<node id="{ids[n]}" label="{_x(d.get("label", n))}"><attvalues>')
+        for k in nkeys:
+            v = n if k == "iri" else d.get(k)
+            if v is not None:
+                out.append(f'<attvalue for="{_x(k)}" value="{_x(v)}"/>')
+        r, gr, b = _colour(d, by_district)
+        out.append(f'</attvalues><viz:color r="{r}" g="{gr}" b="{b}" a="1.0"/>'
+                   f'<viz:size value="{float(SIZES.get(d.get("type"), 8))}"/></node>\n')
+    out.append("</nodes>\n<edges>\n")
+    for i, u, v, _, d in edges:
+        weight = f' weight="{d["score"]!r}"' if isinstance(d.get("score"), float) else ""
+        out.append(f'<edge id="{_x(i)}" source="{ids[u]}" target="{ids[v]}" label="{_x(d.get("relation", ""))}"{weight}>'
+                   '<attvalues>')
+        for k in ekeys:
+            if d.get(k) is not None:
+                out.append(f'<attvalue for="{_x(k)}" value="{_x(d[k])}"/>')
+        out.append("</attvalues></edge>\n")
+    out.append("</edges>\n</graph>\n</gexf>\n")
+    return "".join(out).encode("utf-8")
+
+
+CONTEXT = {  # the JSON-LD prefixes: the vocabularies the ontology declares its terms from
+    "pkg": PKG, "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#", "eli": "http://data.europa.eu/eli/ontology#",
+    "dct": "http://purl.org/dc/terms/", "skos": "http://www.w3.org/2004/02/skos/core#", "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#", "oa": "http://www.w3.org/ns/oa#", "odrl": "http://www.w3.org/ns/odrl/2/",
+}
+
+
+def _curie(iri: str) -> str:
+    for prefix, ns in CONTEXT.items():
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+def _class_of(g: nx.MultiDiGraph, n: str, d: dict) -> str:
+    """The class IRI of a node: the one the full view read from rdf:type, else the policykg class its ``type``
+    names; rdfs:Resource for a node with no class."""
+    if n in g.graph.get("classes", {}):
+        return g.graph["classes"][n]
+    t = d.get("type")
+    return PKG + t if t and t != "Resource" else "http://www.w3.org/2000/01/rdf-schema#Resource"
+
+
+def _jsonld(g: nx.MultiDiGraph, ids: dict[str, str]) -> bytes:
+    """The view as RDF in the store's own terms (only terms the ontology declares, and rdf:type, rdfs:label,
+    rdfs:Resource): nodes with their class, labels, path and document; a responsibility edge as the
+    pkg:Responsibility it is, a follow-up as a pkg:FollowUp with its score, a legal or full-view edge as the triple
+    of its property."""
+    view = g.graph.get("view")
+    items: dict[str, dict] = {}
+    for n, d in sorted(g.nodes(data=True)):
+        item = {"@id": n, "@type": _curie(_class_of(g, n, d))}
+        labels = [d.get("text") or d.get("label", n)]
+        if d.get("label_en"):
+            labels.append({"@value": d["label_en"], "@language": "en"})
+        item["rdfs:label"] = labels if len(labels) > 1 else labels[0]
+        if d.get("path"):
+            item["pkg:path"] = d["path"]
+        if d.get("document"):
+            item["pkg:inDocument"] = {"@id": d["document"]}
+        items[n] = item
+    reified = []
+    for i, u, v, k, d in _edges(g, ids):
+        if view == "responsibility":
+            reified.append({"@id": f"_:{i}", "@type": "pkg:Responsibility", "pkg:responsibleUnit": {"@id": u},
+                            "pkg:role": d.get("role"), "pkg:method": d.get("method"),
+                            "@reverse": {"pkg:hasResponsibility": {"@id": v}}})
+        elif view == "followup":
+            reified.append({"@id": f"_:{i}", "@type": "pkg:FollowUp", "pkg:districtMeasure": {"@id": u},
+                            "pkg:cityMeasure": {"@id": v},
+                            "pkg:score": {"@value": str(Decimal(repr(d["score"]))), "@type": "xsd:decimal"}})
+        else:
+            prop = LEGAL.get(d.get("relation")) if view == "legal" else None
+            prop = _curie(prop or str(k))  # the full view's edge key is the property IRI
+            items[u].setdefault(prop, []).append({"@id": v})
+    doc = {"@context": CONTEXT, "@graph": list(items.values()) + reified}
+    return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
+
+
 def to_format(g: nx.MultiDiGraph, fmt: str) -> dict[str, bytes]:
     """The view in a format: {file suffix: bytes} (CSV gives two files, the others one)."""
     ids = _ids(g)
-    h = _plain(g, ids)
     if fmt == "graphml":
-        buf = io.BytesIO()
-        nx.write_graphml(h, buf, named_key_ids=True)
-        return {"graphml": buf.getvalue()}
+        return {"graphml": _graphml(g, ids)}
     if fmt == "gexf":
-        by_district = _district_colour(g)
-        for n, d in h.nodes(data=True):
-            r, gr, b = by_district.get(d.get("district"), COLOURS.get(d.get("type"), (127, 127, 127)))
-            d["viz"] = {"color": {"r": r, "g": gr, "b": b, "a": 1.0}, "size": float(SIZES.get(d.get("type"), 8))}
-        buf = io.BytesIO()
-        nx.write_gexf(h, buf)
-        return {"gexf": buf.getvalue()}
+        return {"gexf": _gexf(g, ids)}
     if fmt == "cytoscape":
         elements = {"nodes": [], "edges": []}
         for n, d in sorted(g.nodes(data=True)):
@@ -258,17 +462,7 @@ def to_format(g: nx.MultiDiGraph, fmt: str) -> dict[str, bytes]:
         lines.append("}")
         return {"dot": ("\n".join(lines) + "\n").encode("utf-8")}
     if fmt == "jsonld":
-        graph = []
-        for n, d in sorted(g.nodes(data=True)):
-            item = {"@id": n, "@type": f"pkg:{d.get('type')}", "rdfs:label": d.get("label")}
-            graph.append(item)
-        edges = []
-        for i, (u, v, k, d) in enumerate(sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], str(e[2])))):
-            edges.append({"@id": f"_:e{i}", "@type": "pkg:ViewEdge", "pkg:from": {"@id": u}, "pkg:to": {"@id": v},
-                          **{f"pkg:{k2}": val for k2, val in sorted(d.items())}})
-        doc = {"@context": {"pkg": "https://policykg.org/ontology#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#"},
-               "@graph": graph + edges}
-        return {"jsonld": json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")}
+        return {"jsonld": _jsonld(g, ids)}
     raise ValueError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
 
 
