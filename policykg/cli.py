@@ -143,6 +143,11 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--update-token", metavar="TOKEN",
                     help="accept SPARQL Update with Authorization: Bearer TOKEN (or $POLICYKG_UPDATE_TOKEN); read-only without")
     sv.add_argument("--no-cors", action="store_true", help="do not send Access-Control-Allow-Origin: * on reads")
+    sv.add_argument("--cache-dir", metavar="DIR", help="where the dump served at /dump.nq.gz is cached, one file per "
+                    "store generation (default: a folder per store under the system temporary folder)")
+    sv.add_argument("--data-license", metavar="IRI", default=os.environ.get("POLICYKG_DATA_LICENSE"),
+                    help="the data's licence, stated in the VoID description at /void (default: $POLICYKG_DATA_LICENSE "
+                    "or CC0 1.0, http://creativecommons.org/publicdomain/zero/1.0/)")
 
     v = sub.add_parser(
         "validate",
@@ -694,7 +699,15 @@ def cmd_serve(args) -> int:
     config = {"STORE": str(settings.store), "BASE": settings.base, "TIMEOUT": args.timeout, "MAX_ROWS": args.max_rows,
               "MAX_BYTES": args.max_bytes, "MAX_MEMORY_MB": args.max_memory or None, "CLIENT_SHARE": args.client_share,
               "WORKERS": args.workers, "UPDATE_TOKEN": args.update_token or os.environ.get("POLICYKG_UPDATE_TOKEN") or None,
-              "CORS": not args.no_cors, "ENDPOINT": args.endpoint, "UPDATE_ENDPOINT": args.update_endpoint}
+              "CORS": not args.no_cors, "ENDPOINT": args.endpoint, "UPDATE_ENDPOINT": args.update_endpoint,
+              "DATA_CACHE": args.cache_dir, "DATA_LICENSE": args.data_license}
+    if args.data_license:
+        import pyoxigraph as ox
+
+        try:
+            ox.NamedNode(args.data_license)
+        except ValueError:
+            raise PolicyKGError(f"--data-license must be an absolute IRI, not {args.data_license!r}")
     if not args.endpoint:
         Store(settings.store, read_only=True)  # fail now, with a clear message, if there is no store
     app = create_app(config)
