@@ -8,7 +8,9 @@ the store's generation changes (:func:`policykg.store.generation`; a completed b
 completed SPARQL Update marks a new one). No query is evaluated for a request, so nothing can reach the
 network, and the answer is streamed graph by graph: the query workers' sandbox, time limit and row cap,
 made for arbitrary queries, are not needed, and a dump would not fit the worker's answer pipe anyway. The
-only query this module runs is a constant one (the VoID subject count).
+only query this module runs is a constant one (the VoID subject count). A read-only handle reads files a
+writer may compact away meanwhile (an update in update mode, a build beside the server): a read that fails
+so is done again on a reopened handle (:meth:`DataOut.read`).
 
 The dump and the VoID counts are computed once per generation, under a lock (a second GET while one is
 being computed waits for it), and cached: the dump as a gzip file in the cache folder (``DATA_CACHE``,
@@ -22,6 +24,7 @@ import hashlib
 import os
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -60,52 +63,81 @@ class DataOut:
         self._store: ox.Store | None = None
         self._void: tuple[str, dict] | None = None
 
-    def handle(self) -> tuple[str, ox.Store]:
-        """(generation key, read-only handle on that generation or a later one)."""
+    def handle(self, fresh: bool = False) -> tuple[str, ox.Store]:
+        """(generation key, read-only handle on that generation or a later one); ``fresh``: reopen it."""
         from policykg.store import generation
 
         gen = generation(self.path)  # read before opening: the handle is never older than its key
         with self._open:
-            if self._store is None or gen != self._gen:
-                self._store, self._gen = ox.Store.read_only(self.path), gen
+            if self._store is None or gen != self._gen or fresh:
+                self._store, self._gen = _open_read_only(self.path), gen
             return hashlib.sha256((gen or "unmarked").encode("utf-8")).hexdigest()[:20], self._store
 
+    def read(self, fn):
+        """``fn(key, store)``, again on a reopened handle if the store's files moved under it: a read-only handle
+        reads files that a writer (an update in update mode, a build) may compact away meanwhile."""
+        for attempt in range(4):
+            key, store = self.handle(fresh=attempt > 0)
+            try:
+                return fn(key, store)
+            except (OSError, RuntimeError):
+                if attempt == 3:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
+
     def dump_file(self) -> tuple[str, Path]:
-        key, store = self.handle()
+        key, _ = self.handle()
         path = self.cache_dir / f"dump-{key}.nq.gz"
         if path.exists():
             return key, path
         with self._compute:
-            if path.exists():  # computed by the request this one waited for
-                return key, path
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            tmp = self.cache_dir / f".dump-{key}.{os.getpid()}.{threading.get_ident()}.tmp"
-            try:
-                with open(tmp, "wb") as raw, dump.gzip_writer(raw) as gz:
-                    dump.write(store, gz, "nquads")
-                os.replace(tmp, path)
-            finally:
-                tmp.unlink(missing_ok=True)
-            for old in self.cache_dir.glob("dump-*.nq.gz"):  # earlier generations (an open download keeps its file)
-                if old != path:
-                    old.unlink(missing_ok=True)
+            return self.read(self._write_dump)
+
+    def _write_dump(self, key: str, store) -> tuple[str, Path]:
+        path = self.cache_dir / f"dump-{key}.nq.gz"
+        if path.exists():  # computed by the request this one waited for
+            return key, path
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.cache_dir / f".dump-{key}.{os.getpid()}.{threading.get_ident()}.tmp"
+        try:
+            with open(tmp, "wb") as raw, dump.gzip_writer(raw) as gz:
+                dump.write(store, gz, "nquads")
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        for old in self.cache_dir.glob("dump-*.nq.gz"):  # earlier generations (an open download keeps its file)
+            if old != path:
+                old.unlink(missing_ok=True)
         return key, path
 
     def counts(self) -> tuple[str, dict]:
-        key, store = self.handle()
+        key, _ = self.handle()
         cached = self._void
         if cached and cached[0] == key:
             return cached
         with self._compute:
-            cached = self._void
-            if cached and cached[0] == key:
-                return cached
-            graphs = [(g, sum(1 for _ in dump.quads(store, g))) for g in dump.graph_names(store)]
-            default = sum(1 for _ in dump.quads(store, None))
-            [row] = list(store.query("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"))
-            counts = {"triples": default + sum(n for _, n in graphs), "subjects": int(row["n"].value), "graphs": graphs}
-            self._void = (key, counts)
-            return self._void
+            return self.read(self._count)
+
+    def _count(self, key: str, store) -> tuple[str, dict]:
+        cached = self._void
+        if cached and cached[0] == key:
+            return cached
+        graphs = [(g, sum(1 for _ in dump.quads(store, g))) for g in dump.graph_names(store)]
+        default = sum(1 for _ in dump.quads(store, None))
+        [row] = list(store.query("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"))
+        counts = {"triples": default + sum(n for _, n in graphs), "subjects": int(row["n"].value), "graphs": graphs}
+        self._void = (key, counts)
+        return self._void
+
+
+def _open_read_only(path: str) -> ox.Store:
+    for attempt in range(5):
+        try:
+            return ox.Store.read_only(path)
+        except (OSError, RuntimeError):  # a writer replaced a file while the handle opened: open again
+            if attempt == 4:
+                raise
+            time.sleep(0.1 * (attempt + 1))
 
 
 def state() -> DataOut:
@@ -117,7 +149,7 @@ def state() -> DataOut:
 
 def has_graph(graph: str) -> bool:
     """Whether the embedded store (its current generation) has this named graph."""
-    return dump.has_graph(state().handle()[1], graph)
+    return state().read(lambda _k, st: dump.has_graph(st, graph))
 
 
 def _remote():
@@ -249,10 +281,11 @@ def graph_response(graph: str | None):
     media = _negotiate_graph()
     if media is None:
         return error("not-acceptable", "a graph is served as Turtle, N-Triples, JSON-LD or RDF/XML", 406)
-    key, store = state().handle()
-    if graph is not None and not dump.has_graph(store, graph):
+    data = state()
+    key, names = data.read(lambda k, st: (k, [graph] if graph is not None and dump.has_graph(st, graph) else
+                                          [] if graph is not None else [None] + dump.graph_names(st)))
+    if graph is not None and not names:
         return error("not-found", f"the store has no graph {graph}", 404)
-    names = [graph] if graph is not None else [None] + dump.graph_names(store)
     if media == "application/rdf+xml" and len(names) > 1:
         return error("not-acceptable", "the union default graph is served as Turtle, N-Triples or JSON-LD "
                                        "(RDF/XML only for one named graph)", 406)
@@ -262,10 +295,14 @@ def graph_response(graph: str | None):
         return Response(status=304, headers=headers)
     if request.method == "HEAD":
         return Response(status=200, mimetype=media, headers=headers)
-    return Response(_stream(store, names, media), mimetype=media, headers=headers)
+    if graph is not None:  # one graph: read before answering, so a failed read is an error status, not a cut body
+        return Response(b"".join(_stream(data, names, media)), mimetype=media, headers=headers)
+    return Response(_stream(data, names, media), mimetype=media, headers=headers)
 
 
-def _stream(store, names: list, media: str):
+def _stream(data: DataOut, names: list, media: str):
+    """The graphs' statements in one document, written graph by graph (each graph sorted, read on its own: after
+    a new generation a long answer may mix it with the one it started on)."""
     from policykg.ontology import PREFIXES
 
     fmt = getattr(ox.RdfFormat, GRAPH_FORMATS[media])
@@ -273,7 +310,7 @@ def _stream(store, names: list, media: str):
     if media == "application/ld+json":
         yield b"["
     for name in names:
-        triples = dump.sorted_triples(store, name)
+        triples = data.read(lambda _k, st: dump.sorted_triples(st, name))
         if not triples and (len(names) > 1 or media == "application/ld+json"):
             continue
         if media == "text/turtle":
