@@ -155,6 +155,11 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--update-token", metavar="TOKEN",
                     help="accept SPARQL Update with Authorization: Bearer TOKEN (or $POLICYKG_UPDATE_TOKEN); read-only without")
     sv.add_argument("--no-cors", action="store_true", help="do not send Access-Control-Allow-Origin: * on reads")
+    sv.add_argument("--cache-dir", metavar="DIR", help="where the dump served at /dump.nq.gz is cached, one file per "
+                    "store generation (default: a folder per store under the system temporary folder)")
+    sv.add_argument("--data-license", metavar="IRI", default=os.environ.get("POLICYKG_DATA_LICENSE"),
+                    help="the data's licence, stated in the VoID description at /void (default: $POLICYKG_DATA_LICENSE "
+                    "or CC0 1.0, http://creativecommons.org/publicdomain/zero/1.0/)")
 
     v = sub.add_parser(
         "validate",
@@ -252,6 +257,25 @@ def parser() -> argparse.ArgumentParser:
     ex.add_argument("--scope", metavar="IRI", help="only what concerns this document, agency or district")
     ex.add_argument("-o", "--output", metavar="FILE",
                     help="write here (CSV: FILE.nodes.csv and FILE.edges.csv); default: standard output (not for CSV)")
+
+    dp = sub.add_parser(
+        "dump",
+        help="write the whole store as N-Quads or TriG",
+        description=(
+            "Write every quad of the store as N-Quads (one statement per line, its graph last) or TriG (one "
+            "GRAPH <g> { ... } block per named graph). The output is streamed graph by graph: the store's default "
+            "graph first (a policykg build leaves it empty), then the named graphs sorted by IRI, each graph's "
+            "statements sorted by their N-Quads text, terms in N-Triples syntax. The same store gives the same "
+            "bytes. Standard output by default; -o FILE.gz writes gzip (with a fixed header: same bytes too). "
+            "The server offers the same N-Quads at /dump.nq.gz."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common(dp)
+    dp.add_argument("--format", choices=["nquads", "trig"], default="nquads", help="nquads (default) or trig")
+    dp.add_argument("-o", "--output", metavar="FILE",
+                    help="write here (gzip-compressed when FILE ends in .gz); default: standard output")
 
     ql = sub.add_parser("queries", help="list the named queries with their parameters and columns")
     ql.add_argument("--json", action="store_true", help="print as JSON")
@@ -650,6 +674,23 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_dump(args) -> int:
+    from policykg import dump
+
+    store = open_store(args, read_only=True)
+    if args.output:
+        try:
+            n = dump.write_file(store, args.output, args.format)
+        except OSError as exc:
+            raise PolicyKGError(f"cannot write {args.output}: {exc.strerror or exc}")
+        print(f"wrote {args.output} ({n:,} bytes before compression)" if args.output.endswith(".gz")
+              else f"wrote {args.output} ({n:,} bytes)", file=sys.stderr)
+        return 0
+    dump.write(store, sys.stdout.buffer, args.format)
+    sys.stdout.buffer.flush()
+    return 0
+
+
 def cmd_queries(args) -> int:
     from policykg import queries
 
@@ -677,7 +718,15 @@ def cmd_serve(args) -> int:
               "WORKERS": args.workers, "UPDATE_TOKEN": args.update_token or os.environ.get("POLICYKG_UPDATE_TOKEN") or None,
               "CORS": not args.no_cors, "ENDPOINT": args.endpoint, "UPDATE_ENDPOINT": args.update_endpoint,
               "REMOTE_USER": args.remote_user, "REMOTE_PASSWORD": args.remote_password,
-              "REMOTE_TIMEOUT": args.remote_timeout, "REMOTE_MAX_ROWS": args.remote_max_rows}
+              "REMOTE_TIMEOUT": args.remote_timeout, "REMOTE_MAX_ROWS": args.remote_max_rows,
+              "DATA_CACHE": args.cache_dir, "DATA_LICENSE": args.data_license}
+    if args.data_license:
+        import pyoxigraph as ox
+
+        try:
+            ox.NamedNode(args.data_license)
+        except ValueError:
+            raise PolicyKGError(f"--data-license must be an absolute IRI, not {args.data_license!r}")
     if not args.endpoint:
         Store(settings.store, read_only=True)  # fail now, with a clear message, if there is no store
     app = create_app(config)
@@ -703,7 +752,7 @@ def cmd_serve(args) -> int:
 COMMANDS = {
     "build": cmd_build, "query": cmd_query, "stats": cmd_stats, "queries": cmd_queries, "serve": cmd_serve,
     "validate": cmd_validate, "reason": cmd_reason, "ontology-doc": cmd_ontology_doc, "agencies": cmd_agencies,
-    "audit": cmd_audit, "export": cmd_export, "load": cmd_load,
+    "audit": cmd_audit, "export": cmd_export, "load": cmd_load, "dump": cmd_dump,
 }
 
 

@@ -1,8 +1,9 @@
 """The HTTP side: a Flask application serving the store over the SPARQL 1.1 Protocol, safely.
 
-:func:`create_app` takes a config dict (keys below) and registers three blueprints: :mod:`.sparql` (the
-protocol endpoint and its service description), :mod:`.pages` (YASGUI, the named queries, entity pages,
-exports, health) and :mod:`.views` (the graph, audit and document pages and the audit report). Queries run in worker processes with a hard time limit (:mod:`.execution`); what would make the
+:func:`create_app` takes a config dict (keys below) and registers four blueprints: :mod:`.sparql` (the
+protocol endpoint, also at /query and /update, and its service description), :mod:`.pages` (YASGUI, the named
+queries, entity pages, exports, health), :mod:`.views` (the graph, audit and document pages and the audit
+report) and :mod:`.dataout` (the dump, VoID, the Graph Store Protocol's read side). Queries run in worker processes with a hard time limit (:mod:`.execution`); what would make the
 server fetch from elsewhere is refused before execution (:mod:`.safety`). Every error is the same JSON body:
 ``{"error": kind, "message": …}``.
 
@@ -31,6 +32,10 @@ REMOTE_PASSWORD    its password                                                N
 REMOTE_TIMEOUT     seconds a request to the remote store may take              300
 REMOTE_MAX_ROWS    the remote store's own row cap (answers that reach it are   10000
                    fetched again page by page)
+DATA_CACHE         folder of the cached dump (/dump.nq.gz), one file per       per store,
+                   store generation                                            in temp dir
+DATA_LICENSE       the data's licence IRI, stated in the VoID description      CC0 1.0
+                   (/void)
 =================  ==========================================================  ===========
 """
 from __future__ import annotations
@@ -41,13 +46,13 @@ from policykg.errors import PolicyKGError, QueryError
 
 DEFAULTS = {"TIMEOUT": 30.0, "MAX_ROWS": 10000, "MAX_QUERY_BYTES": 100_000, "MAX_BYTES": 50_000_000,
             "MAX_MEMORY_MB": 2048, "CLIENT_SHARE": None, "WORKERS": 2, "UPDATE_TOKEN": None,
-            "CORS": True, "ENDPOINT": None, "UPDATE_ENDPOINT": None,
+            "CORS": True, "ENDPOINT": None, "UPDATE_ENDPOINT": None, "DATA_CACHE": None, "DATA_LICENSE": None,
             "REMOTE_USER": None, "REMOTE_PASSWORD": None, "REMOTE_TIMEOUT": 300, "REMOTE_MAX_ROWS": 10000}
 
 
 #: Endpoints whose response depends on the Accept header (the entity route sets Vary itself: not when a suffix
 #: such as ``.ttl`` forces the format). /export and the audit choose their format by a parameter only.
-NEGOTIATED = {"sparql.sparql", "pages.run_named"}
+NEGOTIATED = {"sparql.sparql", "sparql.query_endpoint", "sparql.update_endpoint", "pages.run_named"}
 
 
 def error(kind: str, message: str, status: int):
@@ -65,20 +70,21 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_QUERY_BYTES"]) + 10_000
     app.json.ensure_ascii = False
 
-    from . import pages, sparql, views
+    from . import dataout, pages, sparql, views
     from .backend import make_backend
 
     app.extensions["policykg.backend"] = make_backend(app.config)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(views.bp)
+    app.register_blueprint(dataout.bp)
     pages.register_entity_route(app)
 
     @app.errorhandler(PolicyKGError)
     def domain_error(exc: PolicyKGError):
         return jsonify(exc.as_dict()), 400 if isinstance(exc, QueryError) else 500
 
-    for code in (400, 401, 403, 404, 405, 406, 413, 415, 500, 503):
+    for code in (400, 401, 403, 404, 405, 406, 413, 415, 500, 501, 503):
         app.register_error_handler(code, lambda exc, code=code: error(
             getattr(exc, "name", "error").lower().replace(" ", "-"), getattr(exc, "description", str(exc)), code))
 

@@ -280,7 +280,12 @@ def _worker(path: str, writable: bool, conn, memory_mb: int | None = None) -> No
         if request is None:
             return
         try:
-            conn.send(run_report(store, request) if request["op"] == "report" else execute(store, request))
+            result = run_report(store, request) if request["op"] == "report" else execute(store, request)
+            if request["op"] == "update" and not result.error:
+                from policykg.store import mark_generation
+
+                mark_generation(path)  # the dump, VoID and graph store of the server follow the update
+            conn.send(result)
         except MemoryError:
             conn.send(Result("solutions", b"", "text/plain", error="the query needed more memory than a worker may use"))
         except Exception as exc:  # never leave the caller waiting

@@ -184,7 +184,8 @@ def index():
 
 # ---------------------------------------------------------------------- entity pages
 def register_entity_route(app) -> None:
-    """Entity IRIs minted under the base dereference here: https://policykg.org/id/doc/… → /id/doc/…"""
+    """Entity IRIs minted under the base dereference here: https://policykg.org/id/doc/… → /id/doc/…; so do
+    graph IRIs (…/id/graph/doc/…), to the graph's content (server/dataout.py)."""
     path = urlparse(app.config["BASE"]).path or "/"
     app.add_url_rule(f"{path}<path:rest>", "entity", entity)
 
@@ -234,6 +235,12 @@ def entity(rest: str):
         iri_term(iri, "the entity's address")
     except Refused as exc:
         return error(exc.kind, str(exc), 400)
+    if rest.startswith("graph/") and not current_app.config.get("ENDPOINT"):
+        from . import dataout
+
+        # a named graph's IRI dereferences to the graph's content (Turtle, N-Triples, JSON-LD or RDF/XML by Accept)
+        if dataout.has_graph(iri):
+            return dataout.graph_response(iri)
     accept = request.accept_mimetypes
     if forced:
         media = forced

@@ -54,8 +54,25 @@ def _bad_utf8(raw: bytes, encoded: bool) -> bool:
 
 @bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
 def sparql():
+    """The SPARQL 1.1 Protocol: queries and (with the update token) updates."""
+    return protocol(queries=True, updates=True)
+
+
+@bp.route("/query", methods=["GET", "POST", "OPTIONS"])
+def query_endpoint():
+    """/sparql for queries only (like Fuseki's and Oxigraph's /query): an update is a 400."""
+    return protocol(queries=True, updates=False)
+
+
+@bp.route("/update", methods=["POST", "OPTIONS"])
+def update_endpoint():
+    """/sparql for updates only (like Fuseki's and Oxigraph's /update): a query is a 400."""
+    return protocol(queries=False, updates=True)
+
+
+def protocol(queries: bool, updates: bool):
     if request.method == "OPTIONS":
-        return Response(status=204, headers={"Allow": "GET, POST, OPTIONS"})
+        return Response(status=204, headers={"Allow": "GET, POST, OPTIONS" if queries else "POST, OPTIONS"})
     if _bad_utf8(request.query_string, True) or (request.method == "POST" and _bad_utf8(
             request.get_data(cache=True), request.mimetype == _FORM)):
         return error("bad-request", "the request is not valid UTF-8 (percent-encoded bytes included)", 400)
@@ -100,6 +117,10 @@ def sparql():
             return error("unsupported-media-type",
                          f"POST a query as {_FORM} or application/sparql-query (an update as application/sparql-update), "
                          f"not {mime or 'a body without a media type'}", 415)
+    if update is not None and not updates:
+        return error("bad-request", "this is the query endpoint: send SPARQL Update to /update (or /sparql)", 400)
+    if query is not None and not queries:
+        return error("bad-request", "this is the update endpoint: send queries to /query (or /sparql)", 400)
     text = query if query is not None else update
     if len(text.encode("utf-8")) > int(current_app.config["MAX_QUERY_BYTES"]):
         return error("payload-too-large", f"the query is longer than {current_app.config['MAX_QUERY_BYTES']} bytes", 413)
@@ -194,9 +215,10 @@ def service_description():
 
     try:  # the address comes from the Host header: checked as an IRI before it is written into Turtle
         iri(request.base_url, "the endpoint's address (Host header)")
+        iri(request.url_root, "the server's address (Host header)")
     except Refused as exc:
         return error(exc.kind, str(exc), 400)
-    endpoint = request.base_url
+    endpoint, root = request.base_url, request.url_root
     updates = bool(current_app.config["UPDATE_TOKEN"])
     rows = backend().select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
     total = sum(int(r["n"]) for r in rows)
@@ -205,6 +227,7 @@ def service_description():
         "@prefix void: <http://rdfs.org/ns/void#> .",
         "@prefix formats: <http://www.w3.org/ns/formats/> .",
         "@prefix dct: <http://purl.org/dc/terms/> .",
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
         f"<{endpoint}#service> a sd:Service ;",
         f"    sd:endpoint <{endpoint}> ;",
         "    sd:supportedLanguage sd:SPARQL11Query" + (" , sd:SPARQL11Update ;" if updates else " ;"),
@@ -217,6 +240,8 @@ def service_description():
         f"    sd:defaultDataset <{endpoint}#dataset> .",
         f"<{endpoint}#dataset> a sd:Dataset , void:Dataset ;",
         f"    void:sparqlEndpoint <{endpoint}> ;",
+        f"    void:dataDump <{root}dump.nq.gz> ;",  # the whole store, gzip N-Quads (server/dataout.py)
+        f"    rdfs:seeAlso <{root}void> ;",  # its VoID description, with licence and subject count
         f"    void:triples {total} ;",
         f"    sd:defaultGraph [ a sd:Graph ; void:triples {total} ]",
     ]
