@@ -25,10 +25,11 @@ class LocalBackend:
                 self._graphs = None
         return result
 
-    def select(self, text: str, timeout: float | None = None) -> list[dict]:
-        """Rows of an internal SELECT as dicts of plain values."""
+    def select(self, text: str, timeout: float | None = None, bindings: dict[str, str] | None = None) -> list[dict]:
+        """Rows of an internal SELECT as dicts of plain values; ``bindings`` maps variables to IRIs, bound as
+        terms (substitutions), never written into the text."""
         r = self.run({"op": "query", "text": text, "select_type": "application/sparql-results+json",
-                      "graph_type": "text/turtle", "max_rows": 100_000}, timeout)
+                      "graph_type": "text/turtle", "max_rows": 100_000, "bindings": bindings}, timeout)
         if r.error:
             raise RuntimeError(r.error)
         data = json.loads(r.body)
