@@ -227,3 +227,28 @@ def test_serve_a_virtuoso_store(built):
         sw.setQuery(f"SELECT (COUNT(*) AS ?n) FROM <{graph}> WHERE {{ ?s ?p ?o }}")
         n = int(sw.query().convert()["results"]["bindings"][0]["n"]["value"])
         assert n == len(Store(local, read_only=True).quads(graph))
+
+
+def test_a_large_write_that_fails_half_way_changes_nothing(built):
+    """A replacement of 2,500 triples goes in three staged chunks; Virtuoso refuses the second (an ill-typed integer
+    it cannot store): the graph keeps its old content and no staging graph is left behind."""
+    server, _ = built
+    remote = _remote(server)
+    graph = f"{BASE}graph/test/staged"
+    g = ox.NamedNode(graph)
+    old = [ox.Quad(ox.NamedNode(f"{BASE}test/old"), ox.NamedNode(f"{BASE}test/p"), ox.Literal("旧"), g)]
+    remote.apply({graph: old})
+    assert remote.quads(graph) == old
+    new = [ox.Quad(ox.NamedNode(f"{BASE}test/s{i}"), ox.NamedNode(f"{BASE}test/p"), ox.Literal(str(i)), g) for i in range(2500)]
+    new[1800] = ox.Quad(new[1800].subject, new[1800].predicate,
+                        ox.Literal("abc", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")), g)
+    with pytest.raises(StoreError, match="nothing was changed"):
+        remote.apply({graph: new})
+    assert remote.quads(graph) == old
+    assert not [x for x in remote.named_graphs() if x.endswith("/.staging")]
+    # the same write without the bad literal goes through, whole
+    new[1800] = ox.Quad(new[1800].subject, new[1800].predicate, ox.Literal("1800"), g)
+    remote.apply({graph: new})
+    assert sorted(map(str, remote.quads(graph))) == sorted(map(str, new))
+    remote.apply({}, drops=[graph])
+    assert remote.quads(graph) == []
