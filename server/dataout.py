@@ -276,9 +276,10 @@ def graph_store():
     return graph_response(graphs[0] if graphs else None)
 
 
-def graph_response(graph: str | None):
-    """One named graph (or the union default graph, ``None``), in the format the Accept header asks for."""
-    media = _negotiate_graph()
+def graph_response(graph: str | None, forced: str | None = None):
+    """One named graph (or the union default graph, ``None``), in the format the Accept header asks for (or the one
+    a suffix of the graph IRI's path forces: ``.ttl``, ``.nt``, ``.jsonld``)."""
+    media = forced or _negotiate_graph()
     if media is None:
         return error("not-acceptable", "a graph is served as Turtle, N-Triples, JSON-LD or RDF/XML", 406)
     data = state()
@@ -290,7 +291,9 @@ def graph_response(graph: str | None):
         return error("not-acceptable", "the union default graph is served as Turtle, N-Triples or JSON-LD "
                                        "(RDF/XML only for one named graph)", 406)
     etag = hashlib.sha256(f"{key} {media} {graph}".encode("utf-8")).hexdigest()[:24]
-    headers = {"Vary": "Accept", "X-PolicyKG-Generation": key, "ETag": f'"{etag}"'}
+    headers = {"X-PolicyKG-Generation": key, "ETag": f'"{etag}"'}
+    if not forced:
+        headers["Vary"] = "Accept"
     if etag in request.if_none_match:
         return Response(status=304, headers=headers)
     if request.method == "HEAD":

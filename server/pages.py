@@ -239,8 +239,8 @@ def entity(rest: str):
         from . import dataout
 
         # a named graph's IRI dereferences to the graph's content (Turtle, N-Triples, JSON-LD or RDF/XML by Accept)
-        if dataout.has_graph(iri):
-            return dataout.graph_response(iri)
+        if dataout.has_graph(iri) and forced != "text/html":
+            return dataout.graph_response(iri, forced)
     accept = request.accept_mimetypes
     if forced:
         media = forced

@@ -260,9 +260,13 @@ def test_graph_iri_dereferences(server, quads):
     assert set(rdflib.Graph().parse(data=body, format="turtle")) == rdflib_triples(graph_quads(quads, DOC_GRAPH))
     status, _, body = get(server + path, "application/ld+json")
     assert status == 200 and len(rdflib.Graph().parse(data=body, format="json-ld")) == len(graph_quads(quads, DOC_GRAPH))
-    # an IRI under graph/ that names no graph is an entity IRI like any other: nothing is known about it
+    # a suffix forces the format, as for entities
+    status, headers, body = get(server + path + ".jsonld", "text/turtle")
+    assert status == 200 and headers.get_content_type() == "application/ld+json"
+    assert len(rdflib.Graph().parse(data=body, format="json-ld")) == len(graph_quads(quads, DOC_GRAPH))
+    # an IRI under graph/ that names no graph is an entity IRI like any other: nothing is known about it, a 404
     status, _, body = get(server + "/id/graph/doc/no-such-document", "text/turtle")
-    assert len(rdflib.Graph().parse(data=body, format="turtle")) == 0
+    assert status == 404
     # entity IRIs still reach their pages
     assert get(server + "/id/" + quote("doc/沪府办发-2024-1"), "text/html")[0] == 200
     assert get(server + "/id/" + quote("doc/沪府办发-2024-1"), "text/turtle")[0] == 200

@@ -65,6 +65,8 @@ def select(site: str, query: str) -> list[dict]:
 def expand(body: bytes, context: dict) -> Graph:
     """A JSON-LD response parsed by rdflib with its remote @context replaced by the fetched context."""
     doc = json.loads(body)
+    if isinstance(doc, list):  # a named graph's content (a follow-up link is a hash IRI of its graph's IRI): expanded
+        return Graph().parse(data=body, format="json-ld")
     doc["@context"] = context["@context"]
     return Graph().parse(data=json.dumps(doc), format="json-ld")
 
