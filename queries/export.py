@@ -232,6 +232,14 @@ def _district_colour(g) -> dict[str, tuple]:
     return {d: DISTRICT_COLOURS[i % len(DISTRICT_COLOURS)] for i, d in enumerate(districts)}
 
 
+def _node_values(n: str, d: dict, keys: list[str]):
+    """(key, value) of a node's attributes as the GraphML and GEXF writers write them: its IRI, then what it has."""
+    for k in keys:
+        v = n if k == "iri" else d.get(k)
+        if v is not None:
+            yield k, v
+
+
 def _colour(d: dict, by_district: dict) -> tuple:
     return by_district.get(d.get("district"), COLOURS.get(d.get("type"), (127, 127, 127)))
 
@@ -288,10 +296,7 @@ def _graphml(g: nx.MultiDiGraph, ids: dict[str, str]) -> bytes:
     out.append(f'<graph id="{_x(g.graph.get("view", "policykg"))}" edgedefault="directed">\n')
     for n, d in nodes:
         out.append(f'<node id="{ids[n]}">\n')
-        for k in nkeys:
-            v = n if k == "iri" else d.get(k)
-            if v is not None:
-                out.append(f'  <data key="{_x(nid[k])}">{_x(v)}</data>\n')
+        out.extend(f'  <data key="{_x(nid[k])}">{_x(v)}</data>\n' for k, v in _node_values(n, d, nkeys))
         label = str(d.get("label", n))
         r, gr, b = _colour(d, by_district)
         width = min(max(12 * len(label) + 16, 40), 12 * LABEL_LIMIT + 16)  # a CJK character is about 12 px at 12 pt
@@ -337,10 +342,7 @@ def _gexf(g: nx.MultiDiGraph, ids: dict[str, str]) -> bytes:
     out.append("</attributes>\n<nodes>\n")
     for n, d in nodes:
         out.append(f'<node id="{ids[n]}" label="{_x(d.get("label", n))}"><attvalues>')
-        for k in nkeys:
-            v = n if k == "iri" else d.get(k)
-            if v is not None:
-                out.append(f'<attvalue for="{_x(k)}" value="{_x(v)}"/>')
+        out.extend(f'<attvalue for="{_x(k)}" value="{_x(v)}"/>' for k, v in _node_values(n, d, nkeys))
         r, gr, b = _colour(d, by_district)
         out.append(f'</attvalues><viz:color r="{r}" g="{gr}" b="{b}" a="1.0"/>'
                    f'<viz:size value="{float(SIZES.get(d.get("type"), 8))}"/></node>\n')

@@ -92,3 +92,19 @@ class Listener:
         self.stop = True
         self.thread.join(2)
         self.sock.close()
+
+
+def http(url: str, accept: str | None = None, method: str | None = None, data: bytes | None = None,
+         headers: dict | None = None):
+    """(status, headers, body) of one request — HTTP errors included, as answers."""
+    import urllib.error
+
+    h = dict(headers or {})
+    if accept:
+        h["Accept"] = accept
+    req = urllib.request.Request(url, data=data, headers=h, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, resp.headers, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read()

@@ -15,7 +15,7 @@ import pytest
 import rdflib
 
 from helpers import BASE, ROOT
-from server_helpers import corpus_store, serving
+from server_helpers import corpus_store, http, serving
 
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
 DCT = rdflib.Namespace("http://purl.org/dc/terms/")
@@ -53,15 +53,7 @@ def dump_cli(store, *args: str) -> subprocess.CompletedProcess:
 
 
 def get(url: str, accept: str | None = None, method: str = "GET", headers: dict | None = None):
-    h = dict(headers or {})
-    if accept:
-        h["Accept"] = accept
-    req = urllib.request.Request(url, headers=h, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return r.status, r.headers, r.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.headers, exc.read()
+    return http(url, accept, method, headers=headers)
 
 
 def rdflib_triples(quads_) -> set:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -16,7 +15,7 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from helpers import CORPUS, ROOT
-from server_helpers import corpus_store, serving
+from server_helpers import corpus_store, http, serving
 
 BASE = "https://policykg.org/id/"
 PKG = "https://policykg.org/ontology#"
@@ -41,15 +40,7 @@ def path_of(iri: str) -> str:
 
 def fetch(url: str, accept: str | None = None, data: bytes | None = None, headers: dict | None = None):
     """(status, headers, body) — errors included."""
-    h = dict(headers or {})
-    if accept:
-        h["Accept"] = accept
-    req = urllib.request.Request(url, data=data, headers=h)
-    try:
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            return resp.status, resp.headers, resp.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.headers, exc.read()
+    return http(url, accept, data=data, headers=headers)
 
 
 def vary(headers) -> set[str]:
