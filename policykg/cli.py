@@ -430,20 +430,14 @@ def _table(variables: list[str], rows: list[list[str]], max_width: int = 60) -> 
     return "\n".join(out)
 
 
-def _parse_params(pairs: list[str]) -> dict:
-    import pyoxigraph as ox
-
+def _parse_params(pairs: list[str]) -> dict[str, str]:
+    """``NAME=VALUE`` pairs as a dict (the values become RDF terms by ``queries.term``, typed as the query declares)."""
     subs = {}
     for pair in pairs:
         if "=" not in pair:
             raise QueryError(f"--param needs NAME=VALUE, got {pair!r}")
         name, value = pair.split("=", 1)
-        name = name.strip().lstrip("$?")
-        if value.startswith("<") and value.endswith(">"):
-            term = ox.NamedNode(value[1:-1])
-        else:
-            term = ox.Literal(value)
-        subs[name] = term
+        subs[name.strip().lstrip("$?")] = value
     return subs
 
 
@@ -502,13 +496,14 @@ def cmd_query(args) -> int:
         nq = queries.load_file(args.query)
     else:
         nq = queries.load(args.query)
-    params = _parse_params(args.param)
-    unknown = sorted(set(params) - set(nq.params))
+    given = _parse_params(args.param)
+    unknown = sorted(set(given) - set(nq.params))
     if unknown:
         raise QueryError(
             f"unknown parameter(s) {', '.join(unknown)}; this query takes: {', '.join(sorted(nq.params)) or 'none'}",
             nq.name,
         )
+    params = {k: queries.term(nq, k, v) for k, v in given.items()}
     store = open_store(args, read_only=True)
     result = run_query(store, nq.text, params, nq.name, args.limit, args.offset)
     out = sys.stdout
