@@ -24,20 +24,23 @@ import pyoxigraph as ox
 from policykg.errors import QueryError
 
 SAME_NUMBER = 0.5  # an article under the same number counts as the same article from this similarity on
-MOVED = 0.6  # an article under another number, from this one
+MOVED = 0.5  # an article under another number, from this one (a dated final article with a repeal sentence added: 0.58)
 
-_DOC = """SELECT ?doc ?title ?type ?number ?force ?signed ?published WHERE {
+_P = """PREFIX pkg: <https://policykg.org/ontology#> PREFIX eli: <http://data.europa.eu/eli/ontology#>
+PREFIX dct: <http://purl.org/dc/terms/>
+"""
+_DOC = _P + """SELECT ?doc ?title ?type ?number ?force ?signed ?published WHERE {
   ?doc a pkg:Document ; dct:title ?title . OPTIONAL { ?doc pkg:documentType ?type }
   OPTIONAL { { ?doc eli:id_local ?number } UNION { ?doc pkg:promulgatedBy/eli:id_local ?number } }
   OPTIONAL { ?doc eli:first_date_entry_in_force ?force } OPTIONAL { ?doc eli:date_document ?signed }
   OPTIONAL { ?doc eli:date_publication ?published } } ORDER BY ?number ?title LIMIT 1"""
-_BY_VALUE = """SELECT DISTINCT ?doc ?v WHERE {
+_BY_VALUE = _P + """SELECT DISTINCT ?doc ?v WHERE {
   { ?doc a pkg:Document ; eli:id_local ?v } UNION { ?doc a pkg:Document ; pkg:promulgatedBy/eli:id_local ?v }
   UNION { ?doc a pkg:Document ; dct:title ?t FILTER(STR(?t) = ?v) } } ORDER BY ?doc"""
-_ARTICLES = """SELECT ?doc ?a ?ordinal ?number ?heading ?text WHERE { ?a a pkg:Article ; pkg:inDocument ?doc .
+_ARTICLES = _P + """SELECT ?doc ?a ?ordinal ?number ?heading ?text WHERE { ?a a pkg:Article ; pkg:inDocument ?doc .
   OPTIONAL { ?a pkg:ordinal ?ordinal } OPTIONAL { ?a pkg:number ?number } OPTIONAL { ?a pkg:heading ?heading }
   OPTIONAL { ?a pkg:text ?text } } ORDER BY ?ordinal ?a"""
-_EDITION = """SELECT ?a ?b ?p WHERE { ?a ?p ?b FILTER(?p IN (pkg:nextEdition, pkg:previousEdition)) } ORDER BY ?p"""
+_EDITION = _P + """SELECT ?a ?b ?p WHERE { ?a ?p ?b FILTER(?p IN (pkg:nextEdition, pkg:previousEdition)) } ORDER BY ?p"""
 
 
 def store_select(store):
@@ -72,18 +75,18 @@ def resolve(select, spec: str) -> str:
 
 def _document(select, iri: str) -> dict:
     r = select(_DOC, {"doc": ox.NamedNode(iri)})[0]
-    return {"iri": iri, "title": r["title"], "type": (r["type"] or "").rsplit("#", 1)[-1] or None, "number": r["number"],
-            "from": r["force"] or r["signed"] or r["published"]}
+    return {"iri": iri, "title": r.get("title"), "type": (r.get("type") or "").rsplit("#", 1)[-1] or None, "number": r.get("number"),
+            "from": r.get("force") or r.get("signed") or r.get("published")}
 
 
 def _articles(select, iri: str) -> list[dict]:
     out, seen = [], set()
     for r in select(_ARTICLES, {"doc": ox.NamedNode(iri)}):
-        if r["a"] in seen:
+        if r.get("a") in seen:
             continue
-        seen.add(r["a"])
-        out.append({"iri": r["a"], "ordinal": int(r["ordinal"]) if r["ordinal"] else None, "number": r["number"],
-                    "heading": r["heading"], "text": r["text"] or ""})
+        seen.add(r.get("a"))
+        out.append({"iri": r.get("a"), "ordinal": int(r.get("ordinal")) if r.get("ordinal") else None, "number": r.get("number"),
+                    "heading": r.get("heading"), "text": r.get("text") or ""})
     return out
 
 
@@ -179,7 +182,7 @@ def diff(select, a: str, b: str) -> dict:
         counts[status] += 1
         entries.append(e)
     return {"a": _document(select, ia), "b": _document(select, ib),
-            "editions": relation.get(edition[0]["p"]) if edition else None,
+            "editions": relation.get(edition[0].get("p")) if edition else None,
             "articles": {"a": len(old), "b": len(new)}, "summary": counts, "entries": entries}
 
 
