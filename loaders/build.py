@@ -663,6 +663,7 @@ def resolve_links(store: Store, mint: Minter, changed: set[str] | None = None) -
     if changed is not None:
         done = _resolve_some(store, mint, changed)
         if done is not None:
+            link_editions(store, mint, changed)
             return done
 
     # three plain queries: an OPTIONAL property path per document cost 0.8 s on 1,000 documents, these 0.08 s
@@ -686,6 +687,77 @@ def resolve_links(store: Store, mint: Minter, changed: set[str] | None = None) -
             if number is None or number in numbers:
                 quads.add(Quad(row["act"], NamedNode(PKG + "resolvesTo"), NamedNode(doc), g))
     store.apply({mint.links_graph: sorted(quads, key=str)}, drops=[mint.links_graph])
+    link_editions(store, mint)
+    return len(quads)
+
+
+EDITION_EXCLUDED_TYPES = {"decree"}  # 上海市人民政府令第9号 of 2009 and of 2024 are two decrees, not two editions
+
+
+def link_editions(store: Store, mint: Minter, changed: set[str] | None = None) -> int:
+    """Successive editions of a document, as ``pkg:previousEdition`` / ``pkg:nextEdition`` in ``graph/links``.
+
+    Documents are editions of one another when they have the same title key (``pkg:titleKey``), the same
+    document type (not decrees, whose titles are only their number) and the same places, and they come
+    into force on different dates — the entry-into-force date, else the date signed, else published; a
+    document with none of these dates is no edition. Each edition is linked to the one of the nearest
+    earlier date (all of them when several share that date). This covers a regulation that repeals its
+    predecessor of the same title (《上海市森林管理规定》同时废止), a 办法 and its 重新发布 re-issue.
+
+    Over the whole store (``changed`` None), or for the title keys the ``changed`` documents have or had
+    (those they are linked with) only: the same links as the whole-store computation."""
+    def vals(iris) -> str:
+        return " ".join(f"<{i}>" for i in sorted(iris))
+
+    nxt, prev = NamedNode(PKG + "nextEdition"), NamedNode(PKG + "previousEdition")
+    g = NamedNode(mint.links_graph)
+    key_filter = ""
+    if changed is not None:
+        if not changed:
+            return 0
+        linked = {r["x"].value for r in store.query(
+            f"""SELECT ?x WHERE {{ VALUES ?d {{ {vals(changed)} }} GRAPH <{mint.links_graph}> {{
+                 {{ ?d <{PKG}nextEdition> ?x }} UNION {{ ?d <{PKG}previousEdition> ?x }} }} }}""")}
+        keys = {r["k"].value for r in store.query(
+            f"SELECT ?k WHERE {{ VALUES ?d {{ {vals(changed | linked)} }} ?d a pkg:Document ; pkg:titleKey ?k }}")}
+        key_filter = "VALUES ?k { " + " ".join(str(Literal(k)) for k in sorted(keys)) + " } "
+        if not keys:
+            key_filter = ""
+    rows = [] if changed is not None and not key_filter else store.query(
+        f"""SELECT ?doc ?k ?type ?place ?force ?signed ?published WHERE {{ {key_filter}
+            ?doc a pkg:Document ; pkg:titleKey ?k ; pkg:documentType ?type .
+            OPTIONAL {{ ?doc pkg:place ?place }} OPTIONAL {{ ?doc eli:first_date_entry_in_force ?force }}
+            OPTIONAL {{ ?doc eli:date_document ?signed }} OPTIONAL {{ ?doc eli:date_publication ?published }} }}""")
+    docs: dict[str, dict] = {}
+    for r in rows:
+        d = docs.setdefault(r["doc"].value, {"key": r["k"].value, "type": r["type"].value, "places": set(),
+                                              "force": set(), "signed": set(), "published": set()})
+        for name in ("force", "signed", "published"):
+            if r[name] is not None:
+                d[name].add(r[name].value)
+        if r["place"] is not None:
+            d["places"].add(r["place"].value)
+    groups: dict[tuple, dict[str, list[str]]] = {}  # (key, type, places) → date → documents
+    for doc, d in docs.items():
+        start = min(d["force"] or d["signed"] or d["published"] or {""})
+        if not start or d["type"].rsplit("#", 1)[-1] in EDITION_EXCLUDED_TYPES:
+            continue
+        groups.setdefault((d["key"], d["type"], tuple(sorted(d["places"]))), {}).setdefault(start, []).append(doc)
+    quads = set()
+    for by_date in groups.values():
+        dates = sorted(by_date)
+        for earlier, later in zip(dates, dates[1:]):
+            for e in by_date[earlier]:
+                for l in by_date[later]:
+                    quads |= {Quad(NamedNode(l), prev, NamedNode(e), g), Quad(NamedNode(e), nxt, NamedNode(l), g)}
+    if changed is None:
+        store.apply({}, delete_where=[f"GRAPH <{mint.links_graph}> {{ ?d <{PKG}{p}> ?x }}" for p in ("nextEdition", "previousEdition")],
+                    inserts={mint.links_graph: sorted(quads, key=str)})
+    else:
+        touched = set(changed) | set(docs)
+        store.apply({}, delete_where=[f"GRAPH <{mint.links_graph}> {{ <{d}> <{PKG}{p}> ?x }}"
+                                      for d in sorted(touched) for p in ("nextEdition", "previousEdition")],
+                    inserts={mint.links_graph: sorted(quads, key=str)})
     return len(quads)
 
 

@@ -51,6 +51,9 @@ from policykg.errors import QueryError
 
 _HEADER = re.compile(r"^#\s*(?P<key>title|description|param|columns)\s*:\s*(?P<value>.*)$")
 _PARAM = re.compile(r"[$?]param_([A-Za-z0-9_]+)")
+_TYPED = re.compile(r"^(?P<name>[A-Za-z0-9_]+)\s*\((?P<type>date)\)$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
 PARAM_PREFIX = "param_"
 
 
@@ -61,6 +64,7 @@ class NamedQuery:
     title: str = ""
     description: str = ""
     params: dict[str, str] = field(default_factory=dict)  # name → description
+    types: dict[str, str] = field(default_factory=dict)  # name → declared type (``date``)
     columns: list[str] = field(default_factory=list)
     path: str = ""
 
@@ -82,7 +86,12 @@ class NamedQuery:
                 q.description = (q.description + " " + value).strip()
             elif key == "param":
                 parts = re.split(r"\s+[—–-]\s+", value, maxsplit=1)
-                q.params[parts[0].strip()] = parts[1].strip() if len(parts) > 1 else ""
+                name = parts[0].strip()
+                typed = _TYPED.match(name)
+                if typed:
+                    name = typed["name"]
+                    q.types[name] = typed["type"]
+                q.params[name] = parts[1].strip() if len(parts) > 1 else ""
             elif key == "columns":
                 q.columns = [c.lstrip("?") for c in value.split()]
         # parameters are derived from the text; the header documents them
@@ -93,6 +102,39 @@ class NamedQuery:
 
 
 _WHERE = re.compile(r"\bWHERE\s*\{", re.I)
+
+
+def date_term(value: str, name: str = "on"):
+    """An ``xsd:date`` literal from ``YYYY-MM-DD`` (a real calendar date), else a :class:`QueryError`."""
+    import datetime
+
+    import pyoxigraph as ox
+
+    ok = isinstance(value, str) and bool(_DATE.match(value))
+    if ok:
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            ok = False
+    if not ok:
+        raise QueryError(f"must be a date written YYYY-MM-DD (e.g. 2024-06-01), not {value!r}", f"parameter {name}")
+    return ox.Literal(value, datatype=ox.NamedNode(XSD_DATE))
+
+
+def term(q: "NamedQuery", name: str, value: str):
+    """The RDF term a parameter value is bound as: checked against the parameter's declared type (``date``:
+    :func:`date_term`); otherwise a plain literal, or an IRI when written in angle brackets (a
+    :class:`QueryError` if it is not an absolute IRI)."""
+    import pyoxigraph as ox
+
+    if q.types.get(name) == "date":
+        return date_term(value, name)
+    if value.startswith("<") and value.endswith(">"):
+        try:
+            return ox.NamedNode(value[1:-1])
+        except ValueError as exc:
+            raise QueryError(f"a value in angle brackets must be an absolute IRI ({exc})", f"parameter {name}")
+    return ox.Literal(value)
 
 
 def rows(store, q: str) -> list[dict]:

@@ -78,6 +78,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(views.bp)
     app.register_blueprint(dataout.bp)
+    from . import diffpage; app.register_blueprint(diffpage.bp)  # noqa: E702  /diff (two editions compared)
     pages.register_entity_route(app)
 
     @app.errorhandler(PolicyKGError)

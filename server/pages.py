@@ -72,8 +72,6 @@ def list_queries():
 
 @bp.get("/queries/<name>")
 def run_named(name: str):
-    import pyoxigraph as ox
-
     from policykg import queries as lib
 
     from .sparql import _negotiate, respond
@@ -94,9 +92,9 @@ def run_named(name: str):
     if unknown:
         return error("bad-request", f"unknown parameter(s) {', '.join(unknown)}; {name} takes: {', '.join(sorted(q.params)) or 'none'}", 400)
     try:
-        values = {k: (ox.NamedNode(v[1:-1]) if v.startswith("<") and v.endswith(">") else ox.Literal(v)) for k, v in params.items()}
-    except ValueError as exc:
-        return error("bad-request", f"a parameter in angle brackets must be an absolute IRI ({exc})", 400)
+        values = {k: lib.term(q, k, v) for k, v in params.items()}  # typed as declared (a date is checked)
+    except Exception as exc:
+        return error("bad-request", getattr(exc, "reason", str(exc)), 400)
     fmt = request.args.get("format")
     select = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml", "csv": "text/csv",
               "tsv": "text/tab-separated-values"}.get(fmt or "")

@@ -158,7 +158,7 @@ def test_synthetic_store_summaries_equal_live_aggregates(synthetic):
     assert_summaries_equal_live(store)
 
 
-NAMED = ["agency-workload", "document-dates", "document-links", "documents", "followup-coverage", "followups",
+NAMED = ["agency-workload", "document-dates", "document-links", "documents", "followup-coverage", "followups", "in-force",
          "legal-bases", "measures", "measures-without-followup", "obligations", "promulgations", "responsible-units",
          "targets", "unresolved-agencies"]
 
