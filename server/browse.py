@@ -333,10 +333,24 @@ def bearer_section(iri: str) -> str:
     return f'{STYLE}<h2>Measures and statements</h2>{summary}{nav}<div id="borne">{"".join(out)}</div>{empty}{nav}'
 
 
+_STATED = PREFIXES + """SELECT ?p ?s WHERE { ?s pkg:statedIn ?p ; a pkg:DeonticStatement } ORDER BY ?s"""
+
+
+def statements_section(iri: str) -> str:
+    """HTML: the deontic statements read from provision ``iri`` ("bearers — modality — clause"), or nothing."""
+    esc = html.escape
+    stmts = [r["s"] for r in _backend().select(_STATED, bindings={"p": iri})]
+    if not stmts:
+        return ""
+    labels = people_labels(stmts)
+    items = "".join(f'<li data-statement="{esc(s)}">{esc(labels[s][0])}</li>' for s in stmts if s in labels)
+    return f'<h2>Statements</h2><ul id="statements">{items}</ul>'
+
+
 # ---------------------------------------------------------------------- labels for people
 def people_labels(iris) -> dict[str, tuple[str, str]]:
     """``{iri: (label, context_html)}`` for the provisions, responsibilities and deontic statements among
-    ``iris`` (store IRIs, validated as terms): a provision's text (its heading if it has no text), beside it
+    ``iris`` (store IRIs, validated as terms): a provision's heading, else its text, beside it
     its document and path; a responsibility as "unit — role — measure"; a statement as "bearers — modality —
     clause"."""
     from .safety import Refused, iri as iri_term
@@ -356,7 +370,7 @@ def people_labels(iris) -> dict[str, tuple[str, str]]:
         for r in b.select(PREFIXES + f"""SELECT ?x ?path ?text ?heading ?doc ?title WHERE {{ VALUES ?x {{ {values} }}
                 ?x pkg:inDocument ?doc ; pkg:path ?path . ?doc dct:title ?title .
                 OPTIONAL {{ ?x pkg:text ?text }} OPTIONAL {{ ?x pkg:heading ?heading }} }} ORDER BY ?x ?title"""):
-            label = _clip(r.get("text") or r.get("heading") or r["path"])
+            label = _clip(r.get("heading") or r.get("text") or r["path"])
             ctx = f' <span class="muted">· <a href="{esc(_local(r["doc"]))}">{esc(r["title"])}</a> · {esc(r["path"])}</span>'
             out.setdefault(r["x"], (label, ctx))
         for r in b.select(PREFIXES + f"""SELECT ?x ?unit ?unitLabel ?role ?method ?text ?path WHERE {{ VALUES ?x {{ {values} }}

@@ -335,6 +335,8 @@ def _entity_page(iri: str):
         except browse.BadFilter as exc:
             return error("bad-request", str(exc), 400)
         incoming = [r for r in incoming if "#" not in r["s"]]
+    elif _PKG + "Provision" in types or _PKG + "Measure" in types or "http://data.europa.eu/eli/ontology#LegalResourceSubdivision" in types:
+        extra = browse.statements_section(iri)
     people = browse.people_labels(names | {r["s"] for r in incoming})
     title = labels.get(iri) or iri.rsplit("/", 1)[-1]
     if _PKG + "Measure" in types and iri in people:  # a measure's title is its text

@@ -222,9 +222,13 @@ fetch("/export?format=cytoscape&" + query).then(r => {
   cy.on("tap", "node", e => { window.location.href = localUrl(e.target.data("iri")); });
   // the scope's own node (a document, an agency), outlined and in the middle of the view
   const me = scope ? cy.nodes().filter(x => x.data("iri") === scope) : cy.collection();
-  if (me.length) { me.addClass("scope"); cy.center(me); }
   status.textContent = n + " nodes, " + viewEdges + " edges · click a node to open it" +
     (me.length ? " · the scope is outlined" : scope ? " · the scope itself is not a node of this view" : "");
+  if (me.length) {  // its body in the middle (cy.center would centre its box with the label)
+    me.addClass("scope");
+    const p = me.position(), z = cy.zoom();
+    cy.pan({ x: cy.width() / 2 - p.x * z, y: cy.height() / 2 - p.y * z });
+  }
   window.policykgGraphReady = true;
 }).catch(e => { status.textContent = "could not load the view: " + e.message; window.policykgGraphReady = true; });
 """ % json.dumps(TYPE_COLOURS)
