@@ -1,9 +1,10 @@
 """The HTTP side: a Flask application serving the store over the SPARQL 1.1 Protocol, safely.
 
-:func:`create_app` takes a config dict (keys below) and registers four blueprints: :mod:`.sparql` (the
-protocol endpoint, also at /query and /update, and its service description), :mod:`.pages` (YASGUI, the named
-queries, entity pages, exports, health), :mod:`.views` (the graph, audit and document pages and the audit
-report) and :mod:`.dataout` (the dump, VoID, the Graph Store Protocol's read side). Queries run in worker processes with a hard time limit (:mod:`.execution`); what would make the
+:func:`create_app` takes a config dict (keys below) and registers five blueprints: :mod:`.sparql` (the
+protocol endpoint, also at /query and /update, and its service description), :mod:`.pages` (YASGUI at
+/sparql-editor, the named queries, entity pages, exports, health), :mod:`.views` (the graph, audit and document
+pages and the audit report), :mod:`.dataout` (the dump, VoID, the Graph Store Protocol's read side) and
+:mod:`.browse` (the document list at /, agency pages, labels for people). Queries run in worker processes with a hard time limit (:mod:`.execution`); what would make the
 server fetch from elsewhere is refused before execution (:mod:`.safety`). Every error is the same JSON body:
 ``{"error": kind, "message": …}``.
 
