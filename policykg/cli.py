@@ -128,7 +128,7 @@ def parser() -> argparse.ArgumentParser:
         "serve",
         help="serve the store over SPARQL (HTTP)",
         description=(
-            "Serve the store over the SPARQL 1.1 Protocol at /sparql (YASGUI at /, named queries at /queries, entity "
+            "Serve the store over the SPARQL 1.1 Protocol at /sparql (the document list at /, YASGUI at /sparql-editor, named queries at /queries, entity "
             "pages under the base IRI's path (HTML, or Turtle / N-Triples / JSON-LD by Accept or a .ttl/.nt/.jsonld suffix; "
             "JSON-LD compacted with the context at /context.jsonld), the graph view at /graph, the audit at /audit-view and /audit, document "
             "pages at /document?iri=…, exports at /export, /healthz), under the waitress WSGI server. Read-only unless an update "

@@ -1,9 +1,10 @@
 """The HTTP side: a Flask application serving the store over the SPARQL 1.1 Protocol, safely.
 
-:func:`create_app` takes a config dict (keys below) and registers four blueprints: :mod:`.sparql` (the
-protocol endpoint, also at /query and /update, and its service description), :mod:`.pages` (YASGUI, the named
-queries, entity pages, exports, health), :mod:`.views` (the graph, audit and document pages and the audit
-report) and :mod:`.dataout` (the dump, VoID, the Graph Store Protocol's read side). Queries run in worker processes with a hard time limit (:mod:`.execution`); what would make the
+:func:`create_app` takes a config dict (keys below) and registers five blueprints: :mod:`.sparql` (the
+protocol endpoint, also at /query and /update, and its service description), :mod:`.pages` (YASGUI at
+/sparql-editor, the named queries, entity pages, exports, health), :mod:`.views` (the graph, audit and document
+pages and the audit report), :mod:`.dataout` (the dump, VoID, the Graph Store Protocol's read side) and
+:mod:`.browse` (the document list at /, agency pages, labels for people). Queries run in worker processes with a hard time limit (:mod:`.execution`); what would make the
 server fetch from elsewhere is refused before execution (:mod:`.safety`). Every error is the same JSON body:
 ``{"error": kind, "message": …}``.
 
@@ -70,7 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_QUERY_BYTES"]) + 10_000
     app.json.ensure_ascii = False
 
-    from . import dataout, pages, sparql, views
+    from . import browse, dataout, pages, sparql, views
     from .backend import make_backend
 
     app.extensions["policykg.backend"] = make_backend(app.config)
@@ -78,6 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(views.bp)
     app.register_blueprint(dataout.bp)
+    app.register_blueprint(browse.bp)
     from . import diffpage; app.register_blueprint(diffpage.bp)  # noqa: E702  /diff (two editions compared)
     pages.register_entity_route(app)
 

@@ -1,4 +1,4 @@
-"""Pages and small APIs: YASGUI at /, the named queries, entity pages, /healthz."""
+"""Pages and small APIs: YASGUI at /sparql-editor, the named queries, entity pages, /healthz."""
 from __future__ import annotations
 
 import html
@@ -173,7 +173,7 @@ def favicon():
     return Response(status=204)
 
 
-@bp.get("/")
+@bp.get("/sparql-editor")
 def index():
     from .views import nonce
 
@@ -268,7 +268,7 @@ def _not_found(iri: str, media: str):
     if media == "text/html":
         esc = html.escape
         page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Not found</title></head><body>'
-                f'<p><a href="/">policykg</a></p><h1>Not found</h1><p>Nothing is known about <code>{esc(iri)}</code>: '
+                f'<p><a href="/">policykg</a> · <a href="/sparql-editor">SPARQL editor</a></p><h1>Not found</h1><p>Nothing is known about <code>{esc(iri)}</code>: '
                 f'it is not the subject of any triple in this store.</p></body></html>')
         return Response(page, status=404, mimetype="text/html")
     return error("not-found", f"nothing is known about {iri}", 404)
@@ -313,6 +313,8 @@ def _entity_page(iri: str):
     props = backend().select(f"SELECT ?p ?o WHERE {{ {t} ?p ?o }} ORDER BY ?p ?o")
     if not props:
         return _not_found(iri, "text/html")
+    types = {r["o"] for r in props if r["p"] == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"}
+    bearer = types & {_PKG + "Agency", _PKG + "GenericRole"}
     incoming = backend().select(f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {t} FILTER(!STRSTARTS(STR(?s), CONCAT(STR({t}), \"#\"))) }} ORDER BY ?p ?s LIMIT 200")
     labels = {}
     names = {r["o"] for r in props} | {r["s"] for r in incoming} | {iri}
@@ -322,14 +324,33 @@ def _entity_page(iri: str):
                                       {{ ?x <http://purl.org/dc/terms/title> ?l }} UNION {{ ?x <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }}
                                       UNION {{ ?x <https://policykg.org/ontology#path> ?l }} }}"""):
             labels.setdefault(r["x"], r["l"])
+    from . import browse
+
+    extra = ""
+    if bearer:  # an agency or role: what it bears, grouped by document (server/browse.py); the links to its
+        try:    # responsibilities and statements are there, not repeated under "Linked from"
+            extra = browse.bearer_section(iri)
+        except browse.BadFilter as exc:
+            return error("bad-request", str(exc), 400)
+        incoming = [r for r in incoming if "#" not in r["s"]]
+    elif _PKG + "Provision" in types or _PKG + "Measure" in types or "http://data.europa.eu/eli/ontology#LegalResourceSubdivision" in types:
+        extra = browse.statements_section(iri)
+    people = browse.people_labels(names | {r["s"] for r in incoming})
+    title = labels.get(iri) or iri.rsplit("/", 1)[-1]
+    if _PKG + "Measure" in types and iri in people:  # a measure's title is its text
+        title = next((r["o"] for r in props if r["p"] == _PKG + "text"), title)
+    labels.update({k: v for k, v in people.items() if k != iri})
     source = backend().select(f"""PREFIX pkg: <https://policykg.org/ontology#> PREFIX oa: <http://www.w3.org/ns/oa#>
         SELECT ?start ?end ?dstart ?exact WHERE {{
           {t} pkg:sourceSpan/oa:hasSelector ?pos . ?pos a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
           OPTIONAL {{ {t} pkg:inDocument ?doc }} BIND(COALESCE(?doc, {t}) AS ?d)
           ?d pkg:sourceSpan/oa:hasSelector ?dpos , ?dquote . ?dpos a oa:TextPositionSelector ; oa:start ?dstart .
           ?dquote a oa:TextQuoteSelector ; oa:exact ?exact }} LIMIT 1""")
-    return Response(_entity_html(iri, props, incoming, labels, source[0] if source else None, _views_of(iri, props)),
-                    mimetype="text/html")
+    return Response(_entity_html(iri, props, incoming, labels, source[0] if source else None, _views_of(iri, props),
+                                 title=title, extra=extra), mimetype="text/html")
+
+
+_PKG = "https://policykg.org/ontology#"
 
 
 def _views_of(iri: str, props: list[dict]) -> list[tuple[str, str]]:
@@ -365,16 +386,19 @@ def _short(iri: str) -> str:
 
 
 def _value(v: str, labels: dict) -> str:
+    """A value as HTML: an IRI as a link with its label (a label may be ``(text, html beside the link)``)."""
     esc = html.escape
     if v.startswith("http://") or v.startswith("https://"):
-        text = labels.get(v) or _short(v)
-        return f'<a href="{esc(_local(v))}">{esc(text)}</a>'
+        text, beside = labels.get(v) or _short(v), ""
+        if isinstance(text, tuple):
+            text, beside = text
+        return f'<a href="{esc(_local(v))}">{esc(text)}</a>{beside}'
     return esc(v)
 
 
-def _entity_html(iri, props, incoming, labels, source, views=()) -> str:
+def _entity_html(iri, props, incoming, labels, source, views=(), title=None, extra="") -> str:
     esc = html.escape
-    title = labels.get(iri) or iri.rsplit("/", 1)[-1]
+    title = title or labels.get(iri) or iri.rsplit("/", 1)[-1]
     rows = "".join(f"<tr><th>{esc(_short(r['p']))}</th><td>{_value(r['o'], labels)}</td></tr>" for r in props
                    if not r["p"].endswith("#exact"))
     back = "".join(f"<li>{_value(r['s'], labels)} <span class='muted'>{esc(_short(r['p']))}</span></li>" for r in incoming)
@@ -390,10 +414,10 @@ def _entity_html(iri, props, incoming, labels, source, views=()) -> str:
 <style>body{{font-family:sans-serif;margin:2em;max-width:60em}}th{{text-align:left;vertical-align:top;padding-right:1em;white-space:nowrap;color:#555}}
 td{{padding:.2em 0}}.muted{{color:#777;font-size:.85em}}pre.src{{white-space:pre-wrap;background:#f7f7f7;padding:1em;border-left:3px solid #3a7}}
 mark{{background:#ffe58a}}code{{font-size:.9em}}</style></head><body>
-<p class="muted"><a href="/">policykg</a> · <a href="/graph">graph</a> · <a href="/audit-view">audit</a></p><h1>{esc(title)}</h1><p><code>{esc(iri)}</code></p>
+<p class="muted"><a href="/">policykg</a> · <a href="/">documents</a> · <a href="/sparql-editor">SPARQL editor</a> · <a href="/graph">graph</a> · <a href="/audit-view">audit</a></p><h1>{esc(title)}</h1><p><code>{esc(iri)}</code></p>
 <p class="muted">As RDF: <a href="{esc(_local(iri))}.ttl">Turtle</a> · <a href="{esc(_local(iri))}.jsonld">JSON-LD</a> · <a href="{esc(_local(iri))}.nt">N-Triples</a> (or this address with Accept: text/turtle, application/ld+json, application/n-triples).</p>
 {'<p id="views">' + ' · '.join(f'<a href="{esc(u)}">{esc(t)}</a>' for t, u in views) + '</p>' if views else ''}
-<table>{rows}</table>{passage}<h2>Linked from</h2><ul>{back or '<li class="muted">nothing</li>'}</ul></body></html>"""
+{extra}<table>{rows}</table>{passage}<h2>Linked from</h2><ul>{back or '<li class="muted">nothing</li>'}</ul></body></html>"""
 
 
 _INDEX = """<!DOCTYPE html>
@@ -401,7 +425,7 @@ _INDEX = """<!DOCTYPE html>
 <link rel="stylesheet" href="/static/yasgui/yasgui.min.css">
 <style>body{font-family:sans-serif;margin:0}header{padding:.5em 1em;background:#234;color:#fff}
 header a{color:#cde}</style></head><body>
-<header><b>policykg</b> — SPARQL endpoint <code>/sparql</code> · <a href="/queries">named queries (JSON)</a> ·
+<header><b>policykg</b> — SPARQL endpoint <code>/sparql</code> · <a href="/">documents</a> · <a href="/queries">named queries (JSON)</a> ·
 <a href="/sparql">service description</a> ·
 <a href="/graph">graph</a> · <a href="/audit-view">audit</a></header>
 <div id="yasgui"></div>

@@ -3,8 +3,9 @@
     python -m policykg.server.screenshots URL OUTDIR     # a running server, e.g. http://127.0.0.1:8000
 
 ``scripts/screenshots`` builds the bundled corpus, starts a server and calls this. One PNG per page: the
-SPARQL page, the graph view (responsibility, scoped to a document), the legal-links graph, the audit view with
-a cell opened, a document page and an entity page. Fails if a page reports a JavaScript error.
+SPARQL editor, the graph view (responsibility, scoped to a document), the legal-links graph, the audit view with
+a cell opened, a document page, an entity page, the document list with filters, an agency's page, a measure's
+page and the responsibility graph of an agency (its node outlined). Fails if a page reports a JavaScript error.
 """
 from __future__ import annotations
 
@@ -17,13 +18,18 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 FOREST = "https://policykg.org/id/doc/2024/上海市森林管理规定"
+AGENCY = "https://policykg.org/id/agency/上海市财政局"
 PAGES = [  # (file name, path, JavaScript condition that says the page is drawn — a function: the pages' CSP forbids eval —, action after it is)
-    ("sparql", "/", "() => window.policykgReady === true", None),
+    ("sparql", "/sparql-editor", "() => window.policykgReady === true", None),
     ("graph-responsibility", f"/graph?view=responsibility&scope={quote(FOREST, safe='')}", "() => window.policykgGraphReady === true", None),
     ("graph-legal", "/graph?view=legal", "() => window.policykgGraphReady === true", None),
     ("audit", "/audit-view", "() => window.policykgAuditReady === true", "td.cell[data-heading]"),
     ("document", f"/document?iri={quote(FOREST, safe='')}", None, None),
     ("entity", "/id/doc/2024/上海市森林管理规定/art_28__para_1", None, None),
+    ("documents", "/?type=notice&in_force=yes&on=2024-06-01", None, None),
+    ("agency", "/id/agency/上海市人民政府", None, None),
+    ("measure", "/id/doc/2024/上海市坚持对标改革持续打造国际一流营商环境行动方案/sec_1__subsec_1__meas_1", None, None),
+    ("graph-agency", f"/graph?view=responsibility&scope={quote(AGENCY, safe='')}", "() => window.policykgGraphReady === true", None),
 ]
 
 

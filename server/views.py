@@ -2,7 +2,8 @@
 
 * ``/graph?view=responsibility|followup|legal|full&scope=IRI`` — Cytoscape.js (vendored, no CDN) draws the
   same projection as ``/export?format=cytoscape``; a click on a node opens its entity page (and from there
-  its source text).
+  its source text). The scope's own node, when the view has it, is outlined (class ``scope``) and centred.
+  The follow-up view of the whole store is not drawn: the page links to each district's and document's view.
 * ``/audit-view?plan=…`` — districts × sections of the city plan as a coverage matrix (colour = share of the
   section's measures followed up); a click on a cell lists the section's city measures with the district
   measures that follow them up (score, evidence) or the gap and its closest candidate. Data: ``/audit``.
@@ -24,7 +25,7 @@ bp = Blueprint("views", __name__)
 
 _STYLE = """body{font-family:sans-serif;margin:0}header{padding:.5em 1em;background:#234;color:#fff}
 header a{color:#cde;margin-right:.8em}main{padding:1em}.muted{color:#777;font-size:.85em}"""
-_NAV = ('<header><b>policykg</b> &nbsp; <a href="/">SPARQL</a><a href="/graph">graph</a>'
+_NAV = ('<header><b>policykg</b> &nbsp; <a href="/">documents</a><a href="/sparql-editor">SPARQL editor</a><a href="/graph">graph</a>'
         '<a href="/audit-view">audit</a><a href="/queries">named queries</a></header>')
 
 
@@ -112,6 +113,8 @@ def graph_view():
              for r in options]
     views = "".join(f'<option{" selected" if v == view else ""}>{v}</option>' for v in export.VIEWS)
     base = current_app.config["BASE"]
+    if view == "followup" and not scope:
+        return _page("policykg graph: followup", _followup_choice(opts, views, options))
 
     body = f"""<form id="controls" method="get" action="/graph">view <select name="view">{views}</select>
  scope <select name="scope" style="max-width:40em">{''.join(opts)}</select>
@@ -129,6 +132,30 @@ document.querySelectorAll("#controls select").forEach(s => s.addEventListener("c
     head = """<style>#graph{width:100%;height:calc(100vh - 9em);border:1px solid #ccc;margin-top:.5em}
 #legend span{display:inline-block;margin-right:1em}#legend i{display:inline-block;width:.8em;height:.8em;border-radius:50%;margin-right:.3em}</style>"""
     return _page(f"policykg graph: {view}", body, head)
+
+
+def _followup_choice(opts: list[str], views: str, options: list[dict]) -> str:
+    """The whole-store follow-up view is not drawn (every district's measures on the city plans' in one
+    unreadable tangle): the page offers the view of each district and each plan instead."""
+    from urllib.parse import quote
+
+    esc = html.escape
+    rows = backend().select("""PREFIX pkg: <https://policykg.org/ontology#>
+        SELECT DISTINCT ?doc ?district WHERE { ?f a pkg:FollowUp ; pkg:districtMeasure|pkg:cityMeasure ?m .
+        ?m pkg:inDocument ?doc OPTIONAL { ?doc pkg:district ?district } }""")
+    with_followups = {r["doc"] for r in rows} | {r["district"] for r in rows if r.get("district")}
+    links = "".join(f'<li><a href="/graph?view=followup&amp;scope={esc(quote(r["x"], safe=""))}">{esc(r["label"])}</a></li>'
+                    for r in options if r["kind"] == "district" and r["x"] in with_followups)
+    plans = "".join(f'<li><a href="/graph?view=followup&amp;scope={esc(quote(r["x"], safe=""))}">{esc(r["label"])}</a></li>'
+                    for r in options if r["kind"] == "document" and r["x"] in with_followups)
+    return f"""<form id="controls" method="get" action="/graph">view <select name="view">{views}</select>
+ scope <select name="scope" style="max-width:40em">{''.join(opts)}</select> <button type="submit">show</button></form>
+<div id="refused"><p>The follow-up view of the whole store is not drawn: every district's measures and the city measures they
+follow up make one tangle nobody can read. Choose a district (its plans' measures and the city measures they follow up):</p>
+<ul id="districts">{links or '<li class="muted">no district has a document in the store</li>'}</ul>
+<p>or a document (its measures and their follow-ups):</p><ul id="plans">{plans}</ul>
+<p class="muted">The whole view is still available as data: <a href="/export?format=cytoscape&amp;view=followup">Cytoscape.js JSON</a>,
+<a href="/export?format=graphml&amp;view=followup">GraphML</a>, <a href="/export?format=gexf&amp;view=followup">GEXF</a>.</p></div>"""
 
 
 GRAPH_NODE_LIMIT = 2500  # beyond this a browser layout is slow and unreadable: choose a scope or use Gephi
@@ -186,12 +213,22 @@ fetch("/export?format=cytoscape&" + query).then(r => {
       { selector: "edge[?grouping]", style: { "line-style": "dashed", "line-color": "#f3c89c", "target-arrow-shape": "none",
           "label": "" } },
       { selector: "node:selected", style: { "border-width": 3, "border-color": "#000" } },
+      { selector: "node.scope", style: { "border-width": 6, "border-color": "#000", "width": 36, "height": 36,
+          "font-size": 13, "font-weight": "bold", "z-index": 10 } },
     ],
     layout: n > 300 ? { name: "concentric", animate: false, minNodeSpacing: 4 }
       : { name: "cose", animate: false, randomize: true, nodeRepulsion: () => 8000, idealEdgeLength: () => 60, componentSpacing: 60, fit: true, padding: 20 },
   });
   cy.on("tap", "node", e => { window.location.href = localUrl(e.target.data("iri")); });
-  status.textContent = n + " nodes, " + viewEdges + " edges · click a node to open it";
+  // the scope's own node (a document, an agency), outlined and in the middle of the view
+  const me = scope ? cy.nodes().filter(x => x.data("iri") === scope) : cy.collection();
+  status.textContent = n + " nodes, " + viewEdges + " edges · click a node to open it" +
+    (me.length ? " · the scope is outlined" : scope ? " · the scope itself is not a node of this view" : "");
+  if (me.length) {  // its body in the middle (cy.center would centre its box with the label)
+    me.addClass("scope");
+    const p = me.position(), z = cy.zoom();
+    cy.pan({ x: cy.width() / 2 - p.x * z, y: cy.height() / 2 - p.y * z });
+  }
   window.policykgGraphReady = true;
 }).catch(e => { status.textContent = "could not load the view: " + e.message; window.policykgGraphReady = true; });
 """ % json.dumps(TYPE_COLOURS)

@@ -37,7 +37,7 @@ def test_yasgui_loads_the_named_queries_runs_one_and_shows_rows(site, browser, t
     page = browser.new_page()
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(site + "/")
+    page.goto(site + "/sparql-editor")  # the editor; / is the document list (tests/test_browse.py)
     page.wait_for_function("() => window.policykgReady === true", timeout=20000)
     tabs = page.locator(".tabPanel, [role=tabpanel]").count()
     names = page.evaluate("fetch('/queries').then(r => r.json()).then(q => q.map(x => x.name))")
