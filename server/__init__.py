@@ -71,7 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_QUERY_BYTES"]) + 10_000
     app.json.ensure_ascii = False
 
-    from . import browse, dataout, pages, sparql, views
+    from . import browse, dataout, diffpage, pages, sparql, views
     from .backend import make_backend
 
     app.extensions["policykg.backend"] = make_backend(app.config)
@@ -80,7 +80,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(dataout.bp)
     app.register_blueprint(browse.bp)
-    from . import diffpage; app.register_blueprint(diffpage.bp)  # noqa: E702  /diff (two editions compared)
+    app.register_blueprint(diffpage.bp)  # /diff: two editions compared
     pages.register_entity_route(app)
 
     @app.errorhandler(PolicyKGError)
