@@ -36,6 +36,7 @@ DATA_CACHE         folder of the cached dump (/dump.nq.gz), one file per       p
                    store generation                                            in temp dir
 DATA_LICENSE       the data's licence IRI, stated in the VoID description      CC0 1.0
                    (/void)
+SEARCH_INDEX       the search index file (/search, server/search.py)           STORE/search.sqlite
 =================  ==========================================================  ===========
 """
 from __future__ import annotations
@@ -70,7 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_QUERY_BYTES"]) + 10_000
     app.json.ensure_ascii = False
 
-    from . import dataout, pages, sparql, views
+    from . import dataout, pages, search, sparql, views
     from .backend import make_backend
 
     app.extensions["policykg.backend"] = make_backend(app.config)
@@ -78,6 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(views.bp)
     app.register_blueprint(dataout.bp)
+    app.register_blueprint(search.bp)  # /search, and the search box on every HTML page
     pages.register_entity_route(app)
 
     @app.errorhandler(PolicyKGError)
