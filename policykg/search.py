@@ -88,7 +88,7 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 """
 
 # ?g: the document graph (bound to one document's graph for an update, unbound for a rebuild)
-_Q_DOCS = _P + """SELECT ?d ?title ?number ?type ?issuer ?place ?placeLabel ?force ?signed ?published ?expiry ?prom
+_Q_DOCS = _P + """SELECT ?g ?d ?title ?number ?type ?issuer ?place ?placeLabel ?force ?signed ?published ?expiry ?prom
 WHERE {
   GRAPH ?g { ?d a pkg:Document ; dct:title ?title }
   OPTIONAL { ?d eli:id_local ?number }
@@ -101,12 +101,12 @@ WHERE {
   OPTIONAL { ?d eli:date_no_longer_in_force ?expiry }
   OPTIONAL { ?d pkg:promulgatedBy ?prom }
 }"""
-_Q_MEASURES = _P + """SELECT ?x ?d ?path ?text ?heading
+_Q_MEASURES = _P + """SELECT ?g ?x ?d ?path ?text ?heading
 WHERE {
   GRAPH ?g { ?x a pkg:Measure ; pkg:inDocument ?d ; pkg:path ?path ; pkg:text ?text
              OPTIONAL { ?x eli:is_part_of ?parent . ?parent pkg:heading ?heading } }
 }"""
-_Q_PROVISIONS = _P + """SELECT ?x ?d ?path ?text ?heading
+_Q_PROVISIONS = _P + """SELECT ?g ?x ?d ?path ?text ?heading
 WHERE {
   GRAPH ?g {
     ?x pkg:inDocument ?d ; pkg:path ?path ; pkg:text ?text
@@ -116,7 +116,7 @@ WHERE {
     OPTIONAL { ?x pkg:heading ?heading }
   }
 }"""
-_Q_GRAPH_OF = _P + "SELECT ?g WHERE { GRAPH ?g { ?d a pkg:Document } }"
+_Q_GRAPH_OF = _P + "SELECT ?d ?g WHERE { GRAPH ?g { ?d a pkg:Document } }"
 _Q_AGENCIES = _P + """SELECT ?x ?label ?alt
 WHERE {
   VALUES ?class { pkg:Agency pkg:GenericRole }
@@ -291,6 +291,17 @@ def sync(store, docs: set[str] | None, flush: Callable[[], None]) -> None:
         con.execute("BEGIN IMMEDIATE")
     try:
         _fill(con, store, None if whole else docs)
+    except Exception as exc:  # the store is complete: flush it, and leave no index that would not match it
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        con.close()
+        (tmp if whole else path).unlink(missing_ok=True)
+        flush()
+        from policykg.errors import StoreError
+
+        raise StoreError(f"the search index could not be updated ({exc}); it was removed: run `policykg "
+                         "search-index`", str(path)) from exc
+    try:
         flush()
         con.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (generation(store.path) or "",))
         con.execute("COMMIT")

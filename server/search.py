@@ -161,7 +161,7 @@ def _html(res, message, kind, place, on, limit: int = 20, offset: int = 0, q: st
     esc = html.escape
     q = res.query if res else (q or "")
     options = "".join(f'<option value="{k}"{" selected" if k == kind else ""}>{k}</option>' for k in KINDS)
-    form = (f'<form id="{BOX_ID}" class="search-form" action="/search" method="get" role="search">'
+    form = (f'<form id="{BOX_ID}" action="/search" method="get" class="search-form" role="search">'
             f'<input type="search" name="q" value="{esc(q)}" maxlength="200" required autofocus aria-label="search" '
             f'placeholder="海绵城市, 营商环境, 市林业局 …" style="width:24em">'
             f' <select name="kind" aria-label="kind"><option value="">all kinds</option>{options}</select>'
