@@ -176,7 +176,8 @@ def _html(res, message, kind, place, on, limit: int = 20, offset: int = 0, q: st
         body.append(f'<p class="muted" id="summary">{res.total} hit(s) for <b>{esc(res.query)}</b> · showing {shown}</p>')
         items = []
         for h in res.hits:
-            label = h.title if h.kind in ("document", "agency") else (h.path or h.iri.rsplit("/", 1)[-1])
+            path = h.path or h.iri.rsplit("/", 1)[-1]
+            label = h.title if h.kind in ("document", "agency") else (f"{h.title} ({path})" if h.title else path)
             doc = ""
             if h.doc and h.kind != "document":
                 doc = (f' · in <a href="{esc(_local(h.doc))}">{esc(h.doc_title or h.doc)}</a>'
