@@ -471,7 +471,8 @@ def search(con: sqlite3.Connection, query: str, kind: str | None = None, place: 
         params[f"s{i}"] = _like(t)
         where.append(f"(e.title LIKE :s{i} ESCAPE '\\' OR e.heading LIKE :s{i} ESCAPE '\\' OR e.body LIKE :s{i} ESCAPE '\\')")
     if kind:
-        where.append("e.kind = :kind")
+        # unary +: with a full-text term the kind index must not drive the query (it would test every row)
+        where.append("+e.kind = :kind" if long_terms else "e.kind = :kind")
     if place:
         where.append(_PLACE)
     if in_force_on:
