@@ -4,7 +4,7 @@ For each size (documents) it generates the synthetic corpus (:mod:`bench.generat
 
 * **build** — ``policykg build --no-reason --json`` in a fresh process into an empty store: wall time,
   documents/s, MB of source text/s, triples/s, peak memory (largest process), and the time per stage
-  (read+parse+extract on every core, write, citation links, follow-ups, flush+count);
+  (read+parse+extract on every core, write, citation links, follow-ups, search index+flush, count);
 * **quality** — the store against the ground truth (:mod:`bench.evaluate`): documents and measures recovered,
   follow-up and responsible-unit precision and recall, and the follow-up stage's time;
 * **incremental** — one district plan file changed (a measure added) and re-built into the full store

@@ -586,11 +586,26 @@ def build(
     elif any(store_has_graph(store, g) for g in (mint.inferred_shared_graph, mint.inferred_links_graph)):
         store.apply({}, drops=[mint.inferred_shared_graph, mint.inferred_links_graph])
     clock = _lap(summary, "reason (shared)", clock)
-    store.flush()
+    _flush_with_search_index(store, changed if targeted and not bulk else None)
+    clock = _lap(summary, "search index+flush", clock)
     _count(store, summary, mint, triples=bulk or not targeted)
-    _lap(summary, "flush+count", clock)
+    _lap(summary, "count", clock)
     summary.files.sort(key=lambda r: r.path)
     return summary
+
+
+def _flush_with_search_index(store, changed: set[str] | None) -> None:
+    """Flush the store (a new generation) with the search index beside it brought in step: the rows of the
+    documents written or dropped (``None``: all), committed with that generation (policykg/search.py). A remote
+    store has no place for an index: ``policykg search-index --endpoint … --index FILE`` writes one."""
+    from policykg.store import Store
+
+    if isinstance(store, Store):
+        from policykg import search
+
+        search.sync(store, changed, store.flush)
+    else:
+        store.flush()
 
 
 def _reason_shared(store, mint: Minter, foreign: set, mentions: list, written: list[str],

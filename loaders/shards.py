@@ -200,7 +200,9 @@ def load_shards(folder: str | os.PathLike, store, base: str, progress: Callable[
     workload.fresh = {k: {u: tuple(c) for u, c in v[5].items()} for k, v in best.items()}
     workload.write(store, mint, bulk=True)
     summary.seconds["links+follow-ups"] = time.perf_counter() - clock
-    store.flush()
+    from .build import _flush_with_search_index
+
+    _flush_with_search_index(store, None)  # the search index, whole, with the new generation
     _count(store, summary, mint)
     out = summary.as_dict()
     out["shards"] = len(indexes)

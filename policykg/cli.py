@@ -20,6 +20,7 @@ import unicodedata
 from policykg import __version__
 from policykg.errors import PolicyKGError, QueryError
 from policykg.settings import SETTINGS_DOC, Settings
+from policykg import search_cli
 
 EPILOG = "environment:\n" + "\n".join(f"  {k:<16} {v}" for k, v in SETTINGS_DOC.items())
 
@@ -160,6 +161,8 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--data-license", metavar="IRI", default=os.environ.get("POLICYKG_DATA_LICENSE"),
                     help="the data's licence, stated in the VoID description at /void (default: $POLICYKG_DATA_LICENSE "
                     "or CC0 1.0, http://creativecommons.org/publicdomain/zero/1.0/)")
+    sv.add_argument("--search-index", metavar="FILE", help="the search index served at /search (default: "
+                    "<store>/search.sqlite; with --endpoint, a file written by `policykg search-index --index FILE`)")
 
     v = sub.add_parser(
         "validate",
@@ -295,6 +298,8 @@ def parser() -> argparse.ArgumentParser:
     dp.add_argument("--format", choices=["nquads", "trig"], default="nquads", help="nquads (default) or trig")
     dp.add_argument("-o", "--output", metavar="FILE",
                     help="write here (gzip-compressed when FILE ends in .gz); default: standard output")
+
+    search_cli.add_parsers(sub, _common, EPILOG)
 
     ql = sub.add_parser("queries", help="list the named queries with their parameters and columns")
     ql.add_argument("--json", action="store_true", help="print as JSON")
@@ -742,7 +747,7 @@ def cmd_serve(args) -> int:
               "CORS": not args.no_cors, "ENDPOINT": args.endpoint, "UPDATE_ENDPOINT": args.update_endpoint,
               "REMOTE_USER": args.remote_user, "REMOTE_PASSWORD": args.remote_password,
               "REMOTE_TIMEOUT": args.remote_timeout, "REMOTE_MAX_ROWS": args.remote_max_rows,
-              "DATA_CACHE": args.cache_dir, "DATA_LICENSE": args.data_license}
+              "DATA_CACHE": args.cache_dir, "DATA_LICENSE": args.data_license, "SEARCH_INDEX": args.search_index}
     if args.data_license:
         import pyoxigraph as ox
 
@@ -776,6 +781,7 @@ COMMANDS = {
     "build": cmd_build, "query": cmd_query, "stats": cmd_stats, "queries": cmd_queries, "serve": cmd_serve,
     "validate": cmd_validate, "reason": cmd_reason, "ontology-doc": cmd_ontology_doc, "agencies": cmd_agencies,
     "audit": cmd_audit, "diff": cmd_diff, "export": cmd_export, "load": cmd_load, "dump": cmd_dump,
+    "search": search_cli.cmd_search, "search-index": search_cli.cmd_search_index,
 }
 
 

@@ -37,6 +37,7 @@ DATA_CACHE         folder of the cached dump (/dump.nq.gz), one file per       p
                    store generation                                            in temp dir
 DATA_LICENSE       the data's licence IRI, stated in the VoID description      CC0 1.0
                    (/void)
+SEARCH_INDEX       the search index file (/search, server/search.py)           STORE/search.sqlite
 =================  ==========================================================  ===========
 """
 from __future__ import annotations
@@ -71,7 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_QUERY_BYTES"]) + 10_000
     app.json.ensure_ascii = False
 
-    from . import browse, dataout, diffpage, pages, sparql, views
+    from . import browse, dataout, diffpage, pages, search, sparql, views
     from .backend import make_backend
 
     app.extensions["policykg.backend"] = make_backend(app.config)
@@ -81,6 +82,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(dataout.bp)
     app.register_blueprint(browse.bp)
     app.register_blueprint(diffpage.bp)  # /diff: two editions compared
+    app.register_blueprint(search.bp)  # /search, and the search box on every HTML page
     pages.register_entity_route(app)
 
     @app.errorhandler(PolicyKGError)
