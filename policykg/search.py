@@ -33,8 +33,9 @@ GB/T 2260 code (its ``skos:hiddenLabel``s) or IRI — ``上海市`` finds the di
 *starts* on or before it — its entry into force (``eli:first_date_entry_in_force``), else its date of issue
 (``eli:date_document``), else its publication (``eli:date_publication``), else those of the notice or decree that
 promulgates it (``pkg:promulgatedBy``) — has no ``eli:date_no_longer_in_force`` before it (the expiry day is
-still in force), and no document of the store that repeals it (``eli:repeals`` an act that ``pkg:resolvesTo``
-it) has started on or before it. A document with no date at all is never counted in force; a repeal by a
+still in force), and no other document of the store that repeals it (``eli:repeals`` an act that
+``pkg:resolvesTo`` it) or is its next edition (``pkg:nextEdition``) has started after it and on or before the day:
+the rule of the ``in-force`` named query and of the document list at ``/``. A document with no date at all is never counted in force; a repeal by a
 document without a date does not end the repealed one. Agencies belong to no document: the place and date
 filters leave them out.
 """
@@ -129,7 +130,8 @@ WHERE {
   { ?up skos:hiddenLabel ?key } UNION { ?up skos:prefLabel ?key } UNION { ?up pkg:within* ?self BIND(STR(?up) AS ?key) }
 }"""
 _Q_REPEALS = _P + """SELECT DISTINCT ?d ?by
-WHERE { ?by a pkg:Document ; eli:repeals ?act . ?act pkg:resolvesTo ?d . ?d a pkg:Document }"""
+WHERE { { ?by a pkg:Document ; eli:repeals ?act . ?act pkg:resolvesTo ?d . ?d a pkg:Document }
+        UNION { ?d a pkg:Document ; pkg:nextEdition ?by } FILTER(?by != ?d) }"""
 
 
 class SearchError(ValueError):
@@ -404,7 +406,8 @@ _START = "COALESCE({d}.in_force, {d}.signed, {d}.published, {p}.in_force, {p}.si
 _IN_FORCE = f"""EXISTS (SELECT 1 FROM doc fd LEFT JOIN doc fp ON fp.iri = fd.promulgated_by
   WHERE fd.iri = e.doc AND {_START.format(d='fd', p='fp')} <= :on AND (fd.expiry IS NULL OR fd.expiry >= :on)
   AND NOT EXISTS (SELECT 1 FROM repeal r JOIN doc rd ON rd.iri = r.by LEFT JOIN doc rp ON rp.iri = rd.promulgated_by
-                  WHERE r.doc = fd.iri AND {_START.format(d='rd', p='rp')} <= :on))"""
+                  WHERE r.doc = fd.iri AND {_START.format(d='rd', p='rp')} <= :on
+                  AND {_START.format(d='rd', p='rp')} > {_START.format(d='fd', p='fp')}))"""
 _PLACE = """EXISTS (SELECT 1 FROM doc pd JOIN place_key k ON k.place = pd.place WHERE pd.iri = e.doc AND k.key = :place)"""
 
 

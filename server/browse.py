@@ -6,10 +6,9 @@
   here, in Python: ``type`` is the document type's name (``notice``, ``regulation`` …), ``place`` the place IRI
   (the document's own place, not the places within it), ``issuer`` an agency IRI (the issuing body or a
   co-issuer), ``year`` the year of the document's date (signed, else published, else entry into force).
-  **In force** on ``on`` (default: today) follows the rule of the ``documents`` named query: a document is in
-  force from its entry into force (``eli:first_date_entry_in_force``, else the date it was signed) up to and
-  including its ``eli:date_no_longer_in_force``; a document with neither date is *unknown*, and
-  ``in_force=yes`` / ``no`` leave it out. A malformed value (a year that is not four digits, an IRI that is not
+  **In force** on ``on`` (default: today) is what the ``in-force`` named query says for that date (entry into
+  force, else signed, else published, else the promulgating notice's dates; expiry; repeal; later editions); a
+  document that states no date that could start it is *unknown*, and ``in_force=yes`` / ``no`` leave it out. A malformed value (a year that is not four digits, an IRI that is not
   absolute, an unknown parameter, a page past the last) is a 400 (404 for the page) with a JSON error; an empty
   value is no filter; a well-formed value that matches nothing gives an empty list.
 * The HTML page of an agency or a generic role (``/id/agency/…``, ``/id/role/…``) opens with
@@ -66,7 +65,7 @@ def _clip(text: str, n: int = LABEL_CHARS) -> str:
 
 
 # ---------------------------------------------------------------------- the document list
-_DOCS = PREFIXES + """SELECT ?doc ?title ?number ?type ?date ?published ?force ?expiry ?place ?issuer WHERE {
+_DOCS = PREFIXES + """SELECT ?doc ?title ?number ?type ?date ?published ?force ?expiry ?place ?issuer ?promDate WHERE {
   ?doc a pkg:Document ; dct:title ?title .
   OPTIONAL { ?doc pkg:documentType ?tc BIND(STRAFTER(STR(?tc), "#") AS ?type) }
   OPTIONAL { ?doc eli:id_local ?number }
@@ -76,6 +75,7 @@ _DOCS = PREFIXES + """SELECT ?doc ?title ?number ?type ?date ?published ?force ?
   OPTIONAL { ?doc eli:date_no_longer_in_force ?expiry }
   OPTIONAL { ?doc pkg:place ?place }
   OPTIONAL { ?doc eli:passed_by|pkg:coIssuedBy ?issuer }
+  OPTIONAL { ?doc pkg:promulgatedBy/(eli:date_document|eli:date_publication|eli:first_date_entry_in_force) ?promDate }
 }"""
 #: preferred names of the places and issuers of documents (not English ones where another exists)
 _NAMES = PREFIXES + """SELECT ?x ?l (LANG(?l) AS ?lang) WHERE {
@@ -92,6 +92,7 @@ def documents() -> list[dict]:
         d = docs.setdefault(r["doc"], {"iri": r["doc"], "title": r["title"], "number": set(), "type": set(), "date": set(),
                                        "published": set(), "force": set(), "expiry": set(), "place": set(), "issuer": set()})
         d["title"] = min(d["title"], r["title"])
+        d["dated_by_promulgator"] = d.get("dated_by_promulgator") or bool(r.get("promDate"))
         for k in ("number", "type", "date", "published", "force", "expiry", "place", "issuer"):
             if r.get(k):
                 d[k].add(r[k][:10] if k in ("date", "published", "force", "expiry") else r[k])
@@ -115,14 +116,21 @@ def documents() -> list[dict]:
     return [d for d in newest_first if d["when"]] + [d for d in newest_first if not d["when"]]
 
 
-def in_force(d: dict, on: str) -> bool | None:
-    """The rule of the ``documents`` named query on date ``on`` (ISO): from entry into force (else the date
-    signed) up to and including the date no longer in force; None when the document states neither date."""
-    start = min(d["force"] or d["date"] or {""})
-    if not start:
-        return None
-    expiry = min(d["expiry"] or {""})
-    return start <= on and (not expiry or on <= expiry)
+def in_force_on(on: str) -> set[str]:
+    """The documents in force on ``on`` (ISO date), by the ``in-force`` named query: one rule for this list, the
+    query and ``policykg search --in-force-on`` (entry into force, expiry, repeal, later editions)."""
+    from policykg import queries
+
+    q = queries.load("in-force")
+    return {r["doc"] for r in _backend().select(queries.bind(q.text, {"on": queries.term(q, "on", on)}))}
+
+
+def in_force(d: dict, on: str, current: set[str]) -> bool | None:
+    """Whether the document is in force on ``on`` (``current``: :func:`in_force_on`); None when it states no date
+    that could start it (nor does the notice or decree promulgating it)."""
+    if d["iri"] in current:
+        return True
+    return False if (d["force"] or d["date"] or d["published"] or d.get("dated_by_promulgator")) else None
 
 
 FILTERS = ("type", "place", "issuer", "year", "in_force", "on", "page", "size")
@@ -167,7 +175,9 @@ def parse_filters(args) -> dict:
     return f
 
 
-def select_documents(docs: list[dict], f: dict, on: str) -> list[dict]:
+def select_documents(docs: list[dict], f: dict, on: str, current: set[str] | None = None) -> list[dict]:
+    if current is None:
+        current = in_force_on(on) if f["in_force"] else set()
     out = []
     for d in docs:
         if f["type"] and f["type"] not in d["type"]:
@@ -178,7 +188,7 @@ def select_documents(docs: list[dict], f: dict, on: str) -> list[dict]:
             continue
         if f["year"] and d["year"] != f["year"]:
             continue
-        if f["in_force"] and {True: "yes", False: "no", None: "unknown"}[in_force(d, on)] != f["in_force"]:
+        if f["in_force"] and {True: "yes", False: "no", None: "unknown"}[in_force(d, on, current)] != f["in_force"]:
             continue
         out.append(d)
     return out
@@ -194,12 +204,13 @@ def document_list():
         return error("bad-request", str(exc), 400)
     on = f["on"] or dt.date.today().isoformat()
     docs = documents()
-    chosen = select_documents(docs, f, on)
+    current = in_force_on(on)
+    chosen = select_documents(docs, f, on, current)
     pages = max(1, -(-len(chosen) // f["size"]))
     if f["page"] > pages:
         return error("not-found", f"no page {f['page']}: {len(chosen)} documents make {pages} page(s) of {f['size']}", 404)
     shown = chosen[(f["page"] - 1) * f["size"]:f["page"] * f["size"]]
-    return _page("policykg: documents", _list_html(docs, chosen, shown, f, on, pages), STYLE)
+    return _page("policykg: documents", _list_html(docs, chosen, shown, f, on, pages, current), STYLE)
 
 
 def _options(name: str, values: dict[str, tuple[str, int]], current: str) -> str:
@@ -212,7 +223,7 @@ def _options(name: str, values: dict[str, tuple[str, int]], current: str) -> str
     return f'<select name="{name}" id="f-{name}">{"".join(opts)}</select>'
 
 
-def _list_html(docs, chosen, shown, f, on, pages) -> str:
+def _list_html(docs, chosen, shown, f, on, pages, current: set[str]) -> str:
     esc = html.escape
     facets: dict[str, dict[str, list]] = {"type": {}, "place": {}, "issuer": {}, "year": {}}
     for d in docs:
@@ -231,7 +242,7 @@ def _list_html(docs, chosen, shown, f, on, pages) -> str:
             f'<button type="submit">filter</button> <a href="/">clear</a></form>')
     rows = []
     for d in shown:
-        state = {True: "yes", False: "no", None: "unknown"}[in_force(d, on)]
+        state = {True: "yes", False: "no", None: "unknown"}[in_force(d, on, current)]
         lead = d["lead"] or min(d["issuer"] or {""})
         issuer = f'<a href="{esc(_local(lead))}">{esc(d["names"].get(lead, lead))}</a>' if lead else ""
         place = " ".join(f'<a href="{esc(_local(p))}">{esc(d["names"].get(p, p))}</a>' for p in sorted(d["place"]))

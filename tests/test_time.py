@@ -157,6 +157,21 @@ def test_documents_takes_on_and_without_it_lists_every_document(kg):
     assert sorted(b["doc"]["value"] for b in data["results"]["bindings"]) == sorted([F09, F24, T01, T15])
 
 
+def test_search_and_the_document_list_apply_the_same_rule(kg):
+    """One rule for in force: `policykg search --in-force-on` and the list at / give the named query's documents."""
+    import re
+
+    for on in sorted(EXPECTED):
+        hits = cli_json("search", "某市", "--kind", "document", "--in-force-on", on, "--format", "json",
+                        "--limit", "50", "--store", str(kg))
+        assert sorted(h["iri"] for h in hits["hits"]) == sorted(EXPECTED[on]), on
+    with serving(kg) as url:
+        for on in ("2009-04-30", "2015-03-01", "2021-01-01", "2024-05-01"):
+            status, _, body = http(f"{url}/?{urlencode({'in_force': 'yes', 'on': on})}", "text/html")
+            assert status == 200
+            assert sorted(re.findall(r'<tr data-doc="([^"]+)"', body.decode("utf-8"))) == sorted(EXPECTED[on]), on
+
+
 @pytest.mark.parametrize("bad", ["2024-02-30", "2024-6-1", "yesterday", "2024-06-01T00:00:00", "<https://x.org/d>", ""])
 def test_a_bad_date_is_a_clear_error_exit_2(kg, bad):
     for query in ("in-force", "documents"):
