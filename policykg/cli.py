@@ -563,24 +563,8 @@ GROUP BY ?type ORDER BY ?type
 
 
 def cmd_stats(args) -> int:
-    from policykg.iri import Minter
-    from policykg.store import Store
-
     settings = Settings.from_env(args.store, args.base)
-    store = open_store(args, read_only=True)
-    counts = {r["what"].value: int(r["n"].value) for r in store.query(STATS_QUERY)}
-    types = {r["type"].value: int(r["n"].value) for r in store.query(TYPES_QUERY)}
-    mint = Minter(settings.base)
-    graphs = store.named_graphs()
-    doc_graphs = [g for g in graphs if mint.doc_key_of_graph(g) is not None]
-    stats = {
-        "store": str(store.path),
-        "triples": len(store),
-        "named graphs": len(graphs),
-        "document graphs": len(doc_graphs),
-        **{k: counts.get(k, 0) for k in ("documents", "measures", "articles", "provisions", "agencies", "source files")},
-        "documents by type": types,
-    }
+    stats = store_stats(open_store(args, read_only=True), settings.base)
     if args.json:
         print(json.dumps(stats, ensure_ascii=False, indent=2))
     else:
@@ -592,6 +576,26 @@ def cmd_stats(args) -> int:
             else:
                 print(f"{k:<20} {v}")
     return 0
+
+
+def store_stats(store, base: str) -> dict:
+    """The counts `policykg stats` prints (also `kg.stats()` of the Python API)."""
+    from policykg.iri import Minter
+
+    counts = {r["what"].value: int(r["n"].value) for r in store.query(STATS_QUERY)}
+    types = {r["type"].value: int(r["n"].value) for r in store.query(TYPES_QUERY)}
+    mint = Minter(base)
+    graphs = store.named_graphs()
+    doc_graphs = [g for g in graphs if mint.doc_key_of_graph(g) is not None]
+    stats = {
+        "store": str(store.path),
+        "triples": len(store),
+        "named graphs": len(graphs),
+        "document graphs": len(doc_graphs),
+        **{k: counts.get(k, 0) for k in ("documents", "measures", "articles", "provisions", "agencies", "source files")},
+        "documents by type": types,
+    }
+    return stats
 
 
 def cmd_validate(args) -> int:
