@@ -52,7 +52,8 @@ DEFAULTS = {"TIMEOUT": 30.0, "MAX_ROWS": 10000, "MAX_QUERY_BYTES": 100_000, "MAX
 
 #: Endpoints whose response depends on the Accept header (the entity route sets Vary itself: not when a suffix
 #: such as ``.ttl`` forces the format). /export and the audit choose their format by a parameter only.
-NEGOTIATED = {"sparql.sparql", "sparql.query_endpoint", "sparql.update_endpoint", "pages.run_named"}
+NEGOTIATED = {"sparql.sparql", "sparql.query_endpoint", "sparql.update_endpoint", "pages.run_named",
+              "pages.list_queries"}
 
 
 def error(kind: str, message: str, status: int):

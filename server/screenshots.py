@@ -4,7 +4,7 @@
 
 ``scripts/screenshots`` builds the bundled corpus, starts a server and calls this. One PNG per page: the
 SPARQL page, the graph view (responsibility, scoped to a document), the legal-links graph, the audit view with
-a cell opened, a document page and an entity page. Fails if a page reports a JavaScript error.
+a cell opened, a document page, an entity page and a named query as a table. Fails if a page reports a JavaScript error.
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ PAGES = [  # (file name, path, JavaScript condition that says the page is drawn 
     ("audit", "/audit-view", "() => window.policykgAuditReady === true", "td.cell[data-heading]"),
     ("document", f"/document?iri={quote(FOREST, safe='')}", None, None),
     ("entity", "/id/doc/2024/上海市森林管理规定/art_28__para_1", None, None),
+    ("query-table", f"/queries/measures?format=html&limit=20&docNumber={quote('沪府办发〔2024〕1号')}", None, None),
 ]
 
 
