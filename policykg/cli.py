@@ -157,6 +157,9 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--no-cors", action="store_true", help="do not send Access-Control-Allow-Origin: * on reads")
     sv.add_argument("--cache-dir", metavar="DIR", help="where the dump served at /dump.nq.gz is cached, one file per "
                     "store generation (default: a folder per store under the system temporary folder)")
+    sv.add_argument("--access-log", metavar="FILE",
+                    help="append the access log (Common Log Format, one line per request) to FILE instead of standard error")
+    sv.add_argument("--quiet", action="store_true", help="no access log and no startup lines (errors are still printed)")
     sv.add_argument("--data-license", metavar="IRI", default=os.environ.get("POLICYKG_DATA_LICENSE"),
                     help="the data's licence, stated in the VoID description at /void (default: $POLICYKG_DATA_LICENSE "
                     "or CC0 1.0, http://creativecommons.org/publicdomain/zero/1.0/)")
@@ -733,23 +736,40 @@ def cmd_serve(args) -> int:
             raise PolicyKGError(f"--data-license must be an absolute IRI, not {args.data_license!r}")
     if not args.endpoint:
         Store(settings.store, read_only=True)  # fail now, with a clear message, if there is no store
+    log = None
+    if args.access_log and not args.quiet:
+        try:
+            log = open(args.access_log, "a", encoding="utf-8")
+        except OSError as exc:
+            raise PolicyKGError(f"cannot write the access log {args.access_log}: {exc.strerror or exc}", kind="usage")
     app = create_app(config)
-    where = args.endpoint or settings.store
-    mode = "read-write with the update token" if config["UPDATE_TOKEN"] else "read-only"
-    print(f"policykg: serving {where} ({mode}) at http://{args.host}:{args.port}/sparql", flush=True)
-    box = getattr(getattr(app.extensions["policykg.backend"], "pool", None), "sandbox", None)
-    if box is not None and not (box["netns"] or box["seccomp"]):
-        print("policykg: WARNING: the query workers could not be cut off from the network "
-              f"({'; '.join(box['notes'])}); SERVICE/LOAD are still refused by the query check", file=sys.stderr, flush=True)
-    elif box is not None:
-        print(f"policykg: query workers without network access (network namespace: {box['netns']}, "
-              f"seccomp: {box['seccomp']})", flush=True)
+    if not args.quiet:
+        from policykg.server.accesslog import AccessLog
+
+        app.wsgi_app = AccessLog(app.wsgi_app, log or sys.stderr)
+
+    def listening():  # the startup lines, once the port is ours
+        if args.quiet:
+            return
+        where = args.endpoint or settings.store
+        mode = "read-write with the update token" if config["UPDATE_TOKEN"] else "read-only"
+        print(f"policykg: serving {where} ({mode}) at http://{args.host}:{args.port}/sparql", flush=True)
+        box = getattr(getattr(app.extensions["policykg.backend"], "pool", None), "sandbox", None)
+        if box is not None and not (box["netns"] or box["seccomp"]):
+            print("policykg: WARNING: the query workers could not be cut off from the network "
+                  f"({'; '.join(box['notes'])}); SERVICE/LOAD are still refused by the query check", file=sys.stderr, flush=True)
+        elif box is not None:
+            print(f"policykg: query workers without network access (network namespace: {box['netns']}, "
+                  f"seccomp: {box['seccomp']})", flush=True)
+
     try:
-        serve(app, host=args.host, port=args.port, threads=args.threads, ident="policykg",
+        serve(app, on_listening=listening, host=args.host, port=args.port, threads=args.threads, ident="policykg",
               # the application answers an over-long query with its own JSON 413; waitress only guards memory
               max_request_body_size=10 * 1024 * 1024)
     finally:
         app.extensions["policykg.backend"].close()
+        if log:
+            log.close()
     return 0
 
 

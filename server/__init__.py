@@ -128,9 +128,12 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-def serve(app: Flask, **options) -> None:
+def serve(app: Flask, on_listening=None, **options) -> None:
     """Run the application under waitress, with waitress's own refusals (a request line or headers too large:
-    431; a body too large; a malformed request) as the same JSON error body as everything else."""
+    431; a body too large; a malformed request) as the same JSON error body as everything else.
+    ``on_listening()`` is called once the port is bound, before requests are served; a port that cannot be bound
+    (in use, not permitted, an unknown host) is a :class:`PolicyKGError` saying so."""
+    import errno
     import json
 
     from waitress import create_server
@@ -154,6 +157,18 @@ def serve(app: Flask, **options) -> None:
     class JsonErrorChannel(HTTPChannel):
         error_task_class = JsonErrorTask
 
-    server = create_server(app, **options)
+    where = f"{options.get('host', '0.0.0.0')}:{options.get('port', 8080)}"
+    try:
+        server = create_server(app, **options)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise PolicyKGError(f"port {options.get('port')} is in use on {options.get('host')} (another server? "
+                                "stop it, or choose another with --port)", kind="usage")
+        if exc.errno == errno.EACCES:
+            raise PolicyKGError(f"may not listen on {where} (ports below 1024 need privileges): choose another "
+                                "--port", kind="usage")
+        raise PolicyKGError(f"cannot listen on {where}: {exc.strerror or exc}", kind="usage")
     server.channel_class = JsonErrorChannel
+    if on_listening:
+        on_listening()
     server.run()
