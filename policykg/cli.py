@@ -128,12 +128,14 @@ def parser() -> argparse.ArgumentParser:
         "serve",
         help="serve the store over SPARQL (HTTP)",
         description=(
-            "Serve the store over the SPARQL 1.1 Protocol at /sparql (YASGUI at /, named queries at /queries, entity "
+            "Serve the store over the SPARQL 1.1 Protocol at /sparql (YASGUI at /, named queries at /queries — as HTML "
+            "tables with ?format=html —, entity "
             "pages under the base IRI's path (HTML, or Turtle / N-Triples / JSON-LD by Accept or a .ttl/.nt/.jsonld suffix; "
             "JSON-LD compacted with the context at /context.jsonld), the graph view at /graph, the audit at /audit-view and /audit, document "
             "pages at /document?iri=…, exports at /export, /healthz), under the waitress WSGI server. Read-only unless an update "
             "token is given; SERVICE, LOAD and FROM of graphs outside the store are refused; each query runs in a "
-            "worker process and is stopped at the time limit."
+            "worker process and is stopped at the time limit. One access-log line per request (Common Log Format) goes "
+            "to standard error unless --access-log FILE or --quiet."
         ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -3,7 +3,9 @@
 :func:`create_app` takes a config dict (keys below) and registers four blueprints: :mod:`.sparql` (the
 protocol endpoint, also at /query and /update, and its service description), :mod:`.pages` (YASGUI, the named
 queries, entity pages, exports, health), :mod:`.views` (the graph, audit and document pages and the audit
-report) and :mod:`.dataout` (the dump, VoID, the Graph Store Protocol's read side). Queries run in worker processes with a hard time limit (:mod:`.execution`); what would make the
+report) and :mod:`.dataout` (the dump, VoID, the Graph Store Protocol's read side); :mod:`.tables` renders the
+named queries as HTML tables (``format=html``), and ``policykg serve`` wraps the application in
+:mod:`.accesslog` (Common Log Format). Queries run in worker processes with a hard time limit (:mod:`.execution`); what would make the
 server fetch from elsewhere is refused before execution (:mod:`.safety`). Every error is the same JSON body:
 ``{"error": kind, "message": …}``.
 
