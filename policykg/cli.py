@@ -161,7 +161,8 @@ def parser() -> argparse.ArgumentParser:
                     "store generation (default: a folder per store under the system temporary folder)")
     sv.add_argument("--access-log", metavar="FILE",
                     help="append the access log (Common Log Format, one line per request) to FILE instead of standard error")
-    sv.add_argument("--quiet", action="store_true", help="no access log and no startup lines (errors are still printed)")
+    sv.add_argument("--quiet", action="store_true", help="no access log and no startup lines (errors, and the warning of workers not cut off from the "
+                         "network, are still printed)")
     sv.add_argument("--data-license", metavar="IRI", default=os.environ.get("POLICYKG_DATA_LICENSE"),
                     help="the data's licence, stated in the VoID description at /void (default: $POLICYKG_DATA_LICENSE "
                     "or CC0 1.0, http://creativecommons.org/publicdomain/zero/1.0/)")
@@ -750,17 +751,16 @@ def cmd_serve(args) -> int:
 
         app.wsgi_app = AccessLog(app.wsgi_app, log or sys.stderr)
 
-    def listening():  # the startup lines, once the port is ours
-        if args.quiet:
-            return
+    def listening():  # the startup lines, once the port is ours (--quiet: only a warning)
         where = args.endpoint or settings.store
         mode = "read-write with the update token" if config["UPDATE_TOKEN"] else "read-only"
-        print(f"policykg: serving {where} ({mode}) at http://{args.host}:{args.port}/sparql", flush=True)
+        if not args.quiet:
+            print(f"policykg: serving {where} ({mode}) at http://{args.host}:{args.port}/sparql", flush=True)
         box = getattr(getattr(app.extensions["policykg.backend"], "pool", None), "sandbox", None)
         if box is not None and not (box["netns"] or box["seccomp"]):
             print("policykg: WARNING: the query workers could not be cut off from the network "
                   f"({'; '.join(box['notes'])}); SERVICE/LOAD are still refused by the query check", file=sys.stderr, flush=True)
-        elif box is not None:
+        elif box is not None and not args.quiet:
             print(f"policykg: query workers without network access (network namespace: {box['netns']}, "
                   f"seccomp: {box['seccomp']})", flush=True)
 
