@@ -129,12 +129,14 @@ def parser() -> argparse.ArgumentParser:
         "serve",
         help="serve the store over SPARQL (HTTP)",
         description=(
-            "Serve the store over the SPARQL 1.1 Protocol at /sparql (the document list at /, YASGUI at /sparql-editor, named queries at /queries, entity "
+            "Serve the store over the SPARQL 1.1 Protocol at /sparql (the document list at /, YASGUI at /sparql-editor, named queries at /queries — as HTML "
+            "tables with ?format=html —, entity "
             "pages under the base IRI's path (HTML, or Turtle / N-Triples / JSON-LD by Accept or a .ttl/.nt/.jsonld suffix; "
             "JSON-LD compacted with the context at /context.jsonld), the graph view at /graph, the audit at /audit-view and /audit, document "
             "pages at /document?iri=…, exports at /export, /healthz), under the waitress WSGI server. Read-only unless an update "
             "token is given; SERVICE, LOAD and FROM of graphs outside the store are refused; each query runs in a "
-            "worker process and is stopped at the time limit."
+            "worker process and is stopped at the time limit. One access-log line per request (Common Log Format) goes "
+            "to standard error unless --access-log FILE or --quiet."
         ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -158,6 +160,10 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--no-cors", action="store_true", help="do not send Access-Control-Allow-Origin: * on reads")
     sv.add_argument("--cache-dir", metavar="DIR", help="where the dump served at /dump.nq.gz is cached, one file per "
                     "store generation (default: a folder per store under the system temporary folder)")
+    sv.add_argument("--access-log", metavar="FILE",
+                    help="append the access log (Common Log Format, one line per request) to FILE instead of standard error")
+    sv.add_argument("--quiet", action="store_true", help="no access log and no startup lines (errors, and the warning of workers not cut off from the "
+                         "network, are still printed)")
     sv.add_argument("--data-license", metavar="IRI", default=os.environ.get("POLICYKG_DATA_LICENSE"),
                     help="the data's licence, stated in the VoID description at /void (default: $POLICYKG_DATA_LICENSE "
                     "or CC0 1.0, http://creativecommons.org/publicdomain/zero/1.0/)")
@@ -582,24 +588,8 @@ GROUP BY ?type ORDER BY ?type
 
 
 def cmd_stats(args) -> int:
-    from policykg.iri import Minter
-    from policykg.store import Store
-
     settings = Settings.from_env(args.store, args.base)
-    store = open_store(args, read_only=True)
-    counts = {r["what"].value: int(r["n"].value) for r in store.query(STATS_QUERY)}
-    types = {r["type"].value: int(r["n"].value) for r in store.query(TYPES_QUERY)}
-    mint = Minter(settings.base)
-    graphs = store.named_graphs()
-    doc_graphs = [g for g in graphs if mint.doc_key_of_graph(g) is not None]
-    stats = {
-        "store": str(store.path),
-        "triples": len(store),
-        "named graphs": len(graphs),
-        "document graphs": len(doc_graphs),
-        **{k: counts.get(k, 0) for k in ("documents", "measures", "articles", "provisions", "agencies", "source files")},
-        "documents by type": types,
-    }
+    stats = store_stats(open_store(args, read_only=True), settings.base)
     if args.json:
         print(json.dumps(stats, ensure_ascii=False, indent=2))
     else:
@@ -611,6 +601,26 @@ def cmd_stats(args) -> int:
             else:
                 print(f"{k:<20} {v}")
     return 0
+
+
+def store_stats(store, base: str) -> dict:
+    """The counts `policykg stats` prints (also `kg.stats()` of the Python API)."""
+    from policykg.iri import Minter
+
+    counts = {r["what"].value: int(r["n"].value) for r in store.query(STATS_QUERY)}
+    types = {r["type"].value: int(r["n"].value) for r in store.query(TYPES_QUERY)}
+    mint = Minter(base)
+    graphs = store.named_graphs()
+    doc_graphs = [g for g in graphs if mint.doc_key_of_graph(g) is not None]
+    stats = {
+        "store": str(store.path),
+        "triples": len(store),
+        "named graphs": len(graphs),
+        "document graphs": len(doc_graphs),
+        **{k: counts.get(k, 0) for k in ("documents", "measures", "articles", "provisions", "agencies", "source files")},
+        "documents by type": types,
+    }
+    return stats
 
 
 def cmd_validate(args) -> int:
@@ -757,23 +767,39 @@ def cmd_serve(args) -> int:
             raise PolicyKGError(f"--data-license must be an absolute IRI, not {args.data_license!r}")
     if not args.endpoint:
         Store(settings.store, read_only=True)  # fail now, with a clear message, if there is no store
+    log = None
+    if args.access_log and not args.quiet:
+        try:
+            log = open(args.access_log, "a", encoding="utf-8")
+        except OSError as exc:
+            raise PolicyKGError(f"cannot write the access log {args.access_log}: {exc.strerror or exc}", kind="usage")
     app = create_app(config)
-    where = args.endpoint or settings.store
-    mode = "read-write with the update token" if config["UPDATE_TOKEN"] else "read-only"
-    print(f"policykg: serving {where} ({mode}) at http://{args.host}:{args.port}/sparql", flush=True)
-    box = getattr(getattr(app.extensions["policykg.backend"], "pool", None), "sandbox", None)
-    if box is not None and not (box["netns"] or box["seccomp"]):
-        print("policykg: WARNING: the query workers could not be cut off from the network "
-              f"({'; '.join(box['notes'])}); SERVICE/LOAD are still refused by the query check", file=sys.stderr, flush=True)
-    elif box is not None:
-        print(f"policykg: query workers without network access (network namespace: {box['netns']}, "
-              f"seccomp: {box['seccomp']})", flush=True)
+    if not args.quiet:
+        from policykg.server.accesslog import AccessLog
+
+        app.wsgi_app = AccessLog(app.wsgi_app, log or sys.stderr)
+
+    def listening():  # the startup lines, once the port is ours (--quiet: only a warning)
+        where = args.endpoint or settings.store
+        mode = "read-write with the update token" if config["UPDATE_TOKEN"] else "read-only"
+        if not args.quiet:
+            print(f"policykg: serving {where} ({mode}) at http://{args.host}:{args.port}/sparql", flush=True)
+        box = getattr(getattr(app.extensions["policykg.backend"], "pool", None), "sandbox", None)
+        if box is not None and not (box["netns"] or box["seccomp"]):
+            print("policykg: WARNING: the query workers could not be cut off from the network "
+                  f"({'; '.join(box['notes'])}); SERVICE/LOAD are still refused by the query check", file=sys.stderr, flush=True)
+        elif box is not None and not args.quiet:
+            print(f"policykg: query workers without network access (network namespace: {box['netns']}, "
+                  f"seccomp: {box['seccomp']})", flush=True)
+
     try:
-        serve(app, host=args.host, port=args.port, threads=args.threads, ident="policykg",
+        serve(app, on_listening=listening, host=args.host, port=args.port, threads=args.threads, ident="policykg",
               # the application answers an over-long query with its own JSON 413; waitress only guards memory
               max_request_body_size=10 * 1024 * 1024)
     finally:
         app.extensions["policykg.backend"].close()
+        if log:
+            log.close()
     return 0
 
 

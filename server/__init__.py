@@ -1,10 +1,12 @@
 """The HTTP side: a Flask application serving the store over the SPARQL 1.1 Protocol, safely.
 
-:func:`create_app` takes a config dict (keys below) and registers five blueprints: :mod:`.sparql` (the
+:func:`create_app` takes a config dict (keys below) and registers seven blueprints: :mod:`.sparql` (the
 protocol endpoint, also at /query and /update, and its service description), :mod:`.pages` (YASGUI at
 /sparql-editor, the named queries, entity pages, exports, health), :mod:`.views` (the graph, audit and document
 pages and the audit report), :mod:`.dataout` (the dump, VoID, the Graph Store Protocol's read side) and
-:mod:`.browse` (the document list at /, agency pages, labels for people). Queries run in worker processes with a hard time limit (:mod:`.execution`); what would make the
+:mod:`.browse` (the document list at /, agency pages, labels for people), :mod:`.search` (/search) and
+:mod:`.diffpage` (/diff); :mod:`.tables` renders the named queries as HTML tables (``format=html``), and
+``policykg serve`` wraps the application in :mod:`.accesslog` (Common Log Format). Queries run in worker processes with a hard time limit (:mod:`.execution`); what would make the
 server fetch from elsewhere is refused before execution (:mod:`.safety`). Every error is the same JSON body:
 ``{"error": kind, "message": …}``.
 
@@ -54,7 +56,8 @@ DEFAULTS = {"TIMEOUT": 30.0, "MAX_ROWS": 10000, "MAX_QUERY_BYTES": 100_000, "MAX
 
 #: Endpoints whose response depends on the Accept header (the entity route sets Vary itself: not when a suffix
 #: such as ``.ttl`` forces the format). /export and the audit choose their format by a parameter only.
-NEGOTIATED = {"sparql.sparql", "sparql.query_endpoint", "sparql.update_endpoint", "pages.run_named"}
+NEGOTIATED = {"sparql.sparql", "sparql.query_endpoint", "sparql.update_endpoint", "pages.run_named",
+              "pages.list_queries"}
 
 
 def error(kind: str, message: str, status: int):
@@ -132,9 +135,12 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-def serve(app: Flask, **options) -> None:
+def serve(app: Flask, on_listening=None, **options) -> None:
     """Run the application under waitress, with waitress's own refusals (a request line or headers too large:
-    431; a body too large; a malformed request) as the same JSON error body as everything else."""
+    431; a body too large; a malformed request) as the same JSON error body as everything else.
+    ``on_listening()`` is called once the port is bound, before requests are served; a port that cannot be bound
+    (in use, not permitted, an unknown host) is a :class:`PolicyKGError` saying so."""
+    import errno
     import json
 
     from waitress import create_server
@@ -158,6 +164,18 @@ def serve(app: Flask, **options) -> None:
     class JsonErrorChannel(HTTPChannel):
         error_task_class = JsonErrorTask
 
-    server = create_server(app, **options)
+    where = f"{options.get('host', '0.0.0.0')}:{options.get('port', 8080)}"
+    try:
+        server = create_server(app, **options)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise PolicyKGError(f"port {options.get('port')} is in use on {options.get('host')} (another server? "
+                                "stop it, or choose another with --port)", kind="usage")
+        if exc.errno == errno.EACCES:
+            raise PolicyKGError(f"may not listen on {where} (ports below 1024 need privileges): choose another "
+                                "--port", kind="usage")
+        raise PolicyKGError(f"cannot listen on {where}: {exc.strerror or exc}", kind="usage")
     server.channel_class = JsonErrorChannel
+    if on_listening:
+        on_listening()
     server.run()

@@ -65,6 +65,10 @@ def with_prologue(text: str) -> str:
 def list_queries():
     from policykg import queries as lib
 
+    from . import tables
+
+    if request.args.get("format") == "html" or (request.args.get("format") is None and tables.wants_html()):
+        return tables.query_list(lib.library())
     return jsonify([{"name": q.name, "title": q.title, "description": q.description, "params": q.params,
                      "columns": q.columns, "query": with_prologue(q.text), "url": f"/queries/{q.name}"}
                     for q in lib.library()])
@@ -96,6 +100,12 @@ def run_named(name: str):
     except Exception as exc:
         return error("bad-request", getattr(exc, "reason", str(exc)), 400)
     fmt = request.args.get("format")
+    if fmt not in (None, "html", "json", "xml", "csv", "tsv"):
+        return error("bad-request", f"format is html, json, xml, csv or tsv, not {fmt!r}", 400)
+    from . import tables
+
+    if fmt == "html" or (fmt is None and tables.wants_html()):  # a table for people (server/tables.py)
+        return tables.named_table(q, values, params, page)
     select = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml", "csv": "text/csv",
               "tsv": "text/tab-separated-values"}.get(fmt or "")
     types = (select, "text/turtle") if select else _negotiate("SELECT")

@@ -5,7 +5,7 @@
 ``scripts/screenshots`` builds the bundled corpus, starts a server and calls this. One PNG per page: the
 SPARQL editor, the graph view (responsibility, scoped to a document), the legal-links graph, the audit view with
 a cell opened, a document page, an entity page, the document list with filters, an agency's page, a measure's
-page, the responsibility graph of an agency (its node outlined) and the search results. Fails if a page
+page, the responsibility graph of an agency (its node outlined), the search results and a named query as a table. Fails if a page
 reports a JavaScript error.
 """
 from __future__ import annotations
@@ -32,6 +32,7 @@ PAGES = [  # (file name, path, JavaScript condition that says the page is drawn 
     ("measure", "/id/doc/2024/上海市坚持对标改革持续打造国际一流营商环境行动方案/sec_1__subsec_1__meas_1", None, None),
     ("graph-agency", f"/graph?view=responsibility&scope={quote(AGENCY, safe='')}", "() => window.policykgGraphReady === true", None),
     ("search", "/search?q=森林防火", None, None),
+    ("query-table", f"/queries/measures?format=html&limit=20&docNumber={quote('沪府办发〔2024〕1号')}", None, None),
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -34,9 +35,12 @@ def serving(store, *args: str, env: dict | None = None):
     port = free_port()
     full_env = dict(os.environ)
     full_env.update(env or {})
+    # the output (startup lines, one access-log line per request) goes to a file: a pipe nobody reads would
+    # fill up after some hundred requests and stop the server
+    out = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
     proc = subprocess.Popen(
         [sys.executable, "-m", "policykg.cli", "serve", "--store", str(store), "--port", str(port), *args],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=full_env,
+        cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True, env=full_env,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -46,7 +50,8 @@ def serving(store, *args: str, env: dict | None = None):
             break
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(proc.stdout.read())
+                out.seek(0)
+                raise RuntimeError(out.read())
             if time.time() > deadline:
                 proc.kill()
                 raise RuntimeError("the server did not start")
@@ -59,6 +64,7 @@ def serving(store, *args: str, env: dict | None = None):
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+        out.close()
 
 
 class Listener:

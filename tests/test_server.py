@@ -25,9 +25,10 @@ def server(tmp_path_factory):
     store = tmp_path_factory.mktemp("served")
     assert run_cli("build", "--no-reason", str(CORPUS), "--store", str(store)).returncode == 0
     port = free_port()
+    log = store.parent / f"{store.name}.log"  # a file, not a pipe nobody reads (the access log would fill it)
     proc = subprocess.Popen(
         [sys.executable, "-m", "policykg.cli", "serve", "--store", str(store), "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, text=True,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 30
@@ -37,7 +38,7 @@ def server(tmp_path_factory):
             break
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(proc.stdout.read())
+                raise RuntimeError(log.read_text())
             time.sleep(0.2)
     yield url
     proc.terminate()
