@@ -16,7 +16,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     if not os.path.exists(CHROMIUM):
-        pytest.fail("chromium is installed by scripts/setup (Debian package chromium)")
+        pytest.fail("chromium is installed by scripts/setup --test (Debian package chromium)")
     store = tmp_path_factory.mktemp("pages")
     assert run_cli("build", "--no-reason", str(CORPUS), "--store", str(store)).returncode == 0
     with serving(store) as url:

@@ -34,7 +34,7 @@ def virtuoso(tmp_path_factory):
     from bench.virtuoso import Virtuoso, available
 
     if not available():
-        pytest.fail("Virtuoso is a test dependency: scripts/setup installs virtuoso-opensource (Debian)")
+        pytest.fail("Virtuoso is a test dependency: scripts/setup --test installs virtuoso-opensource (Debian)")
     server = Virtuoso(tmp_path_factory.mktemp("virtuoso"), memory_gib=0.5, max_rows=10000)
     server.start(tmp_path_factory.mktemp("virtuoso-data"))
     try:
