@@ -49,3 +49,20 @@ def reasoned(tmp_path_factory):
     before = store.dump_sorted(data)
     report = reason(store, BASE)
     return store, report, before, data
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Debian's), through Playwright."""
+    import os
+
+    from server_helpers import ARGS, CHROMIUM
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("chromium is installed by scripts/setup --test (Debian package chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()

@@ -7,18 +7,14 @@ types, places, issuers and dates, as `policykg query documents` and the source f
 from __future__ import annotations
 
 import json
-import os
 import re
 import urllib.parse
 
 import pytest
 
 from helpers import BASE, CORPUS
-from server_helpers import corpus_store, http, serving
+from server_helpers import corpus_store, http, page_with_errors, serving
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 # the documents, by the key of their IRI (BASE + "doc/" + key)
 FOREST = "2024/上海市森林管理规定"
@@ -227,24 +223,9 @@ def test_the_unscoped_followup_view_is_refused_with_links_to_the_scoped_views(si
 
 
 # ---------------------------------------------------------------------- in Chromium
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("chromium is installed by scripts/setup (Debian package chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
-def _page(browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    return page, errors
+_page = page_with_errors
 
 
 def test_the_list_page_filters_in_a_browser(site, browser):

@@ -6,11 +6,8 @@ import os
 import pytest
 
 from helpers import CORPUS, run_cli
-from server_helpers import serving
+from server_helpers import CHROMIUM, page_with_errors, serving
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -23,14 +20,6 @@ def site(tmp_path_factory):
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def test_yasgui_loads_the_named_queries_runs_one_and_shows_rows(site, browser, tmp_path):
@@ -67,12 +56,7 @@ FOREST = "https://policykg.org/id/doc/2024/上海市森林管理规定"
 CITY_PLAN = "https://policykg.org/id/doc/2024/上海市坚持对标改革持续打造国际一流营商环境行动方案"
 
 
-def _page_with_errors(browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    return page, errors
+_page_with_errors = page_with_errors
 
 
 def test_the_graph_view_draws_the_export_and_a_click_opens_the_node(site, browser):

@@ -235,7 +235,7 @@ def test_diff_as_text_and_by_title_or_number(kg):
 
 
 def test_diff_page_and_json_over_http_in_chromium(kg, tmp_path):
-    from test_pages import ARGS, CHROMIUM
+    from server_helpers import ARGS, CHROMIUM
 
     if not os.path.exists(CHROMIUM):
         pytest.fail("chromium is installed by scripts/setup (Debian package chromium)")
