@@ -33,6 +33,28 @@ def _n(iri: str) -> NamedNode:
     return NamedNode(iri)
 
 
+def _value_span(normal: str, p, t) -> tuple[int, int] | None:
+    """Normalised-text span of a target's numeral. A provision's text is its lines joined (line breaks and
+    leading spaces dropped), so its characters are a subsequence of the normalised span [p.start, p.end):
+    walk both to map the numeral's offsets in the text to offsets in the normalised text."""
+    if p is None or t.value_start is None or not p.text:
+        return None
+    want = {t.value_start, t.value_end - 1}
+    found: dict[int, int] = {}
+    i = 0
+    for j in range(p.start, min(p.end, len(normal))):
+        if i < len(p.text) and normal[j] == p.text[i]:
+            if i in want:
+                found[i] = j
+            i += 1
+            if i >= t.value_end:
+                break
+    if len(found) != len(want):
+        return None
+    start, end = found[t.value_start], found[t.value_end - 1] + 1
+    return (start, end) if normal[start:end] == t.value_text else None
+
+
 def _decimal(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else repr(v)
 
@@ -105,13 +127,14 @@ class Emitter:
         return self.authority.resolve(doc.issuer, self.authority.document_place(doc))
 
     def _span(self, quads: list, graph: NamedNode, node: str, normal: NormalText, raw: str,
-              source: str, start: int, end: int, quote: bool) -> None:
+              source: str, start: int, end: int, quote: bool, sep: str = "#") -> None:
         """Web Annotation selectors: where in the raw source text the node was read — the position, and for
         provisions the exact quote. No ``oa:prefix``/``oa:suffix``: a reader derives them from the position and
-        the source file (``oa:hasSource``); they were 2 of 31 quads per provision (docs/scaling.md)."""
+        the source file (``oa:hasSource``); they were 2 of 31 quads per provision (docs/scaling.md). ``sep``
+        joins the node's IRI and the selector names (``-`` for nodes whose IRI has a fragment already)."""
         rs, re_ = normal.raw_span(start, end)
-        spec = _n(node + "#source")
-        pos = _n(node + "#position")
+        spec = _n(node + sep + "source")
+        pos = _n(node + sep + "position")
         add = quads.append
         add(Quad(_n(node), _n(PKG + "sourceSpan"), spec, graph))
         add(Quad(spec, _TYPE, _n(OA + "SpecificResource"), graph))
@@ -121,7 +144,7 @@ class Emitter:
         add(Quad(pos, _n(OA + "start"), Literal(str(rs), datatype=_INT), graph))
         add(Quad(pos, _n(OA + "end"), Literal(str(re_), datatype=_INT), graph))
         if quote:
-            q = _n(node + "#quote")
+            q = _n(node + sep + "quote")
             add(Quad(spec, _n(OA + "hasSelector"), q, graph))
             add(Quad(q, _TYPE, _n(OA + "TextQuoteSelector"), graph))
             add(Quad(q, _n(OA + "exact"), Literal(raw[rs:re_]), graph))
@@ -191,10 +214,11 @@ class Emitter:
         self._span(q, graph, d, parsed.normal, raw, src, doc.start, doc.end, quote=True)
         for p in doc.provisions:
             self._provision(q, graph, parsed, doc, p, d, src)
-        self._knowledge(q, graph, doc, k)
+        self._knowledge(q, graph, doc, k, parsed, src)
         return q
 
-    def _knowledge(self, q: list, graph: NamedNode, doc: Document, k: Knowledge) -> None:
+    def _knowledge(self, q: list, graph: NamedNode, doc: Document, k: Knowledge, parsed: ParsedSource,
+                   src: str) -> None:
         m = self.mint
         add = q.append
         d = _n(m.document(doc.key))
@@ -231,9 +255,15 @@ class Emitter:
                 add(Quad(mention, _TYPE, _n(PKG + "BearerMention"), graph))
                 add(Quad(mention, _n(PKG + "bearer"), _n(b.iri), graph))
                 add(Quad(mention, _n(PKG + "bearerText"), _zh(b.text), graph))
+        provisions = {p.path: p for p in doc.walk()} if k.targets else {}
         for t in k.targets:
             prov = m.provision(doc.key, t.provision)
             node = _n(f"{prov}#target-{t.ordinal}")
+            span = _value_span(parsed.normal.text, provisions.get(t.provision), t)
+            if span is not None:
+                # where the value is printed: the numeral as in the source (百分之九十), not a converted string
+                self._span(q, graph, f"{prov}#target-{t.ordinal}", parsed.normal, parsed.source.text, src, *span,
+                           quote=True, sep="-")
             add(Quad(node, _TYPE, _n(PKG + "Target"), graph))
             add(Quad(node, _n(PKG + "statedIn"), _n(prov), graph))
             add(Quad(node, _n(PKG + "metric"), _zh(t.metric), graph))

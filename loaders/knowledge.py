@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from .authority import Authority, Unit, head_ends, leading_units, split_units
 from .model import Document, Provision
+from .numerals import CN_CHARS, cn_number, year_expressions, year_of
 from .patterns import BOOK_TITLE
 from .structure import MEASURE_TYPES as PLAN_TYPES_SET
 
@@ -58,6 +59,9 @@ class Target:
     comparator: str  # = | >= | > | <=
     group: str | None
     text: str
+    value_text: str | None = None  # the numeral as printed: 百分之九十, 1.5, 五千
+    value_start: int | None = None  # where it is printed in the provision's text
+    value_end: int | None = None
 
 
 @dataclass
@@ -817,26 +821,41 @@ def document_links(doc: Document) -> list[DocLink]:
 
 
 # ---------------------------------------------------------------------- targets
-_NUM = r"(?P<value>\d+(?:\.\d+)?)"
-_UNIT = r"(?P<unit>%|个百分点|个|项|家|件|万元|亿元|元|万人|人|小时|分钟|天|日|年|倍|公里|平方米|亩|公顷|户|次|类|批|条|所|座|套)"
+_CNV = rf"[{CN_CHARS}万亿点]*[{CN_CHARS}]"  # a Chinese numeral not ending in a group unit (两万个: 万 joins the unit)
+_VALUE = (rf"(?:(?P<pct>百分之(?P<pctv>[{CN_CHARS}点]+))|(?P<cheng>[一二三四五六七八九十])成"
+          rf"|(?P<value>\d+(?:\.\d+)?|{_CNV}))")
+_BASE_UNIT = (r"%|个百分点|个工作日|工作日|个月|个|项|家|件|元|人|小时|分钟|天|日|年|倍|千瓦|公里|平方米|亩|公顷|户|次|类|批"
+              r"|条|所|座|套|辆|吨")
+_UNIT = rf"(?P<mult>万亿|万|亿)?(?P<unit>{_BASE_UNIT})"
+_VERBS = (r"总体达到|达到|超过|不少于|不低于|提高到|提升至|提升到|提高至|稳定在|控制在|缩短至|压缩至|降至|降低到|至少|突破|超")
 _TARGET = re.compile(
-    rf"(?P<metric>[^，。；：]{{0,40}}?)(?P<verb>总体达到|达到|超过|不少于|不低于|提高到|提升至|提升到|提高至|控制在|缩短至|压缩至|降至|至少|突破)"
-    rf"{_NUM}{_UNIT}(?P<more>以上|以内|左右)?"
+    rf"(?P<metric>[^，。；：]{{0,40}}?)(?P<verb>{_VERBS})(?P<num>{_VALUE}(?(pct)|(?(cheng)|{_UNIT})))(?P<more>以上|以内|左右)?"
 )
-_RATE_FIRST = re.compile(rf"{_NUM}{_UNIT}(?P<metric>[\u4e00-\u9fff]{{1,6}}率|响应|办结|解决)")
+_NEXT_VALUE = re.compile(rf"[和、](?P<num>{_VALUE}(?(pct)|(?(cheng)|{_UNIT})))(?P<more>以上|以内|左右)?")
+_RATE_FIRST = re.compile(r"(?P<num>(?P<value>\d+(?:\.\d+)?)(?P<unit>%|个|项|家|件|小时|分钟|天|日))"
+                         r"(?P<metric>[\u4e00-\u9fff]{1,6}率|响应|办结|解决)")
 _MONEY = re.compile(r"每人每月(?P<value>\d+(?:\.\d+)?)元")
-_YEAR = re.compile(r"(?:^|[。；\s])(?P<y>20\d{2})年[，,]")
-_COMPARATOR = {"超过": ">", "不少于": ">=", "不低于": ">=", "至少": ">=", "突破": ">", "控制在": "<=",
-               "缩短至": "<=", "压缩至": "<=", "降至": "<="}
+_COMPARATOR = {"超过": ">", "超": ">", "不少于": ">=", "不低于": ">=", "至少": ">=", "突破": ">", "控制在": "<=",
+               "缩短至": "<=", "压缩至": "<=", "降至": "<=", "降低到": "<="}
+_TIME_UNITS = {"日", "天", "个工作日", "工作日", "个月", "年", "小时"}
 
 
 _NOT_COMMITMENT = re.compile(r"(之日起|期限|期间|情况下|时限|届满|以前|之前|前$)")
+_NEGATED = re.compile(r"(不|最高|最长|最多)$")
+_LEAD = re.compile(r"^(?:推进|推动|实现|确保|力争|争取|其中|(?:到|至|在|于)?(?:(?:19|20)\d{2}|二[〇○零][〇○零一二三四五六七八九]{2})年"
+                   r"(?:年底|底|末)?(?:前|以前)?|[“\"]?十[一二三四五六七八九]五[”\"]?(?:末|期末|期间|时期))")
 
 
 def _clean_metric(raw: str) -> str:
-    """The metric as printed, trimmed, with its quotes balanced: 高频事项“首办成功率 → “首办成功率”."""
+    """The metric as printed, trimmed, with its quotes balanced: 高频事项“首办成功率 → “首办成功率”;
+    leading verbs and year expressions (力争到2026年试点企业 → 试点企业) and a trailing 均/分别 dropped."""
     metric = raw.strip("，、 \n")
-    metric = re.sub(r"^(推进|推动|实现|确保|力争|其中|到20\d{2}年|20\d{2}年)", "", metric).strip("，、 ")
+    while True:
+        m = _LEAD.match(metric)
+        if not m or not m.group(0):
+            break
+        metric = metric[m.end():].strip("，、 ")
+    metric = re.sub(r"(均|分别|总体)$", "", metric)
     if metric.count("“") > metric.count("”"):
         metric = metric[metric.rindex("“"):] + "”"
     elif metric.count("”") > metric.count("“"):
@@ -844,51 +863,108 @@ def _clean_metric(raw: str) -> str:
     return metric
 
 
+def _reading(m: re.Match) -> tuple[float, str] | None:
+    """(value, unit) of a matched numeral: 百分之九十 → (90, '%'), 三成 → (30, '%'), 两万个 → (2, '万个')."""
+    if m.group("pct"):
+        v = cn_number(m.group("pctv"))
+        return (v, "%") if v is not None else None
+    if m.group("cheng"):
+        return cn_number(m.group("cheng")) * 10, "%"
+    v = cn_number(m.group("value"))
+    if v is None:
+        return None
+    return v, (m.group("mult") or "") + m.group("unit")
+
+
+def _numeral(m: re.Match) -> tuple[int, int]:
+    """Where the numeral of a reading is printed: 百分之九十, 三成, 五千 (not its unit)."""
+    if m.group("pct"):
+        return m.span("pct")
+    if m.group("cheng"):
+        return m.start("cheng"), m.end("cheng") + 1
+    return m.span("value")
+
+
+def _chinese(m: re.Match) -> bool:
+    return not (m.group("value") or "0")[0].isdigit()
+
+
 def quantified_targets(doc: Document) -> list[Target]:
-    """Quantified commitments of plans: a metric reaching a number with a unit (达到/超过/不少于/提高到 …
-    N%/个/项 …; “1分钟响应，90%解决率”), with the year of its paragraph when the paragraph (or an earlier
-    sentence of it) starts with one (2025年，…); procedural time limits (自…之日起不少于25日) are rules,
-    not commitments, and are left out. In any document: money amounts (每人每月N元) with the group they
-    apply to (the provision's text before the amount, e.g. 65-69周岁)."""
+    """Quantified commitments of plans: a metric reaching a number with a unit (达到/超过/不少于/提高到/稳定在 …
+    N%/个/项 …; “1分钟响应，90%解决率”), the number Arabic or Chinese (百分之九十 → 90 %, 三成 → 30 %, 五千家 →
+    5000 家, 两万个 → 2 万个: a 万/亿 right before the measure word stays in the unit, as in 120亿元);
+    ``分别达到65%和55%`` gives one target per value. The year is the nearest year expression before the value
+    in its sentence (到2025年, 到二〇二五年, 至2027年, 2025年底前, “十四五”末 …, see :mod:`.numerals`), otherwise
+    the one leading an earlier sentence of the paragraph (2025年，… / 到2025年，…). Left out: procedural time
+    limits (自…之日起不少于25日; a minimum number of days), negated or capped amounts (不超过, 最高), conditions
+    (超过100人的企业) and asides in parentheses. In any document: money amounts (每人每月N元) with the group they
+    apply to (the provision's text before the amount, e.g. 65-69周岁). Each target keeps where its numeral is
+    printed in its provision's text (``value_start``/``value_end``)."""
     out: list[Target] = []
     plan = doc.doc_type in PLAN_TYPES_SET
+    covered: set[str] = set()
     for container in doc.walk():
+        if container.path in covered:
+            continue  # a measure whose paragraph was read: reading it again would double its targets
         leaves = [c for c in container.children if c.kind == "measure"] or ([container] if not container.children else [])
         if not container.text or container.kind == "preamble" or not leaves:
             continue
+        covered.update(l.path for l in leaves)
         text = container.text
-        years = [(m.start(), int(m.group("y"))) for m in re.finditer(r"(?:^|[。；])(?P<y>20\d{2})年[，,]", text)]
-
-        def year_at(pos: int) -> int | None:
-            found = [y for s, y in years if s <= pos]
-            return found[-1] if found else None
+        years = year_expressions(text)
 
         def leaf_of(snippet: str) -> Provision:
             return next((l for l in leaves if snippet in (l.text or "")), leaves[0])
 
         counters: dict[str, int] = {}
+        where: dict[str, int] = {}
 
-        def add(snippet: str, pos: int, metric: str, value: str, unit: str, comp: str, group: str | None) -> None:
+        def add(start: int, end: int, metric: str, value: float, unit: str, comp: str, group: str | None,
+                num: tuple[int, int]) -> None:
+            snippet = text[start:end]
             leaf = leaf_of(snippet)
             counters[leaf.path] = counters.get(leaf.path, 0) + 1
-            out.append(Target(leaf.path, counters[leaf.path], metric, float(value), unit, year_at(pos), comp, group, snippet))
+            # the numeral's place in the leaf's text: the snippet's first place at or after the previous one
+            ltext = leaf.text or ""
+            at = ltext.find(snippet, where.get(leaf.path, 0))
+            if at < 0:
+                at = ltext.find(snippet)
+            vs = at + num[0] - start if at >= 0 else None
+            if at >= 0:
+                where[leaf.path] = at
+            out.append(Target(leaf.path, counters[leaf.path], metric, value, unit, year_of(text, num[0], years), comp,
+                              group, snippet, text[num[0]:num[1]], vs, vs + num[1] - num[0] if vs is not None else None))
 
         if plan:
             for m in _TARGET.finditer(text):
                 metric = _clean_metric(m.group("metric"))
-                if not metric or _NOT_COMMITMENT.search(metric):
+                reading = _reading(m)
+                if not metric or reading is None or _NOT_COMMITMENT.search(metric) or _NEGATED.search(m.group("metric")):
                     continue
+                after = text[m.end():m.end() + 1]
+                if after == "的" or text[:m.start("verb")].count("（") > text[:m.start("verb")].count("）"):
+                    continue  # 超过100人的企业: a condition; （…达到15%）: an aside
+                if m.group("verb") in ("不少于", "不低于", "至少") and reading[1] in _TIME_UNITS:
+                    continue  # a minimum period is a procedural rule
+                if _chinese(m) and not m.group("more") and after and re.match(r"[\u4e00-\u9fff]", after):
+                    continue  # 达到一个新台阶: a Chinese numeral inside a phrase, not a value
                 comp = _COMPARATOR.get(m.group("verb"), "=")
                 if m.group("more") == "以上":
                     comp = ">="
                 elif m.group("more") == "以内":
                     comp = "<="
-                add(m.group(0), m.start(), metric, m.group("value"), m.group("unit"), comp, None)
+                add(m.start(), m.end(), metric, reading[0], reading[1], comp, None, _numeral(m))
+                if m.group("metric").endswith("分别"):
+                    pos = m.end()
+                    while (n := _NEXT_VALUE.match(text, pos)) and (r := _reading(n)) is not None:
+                        add(n.start(), n.end(), metric, r[0], r[1], comp, None, _numeral(n))
+                        pos = n.end()
             for m in _RATE_FIRST.finditer(text):
-                add(m.group(0), m.start(), m.group("metric"), m.group("value"), m.group("unit"), "=", None)
+                add(m.start(), m.end(), m.group("metric"), float(m.group("value")), m.group("unit"), "=", None,
+                    m.span("value"))
         for m in _MONEY.finditer(text):
             group = text[: m.start()].strip("，、 ") or None
-            add(m.group(0), m.start(), "每人每月金额", m.group("value"), "元/人/月", "=", group)
+            add(m.start(), m.end(), "每人每月金额", float(m.group("value")), "元/人/月", "=", group, m.span("value"))
     return out
 
 

@@ -21,7 +21,7 @@ REQUIRED = {
     "obligations": ["statement", "provision", "doc", "path", "modality", "cue", "bearer", "bearerLabel", "bearerText", "text"],
     "legal-bases": ["doc", "basis", "basisTitle", "basisNumber", "inCorpus"],
     "document-links": ["from", "relation", "to", "toTitle"],
-    "targets": ["measure", "doc", "metric", "value", "unit", "year", "text"],
+    "targets": ["measure", "doc", "metric", "value", "unit", "year", "group", "text"],
     "followups": ["districtMeasure", "districtMeasureText", "district", "districtCode", "cityMeasure", "cityMeasureText", "score"],
     "measures-without-followup": ["cityMeasure", "cityMeasureText", "path", "district", "districtCode"],
 }
