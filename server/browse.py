@@ -260,9 +260,10 @@ def _list_html(docs, chosen, shown, f, on, pages, current: set[str]) -> str:
         if pages > 1 else ""
     first = (f["page"] - 1) * f["size"] + 1
     count = (f'{len(chosen)} of {len(docs)} documents' + (f', {first}–{first + len(shown) - 1} shown' if pages > 1 else ""))
-    return (f'<h1>Documents</h1><p class="muted">Every document in the store, newest first. In force on {esc(on)}: from '
-            f'entry into force (else the date signed) to the date no longer in force, inclusive; "unknown" when the '
-            f'document states no date. The <a href="/sparql-editor">SPARQL editor</a> has the named queries.</p>{form}'
+    return (f'<h1>Documents</h1><p class="muted">Every document in the store, newest first. In force on {esc(on)}: as the '
+            f'<a href="/queries/in-force?format=html&amp;on={esc(on)}">in-force</a> query says — from entry into force '
+            f'(else signed, else published, else the promulgating notice\'s date) to the date no longer in force, '
+            f'inclusive, unless repealed or replaced by a later edition by then; "unknown" when no date could start it. The <a href="/sparql-editor">SPARQL editor</a> has the named queries.</p>{form}'
             f'<p id="count">{count}</p>'
             f'<table class="docs"><thead><tr><th>title</th><th>number</th><th>type</th><th>place</th><th>issuer</th>'
             f'<th>date</th><th>in force</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
