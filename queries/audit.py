@@ -24,7 +24,7 @@ from policykg.errors import QueryError
 from policykg.iri import Minter, term as _t
 from policykg.queries import rows as _rows
 
-AUDIT_VERSION = 1
+AUDIT_VERSION = 2  # 2: notApplicable, apart from gaps (docs/audit.md)
 
 
 def _sources(store, meta: str, iris: list[str]) -> dict[str, dict]:
@@ -140,7 +140,8 @@ def _district_entry(store, mint, d, city_plan, dplans, answering, measures, scor
             closest[city[j].iri] = (district_measures[i], round(scores[i][k], 4))
     sections: dict[str, dict] = {}
     for c in city:
-        s = sections.setdefault(c.section, {"section": c.section, "heading": c.heading, "followed": 0, "total": 0})
+        s = sections.setdefault(c.section, {"section": c.section, "heading": c.heading, "followed": 0, "total": 0,
+                                           "notApplicable": 0})
         s["total"] += 1
         s["followed"] += c.iri in followed
     by_by = next((p["by"] for p in answering if p["city"] == city_plan and p["by"]), None)
@@ -153,6 +154,7 @@ def _district_entry(store, mint, d, city_plan, dplans, answering, measures, scor
         "sections": list(sections.values()),
         "links": [],
         "gaps": [],
+        "notApplicable": [],
     }
     for r in sorted(links, key=lambda r: (_order(city, r["cm"]), r["dm"])):
         dm, cm = by_iri.get(r["dm"]), by_iri.get(r["cm"])
@@ -163,8 +165,16 @@ def _district_entry(store, mint, d, city_plan, dplans, answering, measures, scor
             "score": float(r["score"]), "evidence": sorted(evidence.get((r["dm"], r["cm"]), []), key=lambda e: (-len(e), e)),
             "citySource": sources.get(r["cm"]), "districtSource": sources.get(r["dm"]),
         })
+    elsewhere = _addressed_elsewhere(store, d["d"], [c.iri for c in city if c.iri not in followed])
     for c in city:
         if c.iri in followed:
+            continue
+        if c.iri in elsewhere:  # addressed to places outside this district: not applicable here, not a gap
+            entry["notApplicable"].append({
+                "cityMeasure": c.iri, "cityPath": c.path, "cityText": c.text, "section": c.heading,
+                "citySource": sources.get(c.iri), "placesNamed": elsewhere[c.iri],
+            })
+            sections[c.section]["notApplicable"] += 1
             continue
         near = closest.get(c.iri)
         reason = None
@@ -180,6 +190,39 @@ def _district_entry(store, mint, d, city_plan, dplans, answering, measures, scor
             "gapReason": reason,
         })
     return entry
+
+
+def _addressed_elsewhere(store, district: str, measures: list[str]) -> dict[str, list[dict]]:
+    """The city measures (of ``measures``) addressed to places outside ``district``: each names at least one place
+    (pkg:mentionsPlace), every place it names lies in known districts — a district itself, an area within one
+    (pkg:within), or an area spanning several (pkg:liesPartlyIn, ontology/places.ttl with its sources) — and none
+    of them is this district. A measure naming the city, or a place whose districts are not known, concerns every
+    district: it stays a gap. Returns, per such measure, the places named with the districts they lie in."""
+    if not measures:
+        return {}
+    places: dict[str, dict[str, dict]] = {}
+    for i in range(0, len(measures), 300):
+        values = " ".join(_t(x) for x in measures[i:i + 300])
+        for r in _rows(store, f"""SELECT DISTINCT ?cm ?pl ?plName ?d ?dName WHERE {{ VALUES ?cm {{ {values} }}
+                ?cm pkg:mentionsPlace ?pl . OPTIONAL {{ ?pl skos:prefLabel ?plName }}
+                OPTIONAL {{ {{ ?pl pkg:within* ?d }} UNION {{ ?pl pkg:within*/pkg:liesPartlyIn ?d }}
+                           ?d a pkg:District ; skos:prefLabel ?dName }} }}"""):
+            p = places.setdefault(r["cm"], {}).setdefault(r["pl"], {"place": r["pl"], "name": r["plName"], "districts": {}})
+            p["name"] = min(filter(None, (p["name"], r["plName"])), default=None)
+            if r["d"]:
+                p["districts"][r["d"]] = r["dName"]
+    out = {}
+    for cm, named in places.items():
+        if all(p["districts"] for p in named.values()) and not any(district in p["districts"] for p in named.values()):
+            out[cm] = [{"place": p["place"], "name": p["name"], "districts": sorted(p["districts"].values())}
+                       for _, p in sorted(named.items())]
+    return out
+
+
+def _places_named(g: dict) -> list[str]:
+    """``临港新片区 (lies in 奉贤区、浦东新区、闵行区)`` for each place a not-applicable measure names."""
+    return [p["name"] if p["districts"] == [p["name"]] else f"{p['name'] or p['place']} (lies in {'、'.join(p['districts'])})"
+            for p in g["placesNamed"]]
 
 
 def _order(city, iri):
@@ -220,6 +263,11 @@ def as_text(report: dict) -> str:
                 why = (f"score {g['closestScore']:.2f} < {report['threshold']}" if g["gapReason"] == "below-threshold"
                        else f"score {g['closestScore']:.2f}, but it follows up another city measure more closely")
                 lines.append(f"         closest district measure ({why}): {g['closestDistrictText']}")
+        if e["notApplicable"]:
+            lines.append(f"   not applicable here ({len(e['notApplicable'])}): city measures addressed to places outside {e['district']}")
+            for g in e["notApplicable"]:
+                lines.append(f"     o [{g['cityPath']}] {g['cityText']}")
+                lines.append("         names " + "; ".join(_places_named(g) ))
         lines.append(f"   follow-ups ({len(e['links'])})")
         for l in e["links"]:
             lines.append(f"     + [{l['cityPath']}] {l['cityText']}")
@@ -262,6 +310,10 @@ def as_csv(report: dict) -> str:
             src = g["citySource"] or {}
             row([e["district"], e["code"], "gap", g["cityPath"], g["section"], g["cityText"], "", g["closestDistrictText"] or "",
                         f"{g['closestScore']:.4f}" if g["closestScore"] is not None else "", "", src.get("file"), src.get("start"), src.get("end")])
+        for g in e["notApplicable"]:
+            src = g["citySource"] or {}
+            row([e["district"], e["code"], "not-applicable", g["cityPath"], g["section"], g["cityText"], "", "", "",
+                 "; ".join(_places_named(g)), src.get("file"), src.get("start"), src.get("end")])
     for e in report["districtsWithOtherPlans"]:
         row([e["district"], e["code"], "other-plan"] + [""] * (len(CSV_COLUMNS) - 3))
     for e in report["districtsWithoutPlan"]:
@@ -297,6 +349,11 @@ td,th{border:1px solid #bbb;padding:.25em .5em;vertical-align:top;font-size:.9em
         for g in e["gaps"]:
             near = f"{esc(g['closestDistrictText'])} <span class='score'>({g['closestScore']:.2f})</span>" if g["closestDistrictText"] else "—"
             parts.append(f"<tr class='gap'><td><span class='muted'>{esc(g['cityPath'])} · {esc(g['section'] or '')}</span><br>{esc(g['cityText'])}</td><td>{near}</td></tr>")
+        if e["notApplicable"]:
+            parts.append(f"</table><h3>Not applicable here ({len(e['notApplicable'])})</h3><table><tr><th>City measure</th><th>Addressed to</th></tr>")
+            for g in e["notApplicable"]:
+                parts.append(f"<tr class='na'><td><span class='muted'>{esc(g['cityPath'])} · {esc(g['section'] or '')}</span><br>"
+                             f"{esc(g['cityText'])}</td><td>{esc('; '.join(_places_named(g)))}</td></tr>")
         parts.append(f"</table><h3>Follow-ups ({len(e['links'])})</h3><table><tr><th>City measure</th><th>District measure</th><th>Score</th><th>Shared phrases</th></tr>")
         for l in e["links"]:
             parts.append(f"<tr><td><span class='muted'>{esc(l['cityPath'])}</span><br>{esc(l['cityText'])}</td>"

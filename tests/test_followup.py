@@ -122,13 +122,14 @@ def test_audit_json_is_documented_complete_and_stable(corpus_store):
     report = json.loads(a.stdout)
     documented = (ROOT / "docs" / "audit.md").read_text(encoding="utf-8")
     for key in ["auditVersion", "method", "threshold", "cityPlans", "districts", "districtsWithOtherPlans", "districtsWithoutPlan",
-                "followed", "total", "sections", "links", "gaps", "closestScore", "gapReason", "evidence", "citySource", "candidateBy"]:
+                "followed", "total", "sections", "links", "gaps", "closestScore", "gapReason", "evidence", "citySource", "candidateBy",
+                "notApplicable", "placesNamed"]:
         assert f"`{key}`" in documented, f"{key} is not documented in docs/audit.md"
     by = {d["code"]: d for d in report["districts"]}
     assert set(by) == {"310110", "310114"}
     for d in by.values():
         assert d["total"] == 157 and d["followed"] == len({l["cityMeasure"] for l in d["links"]})
-        assert d["followed"] + len(d["gaps"]) == 157
+        assert d["followed"] + len(d["gaps"]) + len(d["notApplicable"]) == 157
         assert sum(s["total"] for s in d["sections"]) == 157
         assert all(l["evidence"] and l["citySource"]["file"].endswith("000_5c623842aeda65ec.txt") for l in d["links"])
         assert all(g["closestScore"] is None or g["closestScore"] < report["threshold"]
