@@ -255,7 +255,7 @@ their follow-ups and the gaps. Data: <a href="{html.escape(src)}">{html.escape(s
 table.m th.sec{writing-mode:vertical-rl;vertical-align:bottom;max-height:12em;font-weight:normal}
 table.m td.cell{text-align:center;cursor:pointer;min-width:2.6em}table.m td.cell.on{outline:3px solid #000}
 td.none{color:#999;font-style:italic}#detail{margin-top:1.5em;max-width:70em}
-#detail li{margin:.4em 0}.gap{color:#a00}.ok{color:#070}.score{color:#555;font-size:.85em}</style>"""
+#detail li{margin:.4em 0}.gap{color:#a00}.ok{color:#070}.na{color:#777}.score{color:#555;font-size:.85em}</style>"""
     return _page("policykg audit", body, head)
 
 
@@ -313,11 +313,14 @@ function show(td) {
   for (const l of d.links) if (inSection(l.cityPath, sectionPath) && !city.some(c => c.iri === l.cityMeasure))
     city.push({iri: l.cityMeasure, path: l.cityPath, text: l.cityText, links: byCity[l.cityMeasure]});
   for (const g of d.gaps) if (inSection(g.cityPath, sectionPath)) city.push({iri: g.cityMeasure, path: g.cityPath, text: g.cityText, gap: g});
+  for (const g of (d.notApplicable || [])) if (inSection(g.cityPath, sectionPath)) city.push({iri: g.cityMeasure, path: g.cityPath, text: g.cityText, na: g});
   const num = p => p.split("__").map(x => x.replace(/\\D+/g, "").padStart(4, "0")).join(".");
   city.sort((a, b) => num(a.path) < num(b.path) ? -1 : 1);
   for (const c of city) {
-    let html = `<li data-path="${esc(c.path)}" class="${c.gap ? "gap" : "ok"}"><a href="${esc(localUrl(c.iri))}">${esc(c.path)}</a> ${esc(c.text)}<ul>`;
-    if (c.gap) {
+    let html = `<li data-path="${esc(c.path)}" class="${c.gap ? "gap" : c.na ? "na" : "ok"}"><a href="${esc(localUrl(c.iri))}">${esc(c.path)}</a> ${esc(c.text)}<ul>`;
+    if (c.na) {
+      html += `<li class="na">not applicable here: names ` + c.na.placesNamed.map(p => `${esc(p.name || p.place)} (lies in ${esc(p.districts.join("、"))})`).join("; ") + `</li>`;
+    } else if (c.gap) {
       html += `<li class="gap">gap (${esc(c.gap.gapReason || "no district measure")})` + (c.gap.closestDistrictMeasure ?
         ` — closest: <a href="${esc(localUrl(c.gap.closestDistrictMeasure))}">${esc(c.gap.closestDistrictText)}</a> <span class="score">score ${c.gap.closestScore}</span>` : "") + `</li>`;
     } else {
@@ -326,9 +329,9 @@ function show(td) {
     }
     items.push(html + `</ul></li>`);
   }
-  const followed = city.filter(c => !c.gap).length;
+  const followed = city.filter(c => !c.gap && !c.na).length, na = city.filter(c => c.na).length;
   document.getElementById("detail").innerHTML = `<h2>${esc(d.district)} · ${esc(td.dataset.heading || "all sections")}: ` +
-    `${followed} of ${city.length} followed up</h2><ol id="measures">${items.join("")}</ol>`;
+    `${followed} of ${city.length} followed up` + (na ? `, ${na} not applicable here` : "") + `</h2><ol id="measures">${items.join("")}</ol>`;
 }
 """
 
