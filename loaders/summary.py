@@ -13,7 +13,9 @@ Two kinds, each in graphs of their own under ``…/graph/summary``:
 * **Coverage** (``graph/summary/district/<code>/<city plan key>``, one graph per district and city plan its plans
   answer): per section of that plan, how many of the section's measures a plan of the district follows up, and
   how many there are (``pkg:CoverageTally``); and each city measure no plan of the district follows up
-  (``pkg:notFollowedUpIn``). Recomputed by the follow-up stage for the pairs whose district plans it matched
+  (``pkg:notFollowedUpIn``) — except a measure addressed to places outside the district, which is not a gap there
+  but ``pkg:notApplicableIn`` (:func:`addressed_places`; counted as ``pkg:notApplicableMeasures`` on the tally).
+  Recomputed by the follow-up stage for the pairs whose district plans it matched
   again or dropped — from the follow-up graphs and the city plan's measures, never store-wide: re-building one
   district plan recomputes the one or two city plans it answers, not the district's hundreds.
 
@@ -24,6 +26,8 @@ from __future__ import annotations
 
 from policykg.iri import Minter
 from policykg.ontology import ELI, PKG, PROV, RDF, XSD
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
 
 Counts = tuple[int, int, int]  # measures, lead, explicit
 
@@ -202,6 +206,8 @@ def update_coverage(store, mint: Minter, pairs: set[Pair], known: dict[str, set[
     for dp in sorted({dp for dps in answers.values() for dp in dps} - set(known)):
         known[dp] = {r["cm"].value for r in store.query(
             f"SELECT ?cm WHERE {{ GRAPH <{mint.followups_graph_for(dp)}> {{ ?dm <{ELI}ensures_implementation_of> ?cm }} }}")}
+    places = addressed_places(store, sorted({m.iri for (_, cp), dps in answers.items() if dps
+                                             for m in measures.get(cp, [])}))
     replacements: dict[str, list] = {}
     drops: list[str] = list(legacy)  # graphs of an earlier layout
     integer = NamedNode(XSD + "integer")
@@ -223,6 +229,7 @@ def update_coverage(store, mint: Minter, pairs: set[Pair], known: dict[str, set[
             section = f"{cp}/{parent}"
             node = NamedNode(f"{graph}/{parent}")
             done = sum(1 for m in ms if m.iri in followed)
+            elsewhere = {m.iri for m in ms if m.iri not in followed and addressed_elsewhere(places.get(m.iri), d)}
             quads += [
                 Quad(node, NamedNode(RDF + "type"), NamedNode(PKG + "CoverageTally"), g),
                 Quad(node, NamedNode(PKG + "coverageDistrict"), dn, g),
@@ -230,16 +237,44 @@ def update_coverage(store, mint: Minter, pairs: set[Pair], known: dict[str, set[
                 Quad(node, NamedNode(PKG + "coverageSection"), NamedNode(section), g),
                 Quad(node, NamedNode(PKG + "followedMeasures"), Literal(str(done), datatype=integer), g),
                 Quad(node, NamedNode(PKG + "totalMeasures"), Literal(str(len(ms)), datatype=integer), g),
+                Quad(node, NamedNode(PKG + "notApplicableMeasures"), Literal(str(len(elsewhere)), datatype=integer), g),
             ]
             if section in headings:
                 quads.append(Quad(node, NamedNode(PKG + "sectionHeading"), Literal(headings[section], language="zh"), g))
-            quads += [Quad(NamedNode(m.iri), NamedNode(PKG + "notFollowedUpIn"), dn, g)
+            quads += [Quad(NamedNode(m.iri), NamedNode(PKG + ("notApplicableIn" if m.iri in elsewhere else "notFollowedUpIn")), dn, g)
                       for m in ms if m.iri not in followed]
         replacements[graph] = quads
     if bulk and not drops:
         store.bulk_load_nquads("".join(f"{q} .\n" for quads in replacements.values() for q in quads))
     else:
         store.apply(replacements, drops=drops)
+
+
+def addressed_places(store, measures: list[str]) -> dict[str, dict[str, dict]]:
+    """For each of ``measures`` that names places (``pkg:mentionsPlace``): place IRI → ``{"name", "districts":
+    {district IRI: name}}``, the districts being where the place lies — a district itself, an area within one
+    (``pkg:within``), or an area spanning several (``pkg:liesPartlyIn``; ontology/places.ttl, sources recorded)."""
+    out: dict[str, dict[str, dict]] = {}
+    for k in range(0, len(measures), 300):
+        values = " ".join(f"<{m}>" for m in measures[k:k + 300])
+        for r in store.query(f"""SELECT DISTINCT ?cm ?pl ?plName ?d ?dName WHERE {{ VALUES ?cm {{ {values} }}
+                ?cm <{PKG}mentionsPlace> ?pl . OPTIONAL {{ ?pl <{SKOS}prefLabel> ?plName }}
+                OPTIONAL {{ {{ ?pl <{PKG}within>* ?d }} UNION {{ ?pl <{PKG}within>*/<{PKG}liesPartlyIn> ?d }}
+                           ?d a <{PKG}District> ; <{SKOS}prefLabel> ?dName }} }}"""):
+            name = r["plName"].value if r["plName"] is not None else None
+            p = out.setdefault(r["cm"].value, {}).setdefault(r["pl"].value, {"name": name, "districts": {}})
+            p["name"] = min(filter(None, (p["name"], name)), default=None)
+            if r["d"] is not None:
+                p["districts"][r["d"].value] = r["dName"].value
+    return out
+
+
+def addressed_elsewhere(named: dict[str, dict] | None, district: str) -> bool:
+    """Whether a measure naming these places (:func:`addressed_places`) is *not applicable* to ``district``: it names
+    at least one place, every place it names lies in known districts, and none of them is this one. A measure
+    naming the city, or a place whose districts are not known, concerns every district."""
+    return bool(named) and all(p["districts"] for p in named.values()) and \
+        not any(district in p["districts"] for p in named.values())
 
 
 def _tail(doc_iri: str, mint: Minter) -> str:

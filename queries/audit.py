@@ -193,29 +193,16 @@ def _district_entry(store, mint, d, city_plan, dplans, answering, measures, scor
 
 
 def _addressed_elsewhere(store, district: str, measures: list[str]) -> dict[str, list[dict]]:
-    """The city measures (of ``measures``) addressed to places outside ``district``: each names at least one place
-    (pkg:mentionsPlace), every place it names lies in known districts — a district itself, an area within one
-    (pkg:within), or an area spanning several (pkg:liesPartlyIn, ontology/places.ttl with its sources) — and none
-    of them is this district. A measure naming the city, or a place whose districts are not known, concerns every
-    district: it stays a gap. Returns, per such measure, the places named with the districts they lie in."""
-    if not measures:
-        return {}
-    places: dict[str, dict[str, dict]] = {}
-    for i in range(0, len(measures), 300):
-        values = " ".join(_t(x) for x in measures[i:i + 300])
-        for r in _rows(store, f"""SELECT DISTINCT ?cm ?pl ?plName ?d ?dName WHERE {{ VALUES ?cm {{ {values} }}
-                ?cm pkg:mentionsPlace ?pl . OPTIONAL {{ ?pl skos:prefLabel ?plName }}
-                OPTIONAL {{ {{ ?pl pkg:within* ?d }} UNION {{ ?pl pkg:within*/pkg:liesPartlyIn ?d }}
-                           ?d a pkg:District ; skos:prefLabel ?dName }} }}"""):
-            p = places.setdefault(r["cm"], {}).setdefault(r["pl"], {"place": r["pl"], "name": r["plName"], "districts": {}})
-            p["name"] = min(filter(None, (p["name"], r["plName"])), default=None)
-            if r["d"]:
-                p["districts"][r["d"]] = r["dName"]
+    """The city measures (of ``measures``) addressed to places outside ``district`` — the rule of
+    :func:`policykg.loaders.summary.addressed_elsewhere`, which the build materialises as ``pkg:notApplicableIn`` —
+    each with the places it names and the districts they lie in."""
+    from policykg.loaders.summary import addressed_elsewhere, addressed_places
+
     out = {}
-    for cm, named in places.items():
-        if all(p["districts"] for p in named.values()) and not any(district in p["districts"] for p in named.values()):
-            out[cm] = [{"place": p["place"], "name": p["name"], "districts": sorted(p["districts"].values())}
-                       for _, p in sorted(named.items())]
+    for cm, named in addressed_places(store, measures).items():
+        if addressed_elsewhere(named, district):
+            out[cm] = [{"place": pl, "name": p["name"], "districts": sorted(p["districts"].values())}
+                       for pl, p in sorted(named.items())]
     return out
 
 

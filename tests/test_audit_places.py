@@ -75,3 +75,20 @@ def test_text_csv_and_html_show_them_apart(built):
     assert any(line.split(",")[2] == "not-applicable" for line in csv_out.splitlines()[1:])
     html_out = run_cli("audit", "--district", "310110", "--format", "html", "--store", store).stdout
     assert "<h3>Not applicable here (" in html_out
+
+
+def test_the_materialised_gaps_agree_with_the_audit(built, audits):
+    """The build materialises the same rule: pkg:notApplicableIn for the audit's notApplicable, and the named
+    queries measures-without-followup / followup-coverage count the audit's gaps, not the measures addressed elsewhere."""
+    store = str(built[0].path)
+    for code, entry in audits.items():
+        r = run_cli("query", "measures-without-followup", "--param", f"district={code}", "--format", "json", "--store", store)
+        gaps = {b["cityMeasure"]["value"] for b in json.loads(r.stdout)["results"]["bindings"]}
+        assert gaps == {g["cityMeasure"] for g in entry["gaps"]}, code
+        r = run_cli("query", "-e", f'SELECT ?m WHERE {{ ?m pkg:notApplicableIn ?d . ?d pkg:gbCode "{code}" }}',
+                    "--format", "json", "--store", store)
+        na = {b["m"]["value"] for b in json.loads(r.stdout)["results"]["bindings"]}
+        assert na == {g["cityMeasure"] for g in entry["notApplicable"]} and na, code
+        r = run_cli("query", "followup-coverage", "--param", f"district={code}", "--format", "json", "--store", store)
+        rows = json.loads(r.stdout)["results"]["bindings"]
+        assert sum(int(b["notApplicable"]["value"]) for b in rows) == len(entry["notApplicable"])
