@@ -364,6 +364,7 @@ def build(
     on_error: Callable[[PolicyKGError], None] | None = None,
     jobs: int | None = None,
     reason: bool = False,
+    matching: str | None = None,
 ) -> BuildSummary:
     """Build the given files and folders into ``store`` (see the module docstring).
 
@@ -576,9 +577,9 @@ def build(
         store.apply({}, drops=drops, delete_where=_with_prefixes(delete))
     resolve_links(store, mint, changed=changed if targeted and not bulk else None)
     clock = _lap(summary, "links", clock)
-    from .followup import link_followups, store_has_graph
+    from .followup import link_followups, matching as followup_matching, store_has_graph
 
-    link_followups(store, mint, changed=changed, bulk=bulk, known=plans)
+    link_followups(store, mint, how=followup_matching(matching), changed=changed, bulk=bulk, known=plans)
     workload.write(store, mint, bulk)
     clock = _lap(summary, "follow-ups", clock)
     if reason:

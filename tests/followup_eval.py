@@ -1,6 +1,6 @@
 """Follow-up links against the hand labels: precision and recall per label set.
 
-    python tests/followup_eval.py [--store DIR] [--json] [--lexical-only]
+    python tests/followup_eval.py [--store DIR] [--json] [--matching lexical|semantic] [--sets A,B]
 
 Builds the bundled corpus (``corpus/shanghai-2024``) into a temporary store unless ``--store`` names one, and scores
 :func:`policykg.loaders.followup.decide` — the matcher the build uses — on every set of
@@ -78,10 +78,10 @@ def score(predicted: set[tuple[str, str]], labels: dict[str, dict[str, set[str]]
             "misses": sorted(strong - pred), "wrong": sorted(pred - strong - medium)}
 
 
-def evaluate(store, decide=None, sets: list[str] | None = None) -> dict[str, dict]:
+def evaluate(store, how=None, sets: list[str] | None = None) -> dict[str, dict]:
     from policykg.loaders import followup
 
-    decide = decide or followup.decide
+    how = how or followup.LEXICAL
     city_iri, district_plans = plans(store)
     city = followup.measures_of(store, city_iri)
     out = {}
@@ -90,7 +90,7 @@ def evaluate(store, decide=None, sets: list[str] | None = None) -> dict[str, dic
             continue
         district = followup.measures_of(store, district_plans[district_of(name)])
         path_of = {m.iri: m.path for m in district + city}
-        predicted = {(path_of[f.district_measure], path_of[f.city_measure]) for f in decide(district, city)}
+        predicted = {(path_of[f.district_measure], path_of[f.city_measure]) for f in followup.decide(district, city, how=how)}
         out[name] = score(predicted, labels)
     return out
 
@@ -117,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--store", help="a store of the bundled corpus (default: build one in a temporary folder)")
     ap.add_argument("--json", action="store_true", help="the figures as JSON, with every miss and wrong link")
     ap.add_argument("--sets", help="comma-separated set names (default: all)")
+    ap.add_argument("--matching", choices=("lexical", "semantic"), default="lexical",
+                    help="the matcher to score (semantic needs the semantic extra)")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from policykg.store import Store
@@ -125,7 +127,9 @@ def main(argv: list[str] | None = None) -> int:
         path = args.store or str(Path(tmp) / "store")
         if not args.store:
             build(path)
-        results = evaluate(Store(path, read_only=True) if args.store else Store(path),
+        from policykg.loaders.followup import matching
+
+        results = evaluate(Store(path, read_only=True) if args.store else Store(path), how=matching(args.matching),
                            sets=args.sets.split(",") if args.sets else None)
     print(json.dumps(results, ensure_ascii=False, indent=1) if args.json else table(results))
     return 0
