@@ -9,6 +9,11 @@ apart, so that "no follow-up" and "no data" are never confused:
 * districts with a plan in the store that answers another city plan (e.g. one not in the store);
 * districts with no plan in the store at all.
 
+Apart from these, ``crossPlan``: for a district plan that answers another (earlier) city plan and was compared with
+the current one (``pkg:comparedWithPlan``), which of the current plan's measures it already covers — "covered by a
+plan answering another city plan", never mixed with the links of a plan answering the city plan. A gap of a
+district that answers the city plan lists, under ``coveredCrossPlan``, the district's cross-plan links to it.
+
 The JSON form (``as_json``) is documented in docs/audit.md and stable: keys never change meaning; new keys
 may be added.
 """
@@ -24,7 +29,7 @@ from policykg.errors import QueryError
 from policykg.iri import Minter, term as _t
 from policykg.queries import rows as _rows
 
-AUDIT_VERSION = 2  # 2: notApplicable, apart from gaps (docs/audit.md)
+AUDIT_VERSION = 3  # 2: notApplicable, apart from gaps; 3: crossPlan, relation, coveredCrossPlan (docs/audit.md)
 
 
 def _sources(store, meta: str, iris: list[str]) -> dict[str, dict]:
@@ -48,8 +53,9 @@ def audit(store, base: str, district: str | None = None, plan: str | None = None
     from policykg.loaders.followup import METHOD, THRESHOLD, measures_of, score_pairs
 
     mint = Minter(base)
-    districts = _rows(store, """SELECT ?d ?name ?code (SAMPLE(?alt) AS ?short) WHERE {
-                                ?d a pkg:District ; skos:prefLabel ?name ; pkg:gbCode ?code OPTIONAL { ?d skos:altLabel ?alt } }
+    districts = _rows(store, """SELECT ?d ?name ?code (SAMPLE(?alt) AS ?short) (SAMPLE(?in) AS ?city) WHERE {
+                                ?d a pkg:District ; skos:prefLabel ?name ; pkg:gbCode ?code OPTIONAL { ?d skos:altLabel ?alt }
+                                OPTIONAL { ?d pkg:within ?in } }
                                 GROUP BY ?d ?name ?code ORDER BY ?code""")
     # with a district given, every query below starts from it (and from its plans), not from the whole store
     scope = ""
@@ -60,10 +66,14 @@ def audit(store, base: str, district: str | None = None, plan: str | None = None
                               pkg:documentType ?t . FILTER(?t IN (pkgdt:action-plan, pkgdt:implementation-plan, pkgdt:plan))
                               OPTIONAL { ?plan pkg:promulgatedBy/eli:id_local ?number }
                               OPTIONAL { ?plan pkg:followsPlan ?city . OPTIONAL { ?plan pkg:candidateBy ?by } } } ORDER BY ?plan""")
+    cross = _rows(store, """SELECT ?plan ?title ?d ?number ?city WHERE { """ + scope + """?plan pkg:district ?d ; dct:title ?title ;
+                              pkg:comparedWithPlan ?city . OPTIONAL { ?plan pkg:promulgatedBy/eli:id_local ?number } } ORDER BY ?plan""")
+    for c in cross:
+        c["by"] = "cross-plan"
     own = " ".join(sorted({_t(p["plan"]) for p in plans}))
     plan_scope = f"VALUES ?x {{ {own} }} " if district is not None else ""
     def city_plans(scope: str) -> dict:
-        return {r["plan"]: r for r in _rows(store, """SELECT ?plan ?title ?number WHERE { """ + scope + """?x pkg:followsPlan ?plan .
+        return {r["plan"]: r for r in _rows(store, """SELECT ?plan ?title ?number WHERE { """ + scope + """?x pkg:followsPlan|pkg:comparedWithPlan ?plan .
                    ?plan dct:title ?title . OPTIONAL { ?plan eli:id_local ?own } OPTIONAL { ?plan pkg:promulgatedBy/eli:id_local ?issuing }
                    BIND(COALESCE(?own, ?issuing) AS ?number) }""")}
 
@@ -88,8 +98,12 @@ def audit(store, base: str, district: str | None = None, plan: str | None = None
         "districts": [],
         "districtsWithOtherPlans": [],
         "districtsWithoutPlan": [],
+        "crossPlan": [],
     }
     measures_cache: dict[str, list] = {}
+    # the cities of the audited plans: a district of another city neither lacks a plan nor answers another one here
+    audited_cities = {r["place"] for r in _rows(store, "SELECT ?place WHERE { VALUES ?plan { " + " ".join(
+        _t(k) for k in sorted(chosen)) + " } ?plan pkg:place ?place }")} if chosen else set()
 
     def measures(doc):
         if doc not in measures_cache:
@@ -101,19 +115,37 @@ def audit(store, base: str, district: str | None = None, plan: str | None = None
             continue
         own = [p for p in plans if p["d"] == d["d"]]
         answering = [p for p in own if p["city"] in chosen]
+        if not answering and audited_cities and d["city"] and d["city"] not in audited_cities:
+            continue
         if not own:
             report["districtsWithoutPlan"].append({"district": d["name"], "code": d["code"]})
             continue
+        compared = [c for c in cross if c["d"] == d["d"] and c["city"] in chosen]
+        cross_entries = {}
+        for city_plan in sorted({c["city"] for c in compared}):
+            dplans = sorted({c["plan"] for c in compared if c["city"] == city_plan})
+            entry = _district_entry(store, mint, d, city_plan, dplans, compared, measures, score_pairs, THRESHOLD)
+            entry["relation"] = "cross-plan"
+            cross_entries[city_plan] = entry
         if not answering:
             report["districtsWithOtherPlans"].append({
                 "district": d["name"], "code": d["code"],
                 "plans": [{"plan": p["plan"], "title": p["title"], "number": p["number"],
                            "basisNotInStore": bases.get(p["plan"])} for p in {p["plan"]: p for p in own}.values()],
+                "comparedWith": sorted(cross_entries),
             })
-            continue
         for city_plan in sorted({p["city"] for p in answering}):
             dplans = sorted({p["plan"] for p in answering if p["city"] == city_plan})
-            report["districts"].append(_district_entry(store, mint, d, city_plan, dplans, answering, measures, score_pairs, THRESHOLD))
+            entry = _district_entry(store, mint, d, city_plan, dplans, answering, measures, score_pairs, THRESHOLD)
+            entry["relation"] = "answers"
+            covered = {}
+            for link in cross_entries.get(city_plan, {}).get("links", []):
+                covered.setdefault(link["cityMeasure"], []).append(
+                    {k: link[k] for k in ("districtMeasure", "districtPath", "districtText", "score")})
+            for g in entry["gaps"]:
+                g["coveredCrossPlan"] = covered.get(g["cityMeasure"], [])
+            report["districts"].append(entry)
+        report["crossPlan"] += [cross_entries[k] for k in sorted(cross_entries)]
     return report
 
 
@@ -233,9 +265,14 @@ def as_text(report: dict) -> str:
     lines = [f"Follow-up audit (method {report['method']}, threshold {report['threshold']})"]
     for cp in report["cityPlans"]:
         lines.append(f"city plan: {cp['title']} ({cp['number'] or 'no number'})")
-    for e in report["districts"]:
+    for e in report["districts"] + report.get("crossPlan", []):
+        cross = e.get("relation") == "cross-plan"
         lines.append("")
-        lines.append(f"== {e['district']} ({e['code']}): {e['followed']} of {e['total']} city measures followed up")
+        if cross:
+            lines.append(f"== {e['district']} ({e['code']}), cross-plan: {e['followed']} of {e['total']} city measures covered by a "
+                         "plan answering another city plan")
+        else:
+            lines.append(f"== {e['district']} ({e['code']}): {e['followed']} of {e['total']} city measures followed up")
         for p in e["plans"]:
             lines.append(f"   plan: {p['title']} ({p['number'] or 'no number'}); matched because: {e['candidateBy']}")
         lines.append("   by section:")
@@ -243,19 +280,22 @@ def as_text(report: dict) -> str:
             bar = "#" * s["followed"] + "." * (s["total"] - s["followed"])
             name = s["heading"] or s["section"].rsplit("/", 1)[-1]
             lines.append(f"     {_pad(name, 44)} {s['followed']:>3}/{s['total']:<3} {bar}")
-        lines.append(f"   gaps ({len(e['gaps'])}): city measures with no follow-up")
+        lines.append(f"   not covered ({len(e['gaps'])}): city measures the plan does not cover" if cross else
+                     f"   gaps ({len(e['gaps'])}): city measures with no follow-up")
         for g in e["gaps"]:
             lines.append(f"     - [{g['cityPath']}] {g['cityText']}")
             if g["closestDistrictText"]:
                 why = (f"score {g['closestScore']:.2f} < {report['threshold']}" if g["gapReason"] == "below-threshold"
                        else f"score {g['closestScore']:.2f}, but it follows up another city measure more closely")
                 lines.append(f"         closest district measure ({why}): {g['closestDistrictText']}")
+            for c in g.get("coveredCrossPlan") or []:
+                lines.append(f"         covered by a plan answering another city plan ({c['score']:.2f}): {c['districtText']}")
         if e["notApplicable"]:
             lines.append(f"   not applicable here ({len(e['notApplicable'])}): city measures addressed to places outside {e['district']}")
             for g in e["notApplicable"]:
                 lines.append(f"     o [{g['cityPath']}] {g['cityText']}")
                 lines.append("         names " + "; ".join(_places_named(g) ))
-        lines.append(f"   follow-ups ({len(e['links'])})")
+        lines.append(f"   cross-plan links ({len(e['links'])})" if cross else f"   follow-ups ({len(e['links'])})")
         for l in e["links"]:
             lines.append(f"     + [{l['cityPath']}] {l['cityText']}")
             lines.append(f"       ← [{l['districtPath']}] {l['districtText']}")
@@ -267,6 +307,8 @@ def as_text(report: dict) -> str:
             for p in e["plans"]:
                 why = f"; its basis 《{p['basisNotInStore']}》 is not in the store" if p.get("basisNotInStore") else ""
                 lines.append(f"  {e['district']} ({e['code']}): {p['title']}{why}")
+            if e.get("comparedWith"):
+                lines.append("    compared cross-plan with the current city plan (above)")
     if report["districtsWithoutPlan"]:
         lines.append("")
         lines.append("Districts with no plan in the store (no data — not the same as no follow-up):")
@@ -288,18 +330,19 @@ def as_csv(report: dict) -> str:
         writer.writerow([cell(v) for v in values])
 
     row(CSV_COLUMNS)
-    for e in report["districts"]:
+    for e in report["districts"] + report.get("crossPlan", []):
+        cross = e.get("relation") == "cross-plan"
         for l in e["links"]:
             src = l["citySource"] or {}
-            row([e["district"], e["code"], "followed", l["cityPath"], l["section"], l["cityText"], l["districtPath"],
+            row([e["district"], e["code"], "covered-cross-plan" if cross else "followed", l["cityPath"], l["section"], l["cityText"], l["districtPath"],
                         l["districtText"], f"{l['score']:.4f}", "、".join(l["evidence"]), src.get("file"), src.get("start"), src.get("end")])
         for g in e["gaps"]:
             src = g["citySource"] or {}
-            row([e["district"], e["code"], "gap", g["cityPath"], g["section"], g["cityText"], "", g["closestDistrictText"] or "",
+            row([e["district"], e["code"], "not-covered-cross-plan" if cross else "gap", g["cityPath"], g["section"], g["cityText"], "", g["closestDistrictText"] or "",
                         f"{g['closestScore']:.4f}" if g["closestScore"] is not None else "", "", src.get("file"), src.get("start"), src.get("end")])
         for g in e["notApplicable"]:
             src = g["citySource"] or {}
-            row([e["district"], e["code"], "not-applicable", g["cityPath"], g["section"], g["cityText"], "", "", "",
+            row([e["district"], e["code"], "not-applicable-cross-plan" if cross else "not-applicable", g["cityPath"], g["section"], g["cityText"], "", "", "",
                  "; ".join(_places_named(g)), src.get("file"), src.get("start"), src.get("end")])
     for e in report["districtsWithOtherPlans"]:
         row([e["district"], e["code"], "other-plan"] + [""] * (len(CSV_COLUMNS) - 3))
@@ -317,13 +360,18 @@ h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:2px solid #444;margin-top:2e
 h2:first-of-type{page-break-before:auto}table{border-collapse:collapse;width:100%;margin:.5em 0}
 td,th{border:1px solid #bbb;padding:.25em .5em;vertical-align:top;font-size:.9em}th{background:#eee;text-align:left}
 .bar{display:inline-block;height:.8em;background:#3a7}.gap{background:#fff3f0}.score{white-space:nowrap}
-.muted{color:#777;font-size:.85em}@media print{body{margin:1cm}a{color:inherit;text-decoration:none}}
+.muted{color:#777;font-size:.85em}.crossplan{color:#35a}h2.cross{border-bottom-style:dashed}@media print{body{margin:1cm}a{color:inherit;text-decoration:none}}
 </style></head><body>"""]
     parts.append(f"<h1>Follow-up audit</h1><p class='muted'>Method {esc(report['method'])}, threshold {report['threshold']}.</p>")
     for cp in report["cityPlans"]:
         parts.append(f"<p>City plan: <b>{esc(cp['title'])}</b> ({esc(cp['number'] or 'no number')})</p>")
-    for e in report["districts"]:
-        parts.append(f"<h2>{esc(e['district'])} ({e['code']}): {e['followed']} of {e['total']} city measures followed up</h2>")
+    for e in report["districts"] + report.get("crossPlan", []):
+        cross = e.get("relation") == "cross-plan"
+        if cross:
+            parts.append(f"<h2 class='cross'>{esc(e['district'])} ({e['code']}), cross-plan: {e['followed']} of {e['total']} city "
+                         "measures covered by a plan answering another city plan</h2>")
+        else:
+            parts.append(f"<h2>{esc(e['district'])} ({e['code']}): {e['followed']} of {e['total']} city measures followed up</h2>")
         for p in e["plans"]:
             parts.append(f"<p>Plan: {esc(p['title'])} ({esc(p['number'] or 'no number')}); matched by {esc(e['candidateBy'] or '')}</p>")
         parts.append("<table><tr><th>Section</th><th>Followed</th><th>Total</th><th></th></tr>")
@@ -332,16 +380,20 @@ td,th{border:1px solid #bbb;padding:.25em .5em;vertical-align:top;font-size:.9em
             parts.append(f"<tr><td>{esc(s['heading'] or '')}</td><td>{s['followed']}</td><td>{s['total']}</td>"
                          f"<td><span class='bar' style='width:{w}px'></span></td></tr>")
         parts.append("</table>")
-        parts.append(f"<h3>City measures with no follow-up ({len(e['gaps'])})</h3><table><tr><th>City measure</th><th>Closest district measure (score)</th></tr>")
+        title = "City measures the plan does not cover" if cross else "City measures with no follow-up"
+        parts.append(f"<h3>{title} ({len(e['gaps'])})</h3><table><tr><th>City measure</th><th>Closest district measure (score)</th></tr>")
         for g in e["gaps"]:
             near = f"{esc(g['closestDistrictText'])} <span class='score'>({g['closestScore']:.2f})</span>" if g["closestDistrictText"] else "—"
+            for c in g.get("coveredCrossPlan") or []:
+                near += (f"<br><span class='crossplan'>covered by a plan answering another city plan: {esc(c['districtText'])} "
+                         f"<span class='score'>({c['score']:.2f})</span></span>")
             parts.append(f"<tr class='gap'><td><span class='muted'>{esc(g['cityPath'])} · {esc(g['section'] or '')}</span><br>{esc(g['cityText'])}</td><td>{near}</td></tr>")
         if e["notApplicable"]:
             parts.append(f"</table><h3>Not applicable here ({len(e['notApplicable'])})</h3><table><tr><th>City measure</th><th>Addressed to</th></tr>")
             for g in e["notApplicable"]:
                 parts.append(f"<tr class='na'><td><span class='muted'>{esc(g['cityPath'])} · {esc(g['section'] or '')}</span><br>"
                              f"{esc(g['cityText'])}</td><td>{esc('; '.join(_places_named(g)))}</td></tr>")
-        parts.append(f"</table><h3>Follow-ups ({len(e['links'])})</h3><table><tr><th>City measure</th><th>District measure</th><th>Score</th><th>Shared phrases</th></tr>")
+        parts.append(f"</table><h3>{'Cross-plan links' if cross else 'Follow-ups'} ({len(e['links'])})</h3><table><tr><th>City measure</th><th>District measure</th><th>Score</th><th>Shared phrases</th></tr>")
         for l in e["links"]:
             parts.append(f"<tr><td><span class='muted'>{esc(l['cityPath'])}</span><br>{esc(l['cityText'])}</td>"
                          f"<td><span class='muted'>{esc(l['districtPath'])}</span><br>{esc(l['districtText'])}</td>"

@@ -244,8 +244,9 @@ def audit_view():
     base = current_app.config["BASE"]
     body = f"""<h1>Follow-up audit</h1>
 <p class="muted">Rows: districts; columns: sections of the city plan; a cell is the number of the section's city
-measures that the district's plan follows up, of all of them (colour: the share). Click a cell for the measures,
-their follow-ups and the gaps. Data: <a href="{html.escape(src)}">{html.escape(src)}</a> (documented in docs/audit.md).</p>
+measures that the district's plan follows up, of all of them (colour: the share); a hatched row marked cross-plan
+is a district plan that answers another (earlier) city plan, compared with this one: what it already covers. Click
+a cell for the measures, their follow-ups and the gaps. Data: <a href="{html.escape(src)}">{html.escape(src)}</a> (documented in docs/audit.md).</p>
 <div id="status" class="muted">loading…</div><div id="matrix"></div><div id="detail"></div>
 <script nonce="{nonce()}">
 {_common_js(base)}
@@ -255,7 +256,8 @@ their follow-ups and the gaps. Data: <a href="{html.escape(src)}">{html.escape(s
 table.m th.sec{writing-mode:vertical-rl;vertical-align:bottom;max-height:12em;font-weight:normal}
 table.m td.cell{text-align:center;cursor:pointer;min-width:2.6em}table.m td.cell.on{outline:3px solid #000}
 td.none{color:#999;font-style:italic}#detail{margin-top:1.5em;max-width:70em}
-#detail li{margin:.4em 0}.gap{color:#a00}.ok{color:#070}.na{color:#777}.score{color:#555;font-size:.85em}</style>"""
+#detail li{margin:.4em 0}.gap{color:#a00}.ok{color:#070}.na{color:#777}.crossplan{color:#35a}.score{color:#555;font-size:.85em}
+tr.cross th{font-style:italic}tr.cross td.cell{background-image:repeating-linear-gradient(45deg,transparent 0 6px,rgba(0,0,0,.06) 6px 8px)}</style>"""
     return _page("policykg audit", body, head)
 
 
@@ -267,8 +269,11 @@ function colour(share) {  // white (0) to green (1)
 let report = null;
 fetch(@SRC@).then(r => { if (!r.ok) return r.json().then(e => { throw new Error(e.message); }); return r.json(); }).then(rep => {
   report = rep;
+  // a district answering the city plan, and (apart, marked cross-plan) a district plan answering another city plan
+  // compared with this one
+  rep.entries = rep.districts.concat(rep.crossPlan || []);
   const byPlan = {};
-  for (const d of rep.districts) (byPlan[d.cityPlan] = byPlan[d.cityPlan] || []).push(d);
+  for (const d of rep.entries) (byPlan[d.cityPlan] = byPlan[d.cityPlan] || []).push(d);
   let out = "";
   for (const cp of rep.cityPlans) {
     const rows = byPlan[cp.plan] || [];
@@ -278,8 +283,9 @@ fetch(@SRC@).then(r => { if (!r.ok) return r.json().then(e => { throw new Error(
     out += `<table class="m"><thead><tr><th>district</th><th>all</th>` +
       sections.map(s => `<th class="sec" title="${esc(s.heading)}">${esc(s.heading)}</th>`).join("") + `</tr></thead><tbody>`;
     rows.forEach(d => {
-      const idx = rep.districts.indexOf(d);
-      out += `<tr data-district="${esc(d.district)}"><th>${esc(d.district)}</th>` +
+      const idx = rep.entries.indexOf(d), cross = d.relation === "cross-plan";
+      out += `<tr data-district="${esc(d.district)}"${cross ? ` class="cross" title="covered by a plan answering another city plan"` : ""}>` +
+        `<th>${esc(d.district)}${cross ? ` <span class="muted">(cross-plan)</span>` : ""}</th>` +
         `<td class="cell" style="background:${colour(d.followed / d.total)}" data-i="${idx}" data-section="">${d.followed}/${d.total}</td>` +
         sections.map(s => {
           const c = d.sections.find(x => x.section === s.section);
@@ -304,7 +310,7 @@ function inSection(path, section) { return !section || path === section || path.
 function show(td) {
   document.querySelectorAll("td.cell.on").forEach(x => x.classList.remove("on"));
   td.classList.add("on");
-  const d = report.districts[Number(td.dataset.i)], section = td.dataset.section;
+  const d = report.entries[Number(td.dataset.i)], section = td.dataset.section, cross = d.relation === "cross-plan";
   const sectionPath = section ? section.slice(d.cityPlan.length + 1) : "";
   const items = [];
   const byCity = {};
@@ -321,17 +327,19 @@ function show(td) {
     if (c.na) {
       html += `<li class="na">not applicable here: names ` + c.na.placesNamed.map(p => `${esc(p.name || p.place)} (lies in ${esc(p.districts.join("、"))})`).join("; ") + `</li>`;
     } else if (c.gap) {
-      html += `<li class="gap">gap (${esc(c.gap.gapReason || "no district measure")})` + (c.gap.closestDistrictMeasure ?
+      html += `<li class="gap">${cross ? "not covered" : "gap"} (${esc(c.gap.gapReason || "no district measure")})` + (c.gap.closestDistrictMeasure ?
         ` — closest: <a href="${esc(localUrl(c.gap.closestDistrictMeasure))}">${esc(c.gap.closestDistrictText)}</a> <span class="score">score ${c.gap.closestScore}</span>` : "") + `</li>`;
+      for (const x of (c.gap.coveredCrossPlan || []))
+        html += `<li class="crossplan">covered by a plan answering another city plan: <a href="${esc(localUrl(x.districtMeasure))}">${esc(x.districtPath)}</a> ${esc(x.districtText)} <span class="score">score ${x.score.toFixed(3)}</span></li>`;
     } else {
-      for (const l of c.links) html += `<li class="ok">followed by <a href="${esc(localUrl(l.districtMeasure))}">${esc(l.districtPath)}</a> ${esc(l.districtText)}` +
+      for (const l of c.links) html += `<li class="ok">${cross ? "covered (cross-plan) by" : "followed by"} <a href="${esc(localUrl(l.districtMeasure))}">${esc(l.districtPath)}</a> ${esc(l.districtText)}` +
         ` <span class="score">score ${l.score.toFixed(3)}; shared: ${esc(l.evidence.slice(0, 6).join("、"))}</span></li>`;
     }
     items.push(html + `</ul></li>`);
   }
   const followed = city.filter(c => !c.gap && !c.na).length, na = city.filter(c => c.na).length;
   document.getElementById("detail").innerHTML = `<h2>${esc(d.district)} · ${esc(td.dataset.heading || "all sections")}: ` +
-    `${followed} of ${city.length} followed up` + (na ? `, ${na} not applicable here` : "") + `</h2><ol id="measures">${items.join("")}</ol>`;
+    `${followed} of ${city.length} ${cross ? "covered by a plan answering another city plan" : "followed up"}` + (na ? `, ${na} not applicable here` : "") + `</h2><ol id="measures">${items.join("")}</ol>`;
 }
 """
 

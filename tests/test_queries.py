@@ -22,7 +22,7 @@ REQUIRED = {
     "legal-bases": ["doc", "basis", "basisTitle", "basisNumber", "inCorpus"],
     "document-links": ["from", "relation", "to", "toTitle"],
     "targets": ["measure", "doc", "metric", "value", "unit", "year", "group", "text"],
-    "followups": ["districtMeasure", "districtMeasureText", "district", "districtCode", "cityMeasure", "cityMeasureText", "score"],
+    "followups": ["districtMeasure", "districtMeasureText", "district", "districtCode", "cityMeasure", "cityMeasureText", "score", "method"],
     "measures-without-followup": ["cityMeasure", "cityMeasureText", "path", "district", "districtCode"],
 }
 
