@@ -20,7 +20,7 @@ import unicodedata
 from policykg import __version__
 from policykg.errors import PolicyKGError, QueryError
 from policykg.settings import SETTINGS_DOC, Settings
-from policykg import search_cli
+from policykg import review_cli, search_cli
 
 EPILOG = "environment:\n" + "\n".join(f"  {k:<16} {v}" for k, v in SETTINGS_DOC.items())
 
@@ -235,7 +235,8 @@ def parser() -> argparse.ArgumentParser:
             "For each district with a plan in the store that answers a city plan: how many city measures it "
             "followed up, by section; every gap with its text and the closest district measure; every follow-up "
             "with its score and shared phrases. Districts with a plan for another city plan, and districts with "
-            "no plan in the store, are listed apart. The JSON form is documented in docs/audit.md."
+            "no plan in the store, are listed apart. Auditors' verdicts (`policykg review`) are shown on every link "
+            "and gap, with the figures after review. The JSON form is documented in docs/audit.md."
         ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -306,6 +307,7 @@ def parser() -> argparse.ArgumentParser:
                     help="write here (gzip-compressed when FILE ends in .gz); default: standard output")
 
     search_cli.add_parsers(sub, _common, EPILOG)
+    review_cli.add_parsers(sub, _common, EPILOG)
 
     ql = sub.add_parser("queries", help="list the named queries with their parameters and columns")
     ql.add_argument("--json", action="store_true", help="print as JSON")
@@ -807,7 +809,7 @@ COMMANDS = {
     "build": cmd_build, "query": cmd_query, "stats": cmd_stats, "queries": cmd_queries, "serve": cmd_serve,
     "validate": cmd_validate, "reason": cmd_reason, "ontology-doc": cmd_ontology_doc, "agencies": cmd_agencies,
     "audit": cmd_audit, "diff": cmd_diff, "export": cmd_export, "load": cmd_load, "dump": cmd_dump,
-    "search": search_cli.cmd_search, "search-index": search_cli.cmd_search_index,
+    "search": search_cli.cmd_search, "search-index": search_cli.cmd_search_index, "review": review_cli.cmd_review,
 }
 
 
