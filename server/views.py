@@ -10,6 +10,8 @@
 * ``/document?iri=IRI`` — a document's structure tree, each provision's text with, beside it, whether it is
   a measure, its responsible units and roles, its deontic statements and its quantified targets.
 * ``/audit?format=json|html|csv|text&district=…&plan=…`` — the follow-up audit report (docs/audit.md).
+* ``POST /audit/review`` — an auditor's verdict on a follow-up link or a gap (policykg/review.py), with the update
+  token; the audit view's Accept / Reject buttons send it (the token kept in the tab's sessionStorage).
 """
 from __future__ import annotations
 
