@@ -489,3 +489,51 @@ def test_reject_a_link_in_the_audit_view(site, browser):
     assert errors == ["Failed to load resource: the server responded with a status of 401 (UNAUTHORIZED)"]
     [link] = [l for l in http_audit(site, "嘉定")["links"] if l["districtMeasure"] == JD_NAME_CLAIM]
     assert link["review"]["verdict"] == "rejected" and link["review"]["reviewer"] == "页面审计员"
+
+
+# ---------------------------------------------------------------------- a remote store
+def test_reviews_on_a_remote_store(tmp_path):
+    """The same checks and writes through a SPARQL 1.1 server (Oxigraph): the CLI with --endpoint, and a server
+    serving that store with an update token."""
+    import subprocess
+    import time
+    import urllib.request
+
+    from test_remote import oxigraph_binary
+    from server_helpers import free_port
+
+    binary = oxigraph_binary()
+    if binary is None:
+        pytest.fail("the oxigraph server is a test dependency (pip install '.[test]')")
+    port = free_port()
+    proc = subprocess.Popen([binary, "serve", "--location", str(tmp_path / "ox"), "--bind", f"127.0.0.1:{port}",
+                             "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url + "/query?query=ASK%7B%7D", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        remote = ["--endpoint", url + "/query", "--update-endpoint", url + "/update"]
+        r = run_cli("build", "--no-reason", str(FILES["000"]), str(FILES["004"]), *remote)
+        assert r.returncode == 0, r.stderr
+        r = run_cli("review", "reject", "--district", "嘉定", "--city-measure", NAME_CLAIM, "--district-measure",
+                    JD_NAME_CLAIM, "--reviewer", INJECTION, *remote)
+        assert r.returncode == 0, r.stderr
+        r = run_cli("review", "reject", "--district", "嘉定", "--city-measure", NAME_CLAIM + "x", "--reviewer", "x", *remote)
+        assert r.returncode == 2 and "not a measure in the store" in r.stderr
+        entry = json.loads(run_cli("audit", "--district", "嘉定", "--format", "json", *remote).stdout)["districts"][0]
+        assert by_city(entry["gaps"])[NAME_CLAIM][0]["gapReason"] == "link-rejected-by-review"
+        with serving("unused", *remote, "--update-token", TOKEN, "--quiet") as site:
+            status, saved = post(site, {"district": "嘉定", "cityMeasure": CITY_1, "verdict": "rejected", "reviewer": "远程"})
+            assert status == 200 and saved["kind"] == "gap", saved
+            status, err = post(site, {"district": "嘉定", "cityMeasure": CITY_1, "verdict": "rejected", "reviewer": "远程"}, "bad")
+            assert status == 401
+            entry = http_audit(site, "嘉定")
+        assert by_city(entry["gaps"])[CITY_1][0]["review"]["reviewer"] == "远程"
+        assert by_city(entry["links"])[NAME_CLAIM][0]["review"]["reviewer"] == INJECTION
+    finally:
+        proc.terminate()
+        proc.wait(10)
