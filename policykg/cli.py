@@ -20,7 +20,7 @@ import unicodedata
 from policykg import __version__
 from policykg.errors import PolicyKGError, QueryError
 from policykg.settings import SETTINGS_DOC, Settings
-from policykg import search_cli
+from policykg import review_cli, search_cli
 
 EPILOG = "environment:\n" + "\n".join(f"  {k:<16} {v}" for k, v in SETTINGS_DOC.items())
 
@@ -137,7 +137,8 @@ def parser() -> argparse.ArgumentParser:
             "Serve the store over the SPARQL 1.1 Protocol at /sparql (the document list at /, YASGUI at /sparql-editor, named queries at /queries — as HTML "
             "tables with ?format=html —, entity "
             "pages under the base IRI's path (HTML, or Turtle / N-Triples / JSON-LD by Accept or a .ttl/.nt/.jsonld suffix; "
-            "JSON-LD compacted with the context at /context.jsonld), the graph view at /graph, the audit at /audit-view and /audit, document "
+            "JSON-LD compacted with the context at /context.jsonld), the graph view at /graph, the audit at /audit-view and /audit "
+            "(auditors' verdicts at POST /audit/review, with the update token), document "
             "pages at /document?iri=…, exports at /export, /healthz), under the waitress WSGI server. Read-only unless an update "
             "token is given; SERVICE, LOAD and FROM of graphs outside the store are refused; each query runs in a "
             "worker process and is stopped at the time limit. One access-log line per request (Common Log Format) goes "
@@ -240,7 +241,8 @@ def parser() -> argparse.ArgumentParser:
             "For each district with a plan in the store that answers a city plan: how many city measures it "
             "followed up, by section; every gap with its text and the closest district measure; every follow-up "
             "with its score and shared phrases. Districts with a plan for another city plan, and districts with "
-            "no plan in the store, are listed apart. The JSON form is documented in docs/audit.md."
+            "no plan in the store, are listed apart. Auditors' verdicts (`policykg review`) are shown on every link "
+            "and gap, with the figures after review. The JSON form is documented in docs/audit.md."
         ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -311,6 +313,7 @@ def parser() -> argparse.ArgumentParser:
                     help="write here (gzip-compressed when FILE ends in .gz); default: standard output")
 
     search_cli.add_parsers(sub, _common, EPILOG)
+    review_cli.add_parsers(sub, _common, EPILOG)
 
     ql = sub.add_parser("queries", help="list the named queries with their parameters and columns")
     ql.add_argument("--json", action="store_true", help="print as JSON")
@@ -823,7 +826,7 @@ COMMANDS = {
     "build": cmd_build, "query": cmd_query, "stats": cmd_stats, "queries": cmd_queries, "serve": cmd_serve,
     "validate": cmd_validate, "reason": cmd_reason, "ontology-doc": cmd_ontology_doc, "agencies": cmd_agencies,
     "audit": cmd_audit, "diff": cmd_diff, "export": cmd_export, "load": cmd_load, "dump": cmd_dump,
-    "search": search_cli.cmd_search, "search-index": search_cli.cmd_search_index,
+    "search": search_cli.cmd_search, "search-index": search_cli.cmd_search_index, "review": review_cli.cmd_review,
 }
 
 

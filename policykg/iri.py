@@ -18,6 +18,8 @@ places                 ``graph/places`` (places.ttl: city, 16 districts, functio
 other agencies, roles  ``graph/agencies`` (names not in the authority list, generic roles)
 cited acts             ``graph/acts``; their resolution to documents in ``graph/links``
 follow-up links        ``graph/followups`` (district measure → city measure, score, evidence)
+auditors' reviews      ``graph/reviews`` (verdicts on follow-up links and gaps; never written by a build)
+review                 ``review/<first 20 hex digits of the SHA-256 of what it is about>``
 cited act              ``act/<title>`` or ``act/<title>--<number>``
 generic role           ``role/<name>``, e.g. ``role/区林业部门``
 place                  ``place/<GB/T 2260 code>`` or ``place/<name>`` for functional areas
@@ -136,6 +138,20 @@ class Minter:
 
     def is_followups_graph(self, graph: str) -> bool:
         return graph.startswith(self.followups_graph + "/")
+
+    @property
+    def reviews_graph(self) -> str:
+        """The auditors' verdicts on follow-up links and gaps (policykg/review.py): written only by
+        ``policykg review`` and ``POST /audit/review``, so it survives every build."""
+        return f"{self.base}graph/reviews"
+
+    def review(self, about: tuple[str, ...]) -> str:
+        """A review's IRI, from what it is about (``("link", district measure, city measure)`` or ``("gap", city
+        measure, district)``): reviewing the same thing again gives the same IRI, so the new verdict replaces the old."""
+        import hashlib
+
+        digest = hashlib.sha256("\n".join(about).encode("utf-8")).hexdigest()
+        return f"{self.base}review/{digest[:20]}"
 
     @property
     def links_graph(self) -> str:

@@ -29,7 +29,7 @@ from policykg.errors import QueryError
 from policykg.iri import Minter, term as _t
 from policykg.queries import rows as _rows
 
-AUDIT_VERSION = 3  # 2: notApplicable, apart from gaps; 3: crossPlan, relation, coveredCrossPlan (docs/audit.md)
+AUDIT_VERSION = 3  # 2: notApplicable, apart from gaps; 3: crossPlan, relation, coveredCrossPlan, reviews and the figures after review (docs/audit.md)
 
 
 def _sources(store, meta: str, iris: list[str]) -> dict[str, dict]:
@@ -146,6 +146,7 @@ def audit(store, base: str, district: str | None = None, plan: str | None = None
                 g["coveredCrossPlan"] = covered.get(g["cityMeasure"], [])
             report["districts"].append(entry)
         report["crossPlan"] += [cross_entries[k] for k in sorted(cross_entries)]
+    _with_reviews(store, report)
     return report
 
 
@@ -238,6 +239,78 @@ def _addressed_elsewhere(store, district: str, measures: list[str]) -> dict[str,
     return out
 
 
+# ---------------------------------------------------------------------- reviews (policykg/review.py)
+LINK_REJECTED = "link-rejected-by-review"
+
+
+def _with_reviews(store, report: dict) -> None:
+    """The auditors' verdicts (``graph/reviews``): every link, gap and not-applicable item gains ``review`` (or
+    None); a city measure whose every link was rejected becomes a gap (``gapReason`` link-rejected-by-review);
+    each entry and section gains ``followedAfterReview``, the entry ``gapsAfterReview`` and ``reviewed``.
+    The matcher's own figures (``followed``, ``sections[].followed``) are left as they are."""
+    from policykg.loaders.followup import _path_order
+    from policykg.review import reviews
+
+    every = reviews(store) if report["districts"] else []
+    links = {(r.district_measure, r.city_measure): r.summary() for r in every if r.district_measure}
+    codes = {}
+    if any(not r.district_measure for r in every):
+        codes = {r["code"]: r["d"] for r in _rows(store, "SELECT ?d ?code WHERE { ?d a pkg:District ; pkg:gbCode ?code }")}
+    for e in report["districts"]:
+        gaps = {r.city_measure: r.summary() for r in every if not r.district_measure and r.district == codes.get(e["code"])}
+        by_city: dict[str, list] = {}
+        for l in e["links"]:
+            l["review"] = links.get((l["districtMeasure"], l["cityMeasure"]))
+            by_city.setdefault(l["cityMeasure"], []).append(l)
+        for g in e["gaps"] + e["notApplicable"]:
+            g["review"] = gaps.get(g["cityMeasure"])
+        followed = {cm for cm, ls in by_city.items() if any(not _rejected(l) for l in ls)}
+        added = []
+        for cm, ls in by_city.items():
+            if cm in followed:
+                continue
+            best = max(ls, key=lambda l: (l["score"], l["districtMeasure"]))  # the closest, though rejected
+            added.append({"cityMeasure": cm, "cityPath": best["cityPath"], "cityText": best["cityText"],
+                          "section": best["section"], "citySource": best["citySource"],
+                          "closestDistrictMeasure": best["districtMeasure"], "closestDistrictText": best["districtText"],
+                          "closestScore": best["score"], "gapReason": LINK_REJECTED, "review": gaps.get(cm)})
+        if added:
+            e["gaps"] = sorted(e["gaps"] + added, key=lambda g: _path_order(g["cityPath"] or ""))
+        covered = followed | {g["cityMeasure"] for g in e["gaps"] + e["notApplicable"] if _rejected(g)}
+        e["followedAfterReview"] = len(covered)
+        e["gapsAfterReview"] = sum(not _rejected(g) for g in e["gaps"])
+        e["reviewed"] = {key: {v: sum(1 for x in e[key] if x["review"] and x["review"]["verdict"] == v)
+                               for v in ("accepted", "rejected")} for key in ("links", "gaps", "notApplicable")}
+        sections = sorted((s["section"] for s in e["sections"]), key=len, reverse=True)
+        after = dict.fromkeys(sections, 0)
+        for cm in covered:
+            home = next((s for s in sections if cm.startswith(s + "__") or cm.startswith(s + "/")), None)
+            if home is not None:
+                after[home] += 1
+        for s in e["sections"]:
+            s["followedAfterReview"] = after[s["section"]]
+
+
+def _rejected(item: dict) -> bool:
+    return bool(item.get("review")) and item["review"]["verdict"] == "rejected"
+
+
+def _review_text(rev: dict | None) -> str:
+    """``rejected by 张三, 2024-06-01T08:30:00Z: reason`` (empty when there is no review)."""
+    if not rev:
+        return ""
+    return f"{rev['verdict']} by {rev['reviewer']}, {rev['created']}" + (f": {rev['reason']}" if rev.get("reason") else "")
+
+
+def _after_review(e: dict) -> str | None:
+    """The entry's figures after review, in words; None when nothing in it was reviewed."""
+    n = {k: sum(v.values()) for k, v in e.get("reviewed", {}).items()}
+    if not any(n.values()):
+        return None
+    return (f"after review: {e['followedAfterReview']} of {e['total']} followed up, {e['gapsAfterReview']} gap(s) open; "
+            f"reviewed {n['links']} link(s), {n['gaps']} gap(s), {n['notApplicable']} not applicable")
+
+
 def _places_named(g: dict) -> list[str]:
     """``临港新片区 (lies in 奉贤区、浦东新区、闵行区)`` for each place a not-applicable measure names."""
     return [p["name"] if p["districts"] == [p["name"]] else f"{p['name'] or p['place']} (lies in {'、'.join(p['districts'])})"
@@ -273,6 +346,8 @@ def as_text(report: dict) -> str:
                          "plan answering another city plan")
         else:
             lines.append(f"== {e['district']} ({e['code']}): {e['followed']} of {e['total']} city measures followed up")
+        if _after_review(e):
+            lines.append(f"   {_after_review(e)}")
         for p in e["plans"]:
             lines.append(f"   plan: {p['title']} ({p['number'] or 'no number'}); matched because: {e['candidateBy']}")
         lines.append("   by section:")
@@ -287,19 +362,27 @@ def as_text(report: dict) -> str:
             if g["closestDistrictText"]:
                 why = (f"score {g['closestScore']:.2f} < {report['threshold']}" if g["gapReason"] == "below-threshold"
                        else f"score {g['closestScore']:.2f}, but it follows up another city measure more closely")
+                if g["gapReason"] == LINK_REJECTED:
+                    why = f"score {g['closestScore']:.2f}, but a reviewer rejected the link"
                 lines.append(f"         closest district measure ({why}): {g['closestDistrictText']}")
             for c in g.get("coveredCrossPlan") or []:
                 lines.append(f"         covered by a plan answering another city plan ({c['score']:.2f}): {c['districtText']}")
+            if g.get("review"):
+                lines.append(f"         review of the gap: {_review_text(g['review'])}")
         if e["notApplicable"]:
             lines.append(f"   not applicable here ({len(e['notApplicable'])}): city measures addressed to places outside {e['district']}")
             for g in e["notApplicable"]:
                 lines.append(f"     o [{g['cityPath']}] {g['cityText']}")
                 lines.append("         names " + "; ".join(_places_named(g) ))
+                if g.get("review"):
+                    lines.append(f"         review of the gap: {_review_text(g['review'])}")
         lines.append(f"   cross-plan links ({len(e['links'])})" if cross else f"   follow-ups ({len(e['links'])})")
         for l in e["links"]:
             lines.append(f"     + [{l['cityPath']}] {l['cityText']}")
             lines.append(f"       ← [{l['districtPath']}] {l['districtText']}")
             lines.append(f"         score {l['score']:.2f}; shared: {'、'.join(l['evidence']) or '—'}")
+            if l.get("review"):
+                lines.append(f"         review of the link: {_review_text(l['review'])}")
     if report["districtsWithOtherPlans"]:
         lines.append("")
         lines.append("Districts whose plan in the store answers another city plan:")
@@ -317,7 +400,12 @@ def as_text(report: dict) -> str:
 
 
 CSV_COLUMNS = ["district", "code", "status", "cityPath", "section", "cityText", "districtPath", "districtText", "score",
-               "evidence", "cityFile", "cityStart", "cityEnd"]
+               "evidence", "cityFile", "cityStart", "cityEnd", "review", "reviewer", "reviewCreated", "reviewReason"]
+
+
+def _review_cells(item: dict) -> list:
+    rev = item.get("review") or {}
+    return [rev.get("verdict"), rev.get("reviewer"), rev.get("created"), rev.get("reason")]
 
 
 def as_csv(report: dict) -> str:
@@ -335,15 +423,17 @@ def as_csv(report: dict) -> str:
         for l in e["links"]:
             src = l["citySource"] or {}
             row([e["district"], e["code"], "covered-cross-plan" if cross else "followed", l["cityPath"], l["section"], l["cityText"], l["districtPath"],
-                        l["districtText"], f"{l['score']:.4f}", "、".join(l["evidence"]), src.get("file"), src.get("start"), src.get("end")])
+                        l["districtText"], f"{l['score']:.4f}", "、".join(l["evidence"]), src.get("file"), src.get("start"), src.get("end")]
+                + _review_cells(l))
         for g in e["gaps"]:
             src = g["citySource"] or {}
             row([e["district"], e["code"], "not-covered-cross-plan" if cross else "gap", g["cityPath"], g["section"], g["cityText"], "", g["closestDistrictText"] or "",
-                        f"{g['closestScore']:.4f}" if g["closestScore"] is not None else "", "", src.get("file"), src.get("start"), src.get("end")])
+                        f"{g['closestScore']:.4f}" if g["closestScore"] is not None else "", "", src.get("file"), src.get("start"), src.get("end")]
+                + _review_cells(g))
         for g in e["notApplicable"]:
             src = g["citySource"] or {}
             row([e["district"], e["code"], "not-applicable-cross-plan" if cross else "not-applicable", g["cityPath"], g["section"], g["cityText"], "", "", "",
-                 "; ".join(_places_named(g)), src.get("file"), src.get("start"), src.get("end")])
+                 "; ".join(_places_named(g)), src.get("file"), src.get("start"), src.get("end")] + _review_cells(g))
     for e in report["districtsWithOtherPlans"]:
         row([e["district"], e["code"], "other-plan"] + [""] * (len(CSV_COLUMNS) - 3))
     for e in report["districtsWithoutPlan"]:
@@ -372,6 +462,8 @@ td,th{border:1px solid #bbb;padding:.25em .5em;vertical-align:top;font-size:.9em
                          "measures covered by a plan answering another city plan</h2>")
         else:
             parts.append(f"<h2>{esc(e['district'])} ({e['code']}): {e['followed']} of {e['total']} city measures followed up</h2>")
+        if _after_review(e):
+            parts.append(f"<p class='reviewed'>{esc(_after_review(e))}</p>")
         for p in e["plans"]:
             parts.append(f"<p>Plan: {esc(p['title'])} ({esc(p['number'] or 'no number')}); matched by {esc(e['candidateBy'] or '')}</p>")
         parts.append("<table><tr><th>Section</th><th>Followed</th><th>Total</th><th></th></tr>")
@@ -381,23 +473,28 @@ td,th{border:1px solid #bbb;padding:.25em .5em;vertical-align:top;font-size:.9em
                          f"<td><span class='bar' style='width:{w}px'></span></td></tr>")
         parts.append("</table>")
         title = "City measures the plan does not cover" if cross else "City measures with no follow-up"
-        parts.append(f"<h3>{title} ({len(e['gaps'])})</h3><table><tr><th>City measure</th><th>Closest district measure (score)</th></tr>")
+        parts.append(f"<h3>{title} ({len(e['gaps'])})</h3><table><tr><th>City measure</th><th>Closest district measure (score)</th><th>Review</th></tr>")
         for g in e["gaps"]:
             near = f"{esc(g['closestDistrictText'])} <span class='score'>({g['closestScore']:.2f})</span>" if g["closestDistrictText"] else "—"
+            if g["gapReason"] == LINK_REJECTED:
+                near += " <span class='muted'>(a reviewer rejected this link)</span>"
             for c in g.get("coveredCrossPlan") or []:
                 near += (f"<br><span class='crossplan'>covered by a plan answering another city plan: {esc(c['districtText'])} "
                          f"<span class='score'>({c['score']:.2f})</span></span>")
-            parts.append(f"<tr class='gap'><td><span class='muted'>{esc(g['cityPath'])} · {esc(g['section'] or '')}</span><br>{esc(g['cityText'])}</td><td>{near}</td></tr>")
+            parts.append(f"<tr class='gap'><td><span class='muted'>{esc(g['cityPath'])} · {esc(g['section'] or '')}</span><br>{esc(g['cityText'])}</td><td>{near}</td>"
+                         f"<td class='review'>{esc(_review_text(g.get('review')))}</td></tr>")
         if e["notApplicable"]:
-            parts.append(f"</table><h3>Not applicable here ({len(e['notApplicable'])})</h3><table><tr><th>City measure</th><th>Addressed to</th></tr>")
+            parts.append(f"</table><h3>Not applicable here ({len(e['notApplicable'])})</h3><table><tr><th>City measure</th><th>Addressed to</th><th>Review</th></tr>")
             for g in e["notApplicable"]:
                 parts.append(f"<tr class='na'><td><span class='muted'>{esc(g['cityPath'])} · {esc(g['section'] or '')}</span><br>"
-                             f"{esc(g['cityText'])}</td><td>{esc('; '.join(_places_named(g)))}</td></tr>")
-        parts.append(f"</table><h3>{'Cross-plan links' if cross else 'Follow-ups'} ({len(e['links'])})</h3><table><tr><th>City measure</th><th>District measure</th><th>Score</th><th>Shared phrases</th></tr>")
+                             f"{esc(g['cityText'])}</td><td>{esc('; '.join(_places_named(g)))}</td>"
+                             f"<td class='review'>{esc(_review_text(g.get('review')))}</td></tr>")
+        parts.append(f"</table><h3>{'Cross-plan links' if cross else 'Follow-ups'} ({len(e['links'])})</h3><table><tr><th>City measure</th><th>District measure</th><th>Score</th><th>Shared phrases</th><th>Review</th></tr>")
         for l in e["links"]:
             parts.append(f"<tr><td><span class='muted'>{esc(l['cityPath'])}</span><br>{esc(l['cityText'])}</td>"
                          f"<td><span class='muted'>{esc(l['districtPath'])}</span><br>{esc(l['districtText'])}</td>"
-                         f"<td class='score'>{l['score']:.2f}</td><td>{esc('、'.join(l['evidence']))}</td></tr>")
+                         f"<td class='score'>{l['score']:.2f}</td><td>{esc('、'.join(l['evidence']))}</td>"
+                         f"<td class='review'>{esc(_review_text(l.get('review')))}</td></tr>")
         parts.append("</table>")
     if report["districtsWithOtherPlans"]:
         parts.append("<h2>Districts whose plan answers another city plan</h2><ul>")

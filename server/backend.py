@@ -20,7 +20,7 @@ class LocalBackend:
     def run(self, request: dict, timeout: float | None = None, client: str | None = None) -> Result:
         request.setdefault("max_bytes", self.config.get("MAX_BYTES"))
         result = self.pool.run(request, timeout or float(self.config["TIMEOUT"]), client=client)
-        if request["op"] == "update" and not result.error:
+        if request["op"] in ("update", "review") and not result.error:
             with self._lock:
                 self._graphs = None
         return result
@@ -125,6 +125,14 @@ class RemoteBackend(LocalBackend):
                 with self._lock:
                     self._graphs = None
                 return Result("update", b"", "text/plain")
+            if request["op"] == "review":  # checked and written through the remote store's endpoints
+                from .execution import review_on
+
+                result = review_on(self.store(timeout), request)
+                if not result.error:
+                    with self._lock:
+                        self._graphs = None
+                return result
             request.setdefault("max_bytes", self.config.get("MAX_BYTES"))
             return execute(_RemoteHandle(self.store(timeout)), request)
         except RemoteTimeout as exc:

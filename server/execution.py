@@ -57,6 +57,7 @@ class Result:
     rows: int = 0
     error: str | None = None  # a SPARQL syntax or evaluation error, for a 400
     status: int = 400  # the HTTP status of the error (404: the report names nothing in the store)
+    field: str = ""  # a review's value that was refused (POST /audit/review)
 
 
 # ---------------------------------------------------------------------- serialisers (run in the worker)
@@ -261,6 +262,28 @@ def run_report(store, request: dict) -> Result:
         return Result("report", b"", "text/plain", error=str(exc), status=404)
 
 
+def run_review(store, request: dict, path: str) -> Result:
+    """Record an auditor's review (POST /audit/review) on the read-write worker's handle: checked, written in one
+    transaction, then a new store generation."""
+    from policykg.store import Store
+
+    return review_on(Store.wrap(store, path), request)
+
+
+def review_on(handle, request: dict) -> Result:
+    """:func:`policykg.review.record` with the request's values; a bad value is a 400 naming it."""
+    from policykg import review
+
+    try:
+        rev, before = review.record(handle, request["base_iri"], request.get("district"), request.get("cityMeasure"),
+                                    request.get("verdict"), request.get("reviewer"), request.get("reason"),
+                                    request.get("districtMeasure"))
+    except review.ReviewError as exc:
+        return Result("review", b"", "application/json", error=str(exc), status=400, field=exc.field)
+    body = {"iri": rev.iri, "kind": rev.kind, "review": rev.summary(), "replaced": before.summary() if before else None}
+    return Result("review", json.dumps(body, ensure_ascii=False).encode("utf-8"), "application/json")
+
+
 def _worker(path: str, writable: bool, conn, memory_mb: int | None = None) -> None:
     import pyoxigraph as ox
 
@@ -280,7 +303,13 @@ def _worker(path: str, writable: bool, conn, memory_mb: int | None = None) -> No
         if request is None:
             return
         try:
-            result = run_report(store, request) if request["op"] == "report" else execute(store, request)
+            if request["op"] == "report":
+                result = run_report(store, request)
+            elif request["op"] == "review":
+                result = run_review(store, request, path) if writable else Result(
+                    "review", b"", "text/plain", error="this worker is read-only", status=403)
+            else:
+                result = execute(store, request)
             if request["op"] == "update" and not result.error:
                 from policykg.store import mark_generation
 

@@ -181,13 +181,22 @@ def respond(req: dict):
     return resp
 
 
-def _update(text: str, using: list[str]):
+def check_token(what: str = "SPARQL Update", needs: str = "SPARQL Update needs"):
+    """None when the request carries the update token (``Authorization: Bearer <token>``, compared in constant
+    time); else the error response: 403 when no token is configured (read-only), 401 when it is missing or wrong."""
     token = current_app.config["UPDATE_TOKEN"]
     if not token:
-        return error("forbidden", "this endpoint is read-only: SPARQL Update is refused (no update token is configured)", 403)
+        return error("forbidden", f"this endpoint is read-only: {what} is refused (no update token is configured)", 403)
     given = request.headers.get("Authorization", "")
     if not (given.startswith("Bearer ") and hmac.compare_digest(given[7:].strip(), token)):
-        return error("unauthorized", "SPARQL Update needs the update token: Authorization: Bearer <token>", 401)
+        return error("unauthorized", f"{needs} the update token: Authorization: Bearer <token>", 401)
+    return None
+
+
+def _update(text: str, using: list[str]):
+    refused = check_token()
+    if refused:
+        return refused
     default, named = request.values.getlist("using-graph-uri"), request.values.getlist("using-named-graph-uri")
     try:
         text = prepare(text)

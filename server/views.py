@@ -10,6 +10,8 @@
 * ``/document?iri=IRI`` — a document's structure tree, each provision's text with, beside it, whether it is
   a measure, its responsible units and roles, its deontic statements and its quantified targets.
 * ``/audit?format=json|html|csv|text&district=…&plan=…`` — the follow-up audit report (docs/audit.md).
+* ``POST /audit/review`` — an auditor's verdict on a follow-up link or a gap (policykg/review.py), with the update
+  token; the audit view's Accept / Reject buttons send it (the token kept in the tab's sessionStorage).
 """
 from __future__ import annotations
 
@@ -82,6 +84,64 @@ def audit_report():
     if failed:
         return failed
     return Response(result.body, mimetype=f"{render[fmt][1]}; charset=utf-8")
+
+
+# ---------------------------------------------------------------------- /audit/review (write)
+REVIEW_KEYS = ("district", "cityMeasure", "districtMeasure", "verdict", "reviewer", "reason")
+
+
+def _review_error(message: str, field: str = "", status: int = 400):
+    from flask import jsonify
+
+    body = {"error": "bad-request", "message": message}
+    if field:
+        body["field"] = field
+    return jsonify(body), status
+
+
+@bp.post("/audit/review")
+def audit_review():
+    """Record an auditor's verdict on a follow-up link or a gap (policykg/review.py): a JSON object with
+    ``district`` (name, short name, code or IRI), ``cityMeasure``, ``districtMeasure`` (a link; absent or null for
+    a gap), ``verdict`` (accepted|rejected), ``reviewer`` and ``reason`` (optional). Needs the update token, like
+    SPARQL Update (403 read-only, 401 without it); written by the read-write worker; 400 names a bad value."""
+    from policykg import review
+
+    from .sparql import check_token, run
+
+    refused = check_token("recording a review", "recording a review needs")
+    if refused:
+        return refused
+    if request.mimetype != "application/json":
+        return error("unsupported-media-type", "POST the review as application/json: {\"district\": …, \"cityMeasure\": …, "
+                                               "\"districtMeasure\": … (a link), \"verdict\": \"accepted\"|\"rejected\", "
+                                               "\"reviewer\": …, \"reason\": …}", 415)
+    try:
+        body = json.loads(request.get_data().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        return _review_error(f"the body is not JSON in UTF-8 ({exc})")
+    if not isinstance(body, dict):
+        return _review_error("the body must be a JSON object: district, cityMeasure, verdict, reviewer (and districtMeasure "
+                             "for a link, reason)")
+    unknown = sorted(set(body) - set(REVIEW_KEYS))
+    if unknown:
+        return _review_error(f"unknown key(s) {', '.join(unknown)}; a review has {', '.join(REVIEW_KEYS)}", unknown[0])
+    for key in REVIEW_KEYS:
+        value = body.get(key)
+        if value is not None and not isinstance(value, str):
+            return _review_error(f"{key} must be a string", key)
+    try:  # the checks that need no store, before a worker is taken; the others run in the worker
+        review.check_verdict(body.get("verdict"))
+        review.check_reviewer(body.get("reviewer"))
+        review.check_reason(body.get("reason"))
+    except review.ReviewError as exc:
+        return _review_error(exc.reason, exc.field)
+    result, failed = run({"op": "review", "base_iri": current_app.config["BASE"], **{k: body.get(k) for k in REVIEW_KEYS}})
+    if failed:
+        return failed
+    if result.error:
+        return _review_error(result.error, result.field, result.status)
+    return Response(result.body, mimetype="application/json")
 
 
 # ---------------------------------------------------------------------- /graph
@@ -257,7 +317,10 @@ table.m th.sec{writing-mode:vertical-rl;vertical-align:bottom;max-height:12em;fo
 table.m td.cell{text-align:center;cursor:pointer;min-width:2.6em}table.m td.cell.on{outline:3px solid #000}
 td.none{color:#999;font-style:italic}#detail{margin-top:1.5em;max-width:70em}
 #detail li{margin:.4em 0}.gap{color:#a00}.ok{color:#070}.na{color:#777}.crossplan{color:#35a}.score{color:#555;font-size:.85em}
-tr.cross th{font-style:italic}tr.cross td.cell{background-image:repeating-linear-gradient(45deg,transparent 0 6px,rgba(0,0,0,.06) 6px 8px)}</style>"""
+tr.cross th{font-style:italic}tr.cross td.cell{background-image:repeating-linear-gradient(45deg,transparent 0 6px,rgba(0,0,0,.06) 6px 8px)}
+.verdict{display:inline-block;margin-left:.4em;padding:0 .4em;border-radius:.5em;font-size:.85em;color:#222}
+.verdict.accepted{background:#d5f0d5}.verdict.rejected{background:#f9c0c0}.rv button{font-size:.75em;margin-left:.3em}
+form.review-form{margin:.3em 0;padding:.4em;background:#f4f4f4;color:#222;font-size:.85em}.after{font-weight:normal;font-size:.8em}</style>"""
     return _page("policykg audit", body, head)
 
 
@@ -310,37 +373,105 @@ function inSection(path, section) { return !section || path === section || path.
 function show(td) {
   document.querySelectorAll("td.cell.on").forEach(x => x.classList.remove("on"));
   td.classList.add("on");
+  current = td;
   const d = report.entries[Number(td.dataset.i)], section = td.dataset.section, cross = d.relation === "cross-plan";
   const sectionPath = section ? section.slice(d.cityPlan.length + 1) : "";
   const items = [];
-  const byCity = {};
-  for (const l of d.links) if (inSection(l.cityPath, sectionPath)) (byCity[l.cityMeasure] = byCity[l.cityMeasure] || []).push(l);
-  const city = [];
-  for (const l of d.links) if (inSection(l.cityPath, sectionPath) && !city.some(c => c.iri === l.cityMeasure))
-    city.push({iri: l.cityMeasure, path: l.cityPath, text: l.cityText, links: byCity[l.cityMeasure]});
-  for (const g of d.gaps) if (inSection(g.cityPath, sectionPath)) city.push({iri: g.cityMeasure, path: g.cityPath, text: g.cityText, gap: g});
-  for (const g of (d.notApplicable || [])) if (inSection(g.cityPath, sectionPath)) city.push({iri: g.cityMeasure, path: g.cityPath, text: g.cityText, na: g});
-  const num = p => p.split("__").map(x => x.replace(/\\D+/g, "").padStart(4, "0")).join(".");
+  const city = [], byIri = {};
+  const entry = (iri, path, text) => byIri[iri] || (byIri[iri] = city[city.push({iri, path, text, links: []}) - 1]);
+  for (const l of d.links) if (inSection(l.cityPath, sectionPath)) entry(l.cityMeasure, l.cityPath, l.cityText).links.push(l);
+  for (const g of d.gaps) if (inSection(g.cityPath, sectionPath)) entry(g.cityMeasure, g.cityPath, g.cityText).gap = g;
+  for (const g of (d.notApplicable || [])) if (inSection(g.cityPath, sectionPath)) entry(g.cityMeasure, g.cityPath, g.cityText).na = g;
+  const num = p => p.split("__").map(x => x.replace(/\D+/g, "").padStart(4, "0")).join(".");
   city.sort((a, b) => num(a.path) < num(b.path) ? -1 : 1);
+  const rejected = x => !!(x && x.review && x.review.verdict === "rejected");
   for (const c of city) {
-    let html = `<li data-path="${esc(c.path)}" class="${c.gap ? "gap" : c.na ? "na" : "ok"}"><a href="${esc(localUrl(c.iri))}">${esc(c.path)}</a> ${esc(c.text)}<ul>`;
+    let html = `<li data-path="${esc(c.path)}" data-iri="${esc(c.iri)}" class="${c.gap ? "gap" : c.na ? "na" : "ok"}"><a href="${esc(localUrl(c.iri))}">${esc(c.path)}</a> ${esc(c.text)}<ul>`;
     if (c.na) {
-      html += `<li class="na">not applicable here: names ` + c.na.placesNamed.map(p => `${esc(p.name || p.place)} (lies in ${esc(p.districts.join("、"))})`).join("; ") + `</li>`;
-    } else if (c.gap) {
-      html += `<li class="gap">${cross ? "not covered" : "gap"} (${esc(c.gap.gapReason || "no district measure")})` + (c.gap.closestDistrictMeasure ?
-        ` — closest: <a href="${esc(localUrl(c.gap.closestDistrictMeasure))}">${esc(c.gap.closestDistrictText)}</a> <span class="score">score ${c.gap.closestScore}</span>` : "") + `</li>`;
+      html += `<li class="na">not applicable here: names ` + c.na.placesNamed.map(p => `${esc(p.name || p.place)} (lies in ${esc(p.districts.join("、"))})`).join("; ") +
+        verdictHtml(c.na.review) + `</li>`;
+    }
+    for (const l of c.links) html += `<li class="ok link" data-dm="${esc(l.districtMeasure)}">${cross ? "covered (cross-plan) by" : "followed by"} <a href="${esc(localUrl(l.districtMeasure))}">${esc(l.districtPath)}</a> ${esc(l.districtText)}` +
+      ` <span class="score">score ${l.score.toFixed(3)}; shared: ${esc(l.evidence.slice(0, 6).join("、"))}</span>` +
+      verdictHtml(l.review) + (cross ? "" : reviewButtons(d, c.iri, l.districtMeasure)) + `</li>`;
+    if (c.gap) {
+      html += `<li class="gap gapline">${cross ? "not covered" : "gap"} (${esc(c.gap.gapReason || "no district measure")})` + (c.gap.closestDistrictMeasure ?
+        ` — closest: <a href="${esc(localUrl(c.gap.closestDistrictMeasure))}">${esc(c.gap.closestDistrictText)}</a> <span class="score">score ${c.gap.closestScore}</span>` : "") +
+        verdictHtml(c.gap.review) + (cross ? "" : reviewButtons(d, c.iri, null)) + `</li>`;
       for (const x of (c.gap.coveredCrossPlan || []))
         html += `<li class="crossplan">covered by a plan answering another city plan: <a href="${esc(localUrl(x.districtMeasure))}">${esc(x.districtPath)}</a> ${esc(x.districtText)} <span class="score">score ${x.score.toFixed(3)}</span></li>`;
-    } else {
-      for (const l of c.links) html += `<li class="ok">${cross ? "covered (cross-plan) by" : "followed by"} <a href="${esc(localUrl(l.districtMeasure))}">${esc(l.districtPath)}</a> ${esc(l.districtText)}` +
-        ` <span class="score">score ${l.score.toFixed(3)}; shared: ${esc(l.evidence.slice(0, 6).join("、"))}</span></li>`;
     }
     items.push(html + `</ul></li>`);
   }
-  const followed = city.filter(c => !c.gap && !c.na).length, na = city.filter(c => c.na).length;
+  const followed = city.filter(c => c.links.length).length, na = city.filter(c => c.na).length;
+  const after = city.filter(c => c.links.some(l => !rejected(l)) || rejected(c.gap) || rejected(c.na)).length;
+  const reviewed = city.some(c => c.links.some(l => l.review) || (c.gap && c.gap.review) || (c.na && c.na.review));
   document.getElementById("detail").innerHTML = `<h2>${esc(d.district)} · ${esc(td.dataset.heading || "all sections")}: ` +
-    `${followed} of ${city.length} ${cross ? "covered by a plan answering another city plan" : "followed up"}` + (na ? `, ${na} not applicable here` : "") + `</h2><ol id="measures">${items.join("")}</ol>`;
+    `${followed} of ${city.length} ${cross ? "covered by a plan answering another city plan" : "followed up"}` + (na ? `, ${na} not applicable here` : "") +
+    (reviewed ? ` <span class="after">(after review: ${after})</span>` : "") + `</h2>` +
+    (cross ? "" : `<p class="muted">Accept or reject a follow-up or a gap: the verdict is kept with your name in graph/reviews (needs the server's update token).</p>`) +
+    `<ol id="measures">${items.join("")}</ol>`;
 }
+
+// ---------------------------------------------------------------- reviews (POST /audit/review)
+let current = null;
+function verdictHtml(rev) {
+  if (!rev) return "";
+  return ` <span class="verdict ${esc(rev.verdict)}">${esc(rev.verdict)} by ${esc(rev.reviewer)}, ${esc(rev.created)}` +
+    (rev.reason ? `: ${esc(rev.reason)}` : "") + `</span>`;
+}
+function reviewButtons(d, cityMeasure, districtMeasure) {
+  const data = `data-district="${esc(d.code)}" data-cm="${esc(cityMeasure)}"` + (districtMeasure ? ` data-dm="${esc(districtMeasure)}"` : "");
+  return ` <span class="rv"><button type="button" class="rv-btn" data-verdict="accepted" ${data}>Accept</button>` +
+    `<button type="button" class="rv-btn" data-verdict="rejected" ${data}>Reject</button></span>`;
+}
+function reviewForm(btn) {
+  const old = document.querySelector("form.review-form");
+  if (old) old.remove();
+  const form = document.createElement("form");
+  form.className = "review-form";
+  form.innerHTML = `<b>${esc(btn.dataset.verdict === "rejected" ? "Reject" : "Accept")} this ${btn.dataset.dm ? "follow-up" : "gap"}</b> ` +
+    `<label>update token <input type="password" name="token" autocomplete="off" required></label> ` +
+    `<label>reviewer <input type="text" name="reviewer" maxlength="200" required></label> ` +
+    `<label>reason <input type="text" name="reason" maxlength="2000" size="40"></label> ` +
+    `<button type="submit">Send</button> <button type="button" class="cancel">Cancel</button> <span class="rv-msg"></span>`;
+  form.token.value = sessionStorage.getItem("policykgUpdateToken") || "";
+  form.reviewer.value = sessionStorage.getItem("policykgReviewer") || "";
+  form.querySelector(".cancel").addEventListener("click", () => form.remove());
+  form.addEventListener("submit", ev => { ev.preventDefault(); sendReview(form, btn); });
+  btn.closest("li").appendChild(form);
+  (form.token.value ? (form.reviewer.value ? form.reason : form.reviewer) : form.token).focus();
+}
+function sendReview(form, btn) {
+  const msg = form.querySelector(".rv-msg");
+  const token = form.token.value.trim(), reviewer = form.reviewer.value.trim();
+  sessionStorage.setItem("policykgUpdateToken", token);  // for this tab only: gone when it is closed
+  sessionStorage.setItem("policykgReviewer", reviewer);
+  const body = {district: btn.dataset.district, cityMeasure: btn.dataset.cm, verdict: btn.dataset.verdict,
+                reviewer, reason: form.reason.value.trim() || null};
+  if (btn.dataset.dm) body.districtMeasure = btn.dataset.dm;
+  msg.textContent = "sending…";
+  fetch("/audit/review", {method: "POST", headers: {"Content-Type": "application/json", "Authorization": "Bearer " + token},
+                          body: JSON.stringify(body)})
+    .then(r => r.json().then(j => { if (!r.ok) throw new Error(j.message || r.statusText); return j; }))
+    .then(saved => {
+      const li = btn.closest("li");
+      li.querySelectorAll(":scope > .verdict").forEach(x => x.remove());
+      li.querySelector(".rv").insertAdjacentHTML("beforebegin", verdictHtml(saved.review));
+      form.remove();
+      document.getElementById("status").textContent = `saved: ${saved.review.verdict} by ${saved.review.reviewer}`;
+      return fetch(@SRC@).then(r => r.json()).then(rep => { report = rep; if (current) show(current); });
+    })
+    .catch(e => {
+      if (/token/.test(e.message)) sessionStorage.removeItem("policykgUpdateToken");
+      msg.textContent = "not saved: " + e.message;
+    })
+    .finally(() => { window.policykgReviewDone = true; });
+}
+document.getElementById("detail").addEventListener("click", ev => {
+  const btn = ev.target.closest("button.rv-btn");
+  if (btn) reviewForm(btn);
+});
 """
 
 

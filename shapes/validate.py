@@ -7,7 +7,7 @@ readable name (a document's number or title; a provision's document and id path;
 an agency's name; a source file's path).
 
 What is validated: every document graph, the agencies graph and the metadata
-graph — the asserted data. The reasoner's ``graph/inferred`` is left out (it adds
+graph — the asserted data —, the follow-up graphs and the auditors' reviews. The reasoner's ``graph/inferred`` is left out (it adds
 transitive ``eli:is_part_of`` links by design) and so is the ontology.
 Documents are independent, so a store can also be validated one document graph
 at a time (:func:`validate_graphs` with a subset), which is how this scales.
@@ -91,7 +91,7 @@ def data_graph(store, base: str, graphs: list[str] | None = None) -> rdflib.Grap
     mint = Minter(base)
     if graphs is None:
         shared = (mint.agencies_graph, mint.meta_graph, mint.authority_graph, mint.places_graph, mint.acts_graph,
-                  mint.links_graph)
+                  mint.links_graph, mint.reviews_graph)
         graphs = [g for g in store.named_graphs()
                   if mint.doc_key_of_graph(g) is not None or g in shared or mint.is_followups_graph(g)]
     from policykg.store import rdflib_term as term

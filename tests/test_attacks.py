@@ -363,7 +363,7 @@ def test_exports_and_the_audit_run_in_the_workers_under_the_time_limit(limited):
         th.join(60)
     assert set(results) <= {200, 503} and len(results) == 4
     status, h, body = call(limited + "/audit?format=json")
-    assert status == 200 and json.loads(body)["auditVersion"] == 2
+    assert status == 200 and json.loads(body)["auditVersion"] == 3
     status, _, body = call(limited + "/audit?format=json&plan=nothing-like-this")
     assert status == 404 and json.loads(body)["error"] == "not-found"
 

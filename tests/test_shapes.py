@@ -62,6 +62,17 @@ DPLAN = f"<{BASE}doc/上海市杨浦区优化营商环境行动方案>"
 FU = f"<{BASE}doc/上海市杨浦区优化营商环境行动方案/sec_1__subsec_1__meas_1#followup-1>"
 DM1 = "上海市杨浦区优化营商环境行动方案 sec_1__subsec_1__meas_1"
 PUDONG = f"<{BASE}place/310115>"
+DM = f"<{BASE}doc/上海市杨浦区优化营商环境行动方案/sec_1__subsec_1__meas_1>"
+
+
+def _review_iri() -> str:
+    from policykg.iri import Minter
+    from policykg.review import about
+
+    return Minter(BASE).review(about(MEASURE[1:-1], f"{BASE}place/310110", DM[1:-1]))
+
+
+REV = f"<{_review_iri()}>"  # the review the passing example records: 杨浦's link to the city plan's first measure
 M1 = "某市优化营商环境行动方案 sec_1__subsec_1__meas_1"
 A2 = "某市森林管理规定 art_2"
 T2 = "某市优化营商环境行动方案 sec_1__subsec_2__meas_1"
@@ -164,6 +175,24 @@ CASES = [
     (f"the follow-up link of {DM1} does not start in a district's document", "Violation", f"DELETE WHERE {{ {DPLAN} pkg:district ?d }}"),
     ("measure 某市优化营商环境行动方案 sec_1__subsec_1__meas_2 has no follow-up in 杨浦区, whose plan is based on its city plan", "Info",
      f"DELETE WHERE {{ ?dm eli:ensures_implementation_of <{BASE}doc/2024/某市优化营商环境行动方案/sec_1__subsec_1__meas_2> }}"),
+    (f"review {REV[1:-1]} does not have one verdict, accepted or rejected", "Violation",
+     f"DELETE {{ {REV} pkg:verdict ?v }} INSERT {{ {REV} pkg:verdict \"maybe\" }} WHERE {{ {REV} pkg:verdict ?v }}"),
+    (f"review {REV[1:-1]} does not name one reviewer (1 to 200 characters)", "Violation", f"DELETE WHERE {{ {REV} pkg:reviewer ?r }}"),
+    (f"review {REV[1:-1]} does not say when it was given (one xsd:dateTime)", "Violation",
+     f"DELETE {{ {REV} dct:created ?c }} INSERT {{ {REV} dct:created \"yesterday\" }} WHERE {{ {REV} dct:created ?c }}"),
+    (f"review {REV[1:-1]} has more than one reason, or one longer than 2,000 characters", "Violation",
+     f"INSERT DATA {{ {REV} pkg:reason \"another reason\" }}"),
+    (f"review {REV[1:-1]} is not about one city measure", "Violation", f"DELETE WHERE {{ {REV} pkg:cityMeasure ?m }}"),
+    (f"review {REV[1:-1]} is about more than one district measure", "Violation",
+     f"INSERT DATA {{ {REV} pkg:districtMeasure <{BASE}doc/上海市杨浦区优化营商环境行动方案/sec_1__subsec_2__meas_1> }}"),
+    (f"review {REV[1:-1]} does not name one district (a pkg:District)", "Violation",
+     f"DELETE {{ {REV} pkg:district ?d }} INSERT {{ {REV} pkg:district {AGENCY} }} WHERE {{ {REV} pkg:district ?d }}"),
+    (f"review {REV[1:-1]} is about a city measure the store no longer holds", "Warning",
+     f"DELETE {{ {REV} pkg:cityMeasure ?m }} INSERT {{ {REV} pkg:cityMeasure <{BASE}doc/2024/某市优化营商环境行动方案/sec_9__meas_1> }} "
+     f"WHERE {{ {REV} pkg:cityMeasure ?m }}"),
+    (f"review {REV[1:-1]} is about a district measure the store no longer holds", "Warning",
+     f"DELETE {{ {REV} pkg:districtMeasure ?m }} INSERT {{ {REV} pkg:districtMeasure <{BASE}doc/上海市杨浦区优化营商环境行动方案/sec_9> }} "
+     f"WHERE {{ {REV} pkg:districtMeasure ?m }}"),
     ("source file notice.txt has no known format", "Violation",
      "DELETE { ?s pkg:format ?f } INSERT { ?s pkg:format \"odt\" } WHERE { ?s pkg:filePath \"notice.txt\" ; pkg:format ?f }"),
 ]
@@ -185,6 +214,10 @@ def passing(tmp_path_factory):
         build(["notice.txt", "regulation.txt", "district.txt"], store, BASE, progress=False)
     finally:
         os.chdir(cwd)
+    from policykg.review import record
+
+    rev, _ = record(store, BASE, "杨浦", MEASURE[1:-1], "accepted", "审计员", "措施原文相同", DM[1:-1])
+    assert f"<{rev.iri}>" == REV
     return data_graph(store, BASE)
 
 
