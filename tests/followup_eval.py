@@ -79,9 +79,14 @@ def score(predicted: set[tuple[str, str]], labels: dict[str, dict[str, set[str]]
 
 
 def evaluate(store, how=None, sets: list[str] | None = None) -> dict[str, dict]:
+    """Each set's figures; where the store holds auditors' reviews (``policykg review``), the predicted links that
+    were reviewed are counted apart (``reviewedAccepted``/``reviewedRejected``) and the figures with the verdicts
+    applied — a rejected link dropped, an accepted one kept — are given as ``afterReview``."""
     from policykg.loaders import followup
+    from policykg.review import link_verdicts
 
     how = how or followup.LEXICAL
+    verdicts = link_verdicts(store)
     city_iri, district_plans = plans(store)
     city = followup.measures_of(store, city_iri)
     out = {}
@@ -90,8 +95,16 @@ def evaluate(store, how=None, sets: list[str] | None = None) -> dict[str, dict]:
             continue
         district = followup.measures_of(store, district_plans[district_of(name)])
         path_of = {m.iri: m.path for m in district + city}
-        predicted = {(path_of[f.district_measure], path_of[f.city_measure]) for f in followup.decide(district, city, how=how)}
+        found = followup.decide(district, city, how=how)
+        predicted = {(path_of[f.district_measure], path_of[f.city_measure]) for f in found}
         out[name] = score(predicted, labels)
+        mine = {(path_of[f.district_measure], path_of[f.city_measure]): verdicts.get((f.district_measure, f.city_measure))
+                for f in found if path_of[f.district_measure] in labels}
+        out[name]["reviewedAccepted"] = sum(v == "accepted" for v in mine.values())
+        out[name]["reviewedRejected"] = sum(v == "rejected" for v in mine.values())
+        if any(mine.values()):
+            after = score({k for k in predicted if mine.get(k) != "rejected"}, labels)
+            out[name]["afterReview"] = {k: after[k] for k in ("precision", "recall", "strictPrecision", "strictRecall")}
     return out
 
 
@@ -103,12 +116,14 @@ def build(store_dir: str) -> None:
 
 
 def table(results: dict[str, dict]) -> str:
-    lines = ["| set | measures | strong | medium | predicted | P | R | strict P | strict R |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| set | measures | strong | medium | predicted | P | R | strict P | strict R | reviewed (accepted/rejected) | P, R after review |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, r in results.items():
         tag = " (tuning)" if name in TUNING else ""
         lines.append(f"| {name}{tag} | {r['measures']} | {r['strong']} | {r['medium']} | {r['predicted']} | "
-                     f"{r['precision']:.3f} | {r['recall']:.3f} | {r['strictPrecision']:.3f} | {r['strictRecall']:.3f} |")
+                     f"{r['precision']:.3f} | {r['recall']:.3f} | {r['strictPrecision']:.3f} | {r['strictRecall']:.3f} | "
+                     f"{r['reviewedAccepted']}/{r['reviewedRejected']} | "
+                     + (f"{r['afterReview']['precision']:.3f}, {r['afterReview']['recall']:.3f} |" if "afterReview" in r else "— |"))
     return "\n".join(lines)
 
 

@@ -245,3 +245,17 @@ def test_semantic_matching_marks_its_links_and_rematches_on_switch(tmp_path):
     run_cli("build", str(ROOT / "corpus" / "shanghai-2024"), "--store", store, "--no-reason")  # back to lexical
     rows = json.loads(run_cli("query", "followups", "--store", store, "--format", "json").stdout)["results"]["bindings"]
     assert rows and not any("+e5-small" in r["method"]["value"] for r in rows)
+
+
+def test_the_evaluation_counts_reviewed_links_apart(cli_store):
+    # Jiading sec_5__item_20__meas_2 (充分发挥“营商环境体验官”…信息收集作用) → city sec_5__subsec_2__meas_2 (完善“营商环境体验官”
+    # 工作机制) is a link the labels say is none: a reviewer rejects it, and the evaluation shows it apart
+    jiading = BASE + "doc/嘉定区坚持对标改革持续打造国际一流营商环境行动方案"
+    run_cli("review", "reject", "--store", cli_store, "--district", "嘉定", "--city-measure", CITY + "/sec_5__subsec_2__meas_2",
+            "--district-measure", jiading + "/sec_5__item_20__meas_2", "--reviewer", "test", "--reason", "labelled none")
+    from policykg.store import Store
+
+    r = followup_eval.evaluate(Store(cli_store, read_only=True), LEXICAL, sets=["jiading_rest"])["jiading_rest"]
+    assert (r["reviewedAccepted"], r["reviewedRejected"]) == (0, 1)
+    assert ["sec_5__item_20__meas_2", "sec_5__subsec_2__meas_2"] in [list(x) for x in r["wrong"]]
+    assert r["afterReview"]["precision"] > r["precision"] and r["afterReview"]["recall"] == r["recall"]
