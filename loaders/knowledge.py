@@ -984,6 +984,10 @@ def extract_knowledge(doc: Document, auth: Authority) -> Knowledge:
     for p in doc.walk():
         if p.kind in ("measure", "article", "paragraph", "point") and p.text:
             found = auth.places_in(p.text, k.place.code if k.place is not None else None)
-            if found:
-                k.places[p.path] = list(found)
+        elif p.heading:  # a section whose heading names a place (浦东新区打造营商环境综合示范区): its measures are addressed there
+            found = auth.places_in(p.heading, k.place.code if k.place is not None else None)
+        else:
+            continue
+        if found:
+            k.places[p.path] = list(found)
     return k

@@ -251,18 +251,23 @@ def update_coverage(store, mint: Minter, pairs: set[Pair], known: dict[str, set[
 
 
 def addressed_places(store, measures: list[str]) -> dict[str, dict[str, dict]]:
-    """For each of ``measures`` that names places (``pkg:mentionsPlace``): place IRI → ``{"name", "districts":
-    {district IRI: name}}``, the districts being where the place lies — a district itself, an area within one
+    """For each of ``measures`` that names places (``pkg:mentionsPlace``) — or, naming none itself, stands under a
+    section heading that does (浦东新区打造营商环境综合示范区): place IRI → ``{"name", "districts": {district IRI: name},
+    "inHeading": bool}``, the districts being where the place lies — a district itself, an area within one
     (``pkg:within``), or an area spanning several (``pkg:liesPartlyIn``; ontology/places.ttl, sources recorded)."""
     out: dict[str, dict[str, dict]] = {}
     for k in range(0, len(measures), 300):
         values = " ".join(f"<{m}>" for m in measures[k:k + 300])
-        for r in store.query(f"""SELECT DISTINCT ?cm ?pl ?plName ?d ?dName WHERE {{ VALUES ?cm {{ {values} }}
-                ?cm <{PKG}mentionsPlace> ?pl . OPTIONAL {{ ?pl <{SKOS}prefLabel> ?plName }}
+        for r in store.query(f"""SELECT DISTINCT ?cm ?pl ?plName ?d ?dName ?heading WHERE {{ VALUES ?cm {{ {values} }}
+                {{ ?cm <{PKG}mentionsPlace> ?pl }}
+                UNION {{ ?cm <{ELI}is_part_of>+ ?sec . ?sec <{PKG}mentionsPlace> ?pl ; <{PKG}heading> ?heading
+                        FILTER NOT EXISTS {{ ?cm <{PKG}mentionsPlace> ?own }} }}
+                OPTIONAL {{ ?pl <{SKOS}prefLabel> ?plName }}
                 OPTIONAL {{ {{ ?pl <{PKG}within>* ?d }} UNION {{ ?pl <{PKG}within>*/<{PKG}liesPartlyIn> ?d }}
                            ?d a <{PKG}District> ; <{SKOS}prefLabel> ?dName }} }}"""):
             name = r["plName"].value if r["plName"] is not None else None
-            p = out.setdefault(r["cm"].value, {}).setdefault(r["pl"].value, {"name": name, "districts": {}})
+            p = out.setdefault(r["cm"].value, {}).setdefault(r["pl"].value, {"name": name, "districts": {},
+                                                                              "inHeading": r["heading"] is not None})
             p["name"] = min(filter(None, (p["name"], name)), default=None)
             if r["d"] is not None:
                 p["districts"][r["d"].value] = r["dName"].value

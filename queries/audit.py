@@ -234,8 +234,8 @@ def _addressed_elsewhere(store, district: str, measures: list[str]) -> dict[str,
     out = {}
     for cm, named in addressed_places(store, measures).items():
         if addressed_elsewhere(named, district):
-            out[cm] = [{"place": pl, "name": p["name"], "districts": sorted(p["districts"].values())}
-                       for pl, p in sorted(named.items())]
+            out[cm] = [{"place": pl, "name": p["name"], "districts": sorted(p["districts"].values()),
+                        "inHeading": p.get("inHeading", False)} for pl, p in sorted(named.items())]
     return out
 
 
@@ -313,8 +313,8 @@ def _after_review(e: dict) -> str | None:
 
 def _places_named(g: dict) -> list[str]:
     """``临港新片区 (lies in 奉贤区、浦东新区、闵行区)`` for each place a not-applicable measure names."""
-    return [p["name"] if p["districts"] == [p["name"]] else f"{p['name'] or p['place']} (lies in {'、'.join(p['districts'])})"
-            for p in g["placesNamed"]]
+    return [(p["name"] if p["districts"] == [p["name"]] else f"{p['name'] or p['place']} (lies in {'、'.join(p['districts'])})")
+            + (" — in its section heading" if p.get("inHeading") else "") for p in g["placesNamed"]]
 
 
 def _order(city, iri):

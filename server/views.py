@@ -388,7 +388,7 @@ function show(td) {
   for (const c of city) {
     let html = `<li data-path="${esc(c.path)}" data-iri="${esc(c.iri)}" class="${c.gap ? "gap" : c.na ? "na" : "ok"}"><a href="${esc(localUrl(c.iri))}">${esc(c.path)}</a> ${esc(c.text)}<ul>`;
     if (c.na) {
-      html += `<li class="na">not applicable here: names ` + c.na.placesNamed.map(p => `${esc(p.name || p.place)} (lies in ${esc(p.districts.join("、"))})`).join("; ") +
+      html += `<li class="na">not applicable here: names ` + c.na.placesNamed.map(p => `${esc(p.name || p.place)} (lies in ${esc(p.districts.join("、"))})` + (p.inHeading ? " — in its section heading" : "")).join("; ") +
         verdictHtml(c.na.review) + `</li>`;
     }
     for (const l of c.links) html += `<li class="ok link" data-dm="${esc(l.districtMeasure)}">${cross ? "covered (cross-plan) by" : "followed by"} <a href="${esc(localUrl(l.districtMeasure))}">${esc(l.districtPath)}</a> ${esc(l.districtText)}` +

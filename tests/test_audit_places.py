@@ -18,6 +18,12 @@ LINGANG = {f"sec_4__subsec_2__meas_{i}": "临港新片区" for i in (1, 2, 3, 4,
 HONGQIAO = {"sec_4__subsec_3__meas_2": "虹桥国际中央商务区"}
 # names 长兴岛 (崇明区) but also 上海化工区 and 五个新城, whose districts the data does not give: it concerns everyone
 MIXED = "sec_4__subsec_4__meas_2"
+# measures naming no place themselves under a section heading that does (四、(一) 浦东新区打造营商环境综合示范区: 8
+# measures; (二) 临港新片区打造营商环境制度创新高地: 6; (三) 虹桥国际中央商务区打造国际贸易特色营商环境: 3): addressed there
+UNDER_PUDONG = {f"sec_4__subsec_1__meas_{i}": "浦东新区" for i in range(1, 9)} | PUDONG
+UNDER_LINGANG = {f"sec_4__subsec_2__meas_{i}": "临港新片区" for i in range(1, 7)} | LINGANG
+UNDER_HONGQIAO = {f"sec_4__subsec_3__meas_{i}": "虹桥国际中央商务区" for i in range(1, 4)} | HONGQIAO
+OWN = PUDONG | LINGANG | HONGQIAO
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +46,7 @@ def _status(entry: dict) -> dict[str, str]:
 
 
 def test_measures_addressed_elsewhere_are_not_gaps(audits):
-    for code, elsewhere in (("310110", PUDONG | LINGANG | HONGQIAO), ("310114", PUDONG | LINGANG)):
+    for code, elsewhere in (("310110", UNDER_PUDONG | UNDER_LINGANG | UNDER_HONGQIAO), ("310114", UNDER_PUDONG | UNDER_LINGANG)):
         entry, status = audits[code], _status(audits[code])
         assert len(status) == entry["total"] == 157  # every city measure has exactly one status
         for path in elsewhere:
@@ -49,6 +55,7 @@ def test_measures_addressed_elsewhere_are_not_gaps(audits):
         assert set(named) == {p for p in elsewhere if status[p] != "followed"}, code
         for path, g in named.items():
             assert [p["name"] for p in g["placesNamed"]] == [elsewhere[path]]
+            assert [p["inHeading"] for p in g["placesNamed"]] == [path not in OWN], path
         assert status[MIXED] != "not-applicable"
         # the per-section counts add up
         assert sum(s["notApplicable"] for s in entry["sections"]) == len(entry["notApplicable"])
