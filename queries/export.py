@@ -86,6 +86,7 @@ def _followup(store, scope):
             UNION {{ ?cm pkg:inDocument {_t(scope)} }}""" if scope else ""
     return _rows(store, f"""SELECT ?dm ?dText ?cm ?cText ?score ?district WHERE {{
         ?f a pkg:FollowUp ; pkg:districtMeasure ?dm ; pkg:cityMeasure ?cm ; pkg:score ?score .
+        ?dm eli:ensures_implementation_of ?cm .  # follow-ups proper: not the cross-plan comparisons
         ?dm pkg:text ?dText ; pkg:inDocument/pkg:district/skos:prefLabel ?district . ?cm pkg:text ?cText .
         {s} }} ORDER BY ?dm ?cm""")
 

@@ -201,8 +201,10 @@ def _followup_choice(opts: list[str], views: str, options: list[dict]) -> str:
 
     esc = html.escape
     rows = backend().select("""PREFIX pkg: <https://policykg.org/ontology#>
-        SELECT DISTINCT ?doc ?district WHERE { ?f a pkg:FollowUp ; pkg:districtMeasure|pkg:cityMeasure ?m .
-        ?m pkg:inDocument ?doc OPTIONAL { ?doc pkg:district ?district } }""")
+        PREFIX eli: <http://data.europa.eu/eli/ontology#>
+        SELECT DISTINCT ?doc ?district WHERE { ?f a pkg:FollowUp ; pkg:districtMeasure ?dm ; pkg:cityMeasure ?cm .
+        ?dm eli:ensures_implementation_of ?cm .  # the follow-up view draws follow-ups proper, not cross-plan links
+        ?f pkg:districtMeasure|pkg:cityMeasure ?m . ?m pkg:inDocument ?doc OPTIONAL { ?doc pkg:district ?district } }""")
     with_followups = {r["doc"] for r in rows} | {r["district"] for r in rows if r.get("district")}
     links = "".join(f'<li><a href="/graph?view=followup&amp;scope={esc(quote(r["x"], safe=""))}">{esc(r["label"])}</a></li>'
                     for r in options if r["kind"] == "district" and r["x"] in with_followups)
@@ -330,11 +332,11 @@ function colour(share) {  // white (0) to green (1)
   return `rgb(${r},${g},${b})`;
 }
 let report = null;
+// the rows: districts answering the city plan, then (apart, marked cross-plan) district plans answering another
+// city plan compared with this one
+function withEntries(rep) { rep.entries = rep.districts.concat(rep.crossPlan || []); return rep; }
 fetch(@SRC@).then(r => { if (!r.ok) return r.json().then(e => { throw new Error(e.message); }); return r.json(); }).then(rep => {
-  report = rep;
-  // a district answering the city plan, and (apart, marked cross-plan) a district plan answering another city plan
-  // compared with this one
-  rep.entries = rep.districts.concat(rep.crossPlan || []);
+  report = withEntries(rep);
   const byPlan = {};
   for (const d of rep.entries) (byPlan[d.cityPlan] = byPlan[d.cityPlan] || []).push(d);
   let out = "";
@@ -460,7 +462,7 @@ function sendReview(form, btn) {
       li.querySelector(".rv").insertAdjacentHTML("beforebegin", verdictHtml(saved.review));
       form.remove();
       document.getElementById("status").textContent = `saved: ${saved.review.verdict} by ${saved.review.reviewer}`;
-      return fetch(@SRC@).then(r => r.json()).then(rep => { report = rep; if (current) show(current); });
+      return fetch(@SRC@).then(r => r.json()).then(rep => { report = withEntries(rep); if (current) show(current); });
     })
     .catch(e => {
       if (/token/.test(e.message)) sessionStorage.removeItem("policykgUpdateToken");

@@ -129,7 +129,8 @@ def test_the_audit_matrix_shows_the_hand_labelled_numbers_and_a_cell_lists_its_m
 
 def test_the_audit_matrix_lists_measures_addressed_elsewhere_as_not_applicable(site, browser):
     """临港新片区打造营商环境制度创新高地 (sec_4__subsec_2): measures 1–4 and 6 name 临港新片区 or 临港, which lies in
-    浦东新区, 奉贤区 and 闵行区 (ontology/places.ttl); measure 5 names no place. For 杨浦区 the five are not applicable."""
+    浦东新区, 奉贤区 and 闵行区 (ontology/places.ttl); measure 5 names no place, but stands under the section heading
+    that names 临港新片区. For 杨浦区 the six are not applicable (measure 5 by its heading)."""
     page, errors = _page_with_errors(browser)
     page.goto(f"{site}/audit-view")
     page.wait_for_function("() => window.policykgAuditReady === true", timeout=60000)
@@ -137,9 +138,10 @@ def test_the_audit_matrix_lists_measures_addressed_elsewhere_as_not_applicable(s
     items = page.locator("#measures > li")
     assert items.count() == 6
     na = {items.nth(i).get_attribute("data-path") for i in range(6) if items.nth(i).get_attribute("class") == "na"}
-    assert na == {f"sec_4__subsec_2__meas_{k}" for k in (1, 2, 3, 4, 6)}
+    assert na == {f"sec_4__subsec_2__meas_{k}" for k in (1, 2, 3, 4, 5, 6)}
     assert "not applicable here: names 临港新片区 (lies in" in page.locator("#measures").inner_text()
-    assert "5 not applicable here" in page.locator("#detail h2").inner_text()
+    assert "in its section heading" in page.locator("#measures > li[data-path='sec_4__subsec_2__meas_5']").inner_text()
+    assert "6 not applicable here" in page.locator("#detail h2").inner_text()
     assert errors == []
 
 

@@ -25,9 +25,11 @@ JIADING = BASE + "doc/嘉定区坚持对标改革持续打造国际一流营商�
 YANGPU = BASE + "doc/2024/聚焦-创新四力-升级-四大服务-杨浦全力打造营商环境最暖城区实施方案"
 NAME_CLAIM = CITY + "/sec_1__subsec_1__meas_2"  # 全面落实名称申报承诺制，完善核名争议解决机制。
 JD_NAME_CLAIM = JIADING + "/sec_1__item_1__meas_1"  # 全面落实名称申报承诺制、完善核名争议解决机制。
-JD_GATHERED = JIADING + "/sec_1__item_1__meas_3"  # 协调有集中登记个体户需求的街镇…开展集中登记 (labelled: city measure 4)
-JD_ADDRESS = JIADING + "/sec_1__item_1__meas_4"  # 督促住所集中登记地申报主体… (labelled: city measure 5)
-CITY_5 = CITY + "/sec_1__subsec_1__meas_5"
+# city measure 五、(二) 2 完善“营商环境体验官”工作机制，持续打响“营商环境体验官”品牌 has two 嘉定 links: one labelled (followups-v3.json
+# jiading_rest), one the labels say is none
+JD_GATHERED = JIADING + "/sec_5__item_20__meas_2"  # 充分发挥“营商环境体验官”“营商环境联系点”信息收集作用… (labelled: none)
+JD_ADDRESS = JIADING + "/sec_5__item_21__meas_2"  # (labelled strong: follows it up)
+CITY_5 = CITY + "/sec_5__subsec_2__meas_2"
 CITY_1 = CITY + "/sec_1__subsec_1__meas_1"  # no 嘉定 measure labelled as following it up
 YP_CITY_3 = CITY + "/sec_1__subsec_1__meas_3"
 YP_3 = YANGPU + "/sec_2__subsec_1__item_1__meas_2"  # labelled: follows up city measure 3
@@ -91,8 +93,9 @@ def test_the_premises_hold_in_the_corpus():
     assert "全面落实名称申报承诺制" in city_plan.replace("\n", "").replace(",", "，")
     assert jiading.count("名称申报承诺制") == 1 and jiading.count("核名") == 1
     labels = json.loads((ROOT / "tests" / "labels" / "followups.json").read_text(encoding="utf-8"))
-    assert labels["jiading"]["sec_1__item_1__meas_4"] == ["sec_1__subsec_1__meas_5"]
-    assert labels["jiading"]["sec_1__item_1__meas_3"] == ["sec_1__subsec_1__meas_4"]
+    v3 = json.loads((ROOT / "tests" / "labels" / "followups-v3.json").read_text(encoding="utf-8"))["jiading_rest"]
+    assert "sec_5__subsec_2__meas_2" in v3["sec_5__item_21__meas_2"]["strong"]
+    assert "sec_5__subsec_2__meas_2" not in v3["sec_5__item_20__meas_2"]["strong"] + v3["sec_5__item_20__meas_2"]["medium"]
     assert labels["yangpu"]["sec_2__subsec_1__item_1__meas_2"] == ["sec_1__subsec_1__meas_3"]
     for name, gap in (("jiading", "sec_1__subsec_1__meas_1"), ("yangpu", "sec_1__subsec_1__meas_6")):
         assert not any(gap in cities for cities in labels[name].values())
@@ -320,7 +323,8 @@ def test_the_evaluation_hook_counts_reviewed_links_apart(store):
     links, gaps = review_mod.link_verdicts(s), review_mod.gap_verdicts(s)
     assert links == {(JD_GATHERED, CITY_5): "rejected", (JD_ADDRESS, CITY_5): "accepted"}
     assert gaps == {(CITY_1, BASE + "place/310114"): "rejected"}
-    labels = json.loads((ROOT / "tests" / "labels" / "followups.json").read_text(encoding="utf-8"))["jiading"]
+    v3 = json.loads((ROOT / "tests" / "labels" / "followups-v3.json").read_text(encoding="utf-8"))["jiading_rest"]
+    labels = {d: v["strong"] + v["medium"] for d, v in v3.items()}
     found = [(l["districtMeasure"], l["cityMeasure"]) for l in audit(store, "嘉定")["links"]
              if l["districtMeasure"].rsplit("/", 1)[1] in labels]
     fp = lambda pairs: sum(c.rsplit("/", 1)[1] not in labels[d.rsplit("/", 1)[1]] for d, c in pairs)  # noqa: E731
