@@ -311,6 +311,14 @@ def _after_review(e: dict) -> str | None:
             f"reviewed {n['links']} link(s), {n['gaps']} gap(s), {n['notApplicable']} not applicable")
 
 
+def _entry_title(e: dict) -> str:
+    """``杨浦区 (310110): 91 of 157 city measures followed up``, or the cross-plan form."""
+    if e.get("relation") == "cross-plan":
+        return (f"{e['district']} ({e['code']}), cross-plan: {e['followed']} of {e['total']} city measures covered by a plan "
+                "answering another city plan")
+    return f"{e['district']} ({e['code']}): {e['followed']} of {e['total']} city measures followed up"
+
+
 def _places_named(g: dict) -> list[str]:
     """``临港新片区 (lies in 奉贤区、浦东新区、闵行区)`` for each place a not-applicable measure names."""
     return [(p["name"] if p["districts"] == [p["name"]] else f"{p['name'] or p['place']} (lies in {'、'.join(p['districts'])})")
@@ -341,11 +349,7 @@ def as_text(report: dict) -> str:
     for e in report["districts"] + report.get("crossPlan", []):
         cross = e.get("relation") == "cross-plan"
         lines.append("")
-        if cross:
-            lines.append(f"== {e['district']} ({e['code']}), cross-plan: {e['followed']} of {e['total']} city measures covered by a "
-                         "plan answering another city plan")
-        else:
-            lines.append(f"== {e['district']} ({e['code']}): {e['followed']} of {e['total']} city measures followed up")
+        lines.append(f"== {_entry_title(e)}")
         if _after_review(e):
             lines.append(f"   {_after_review(e)}")
         for p in e["plans"]:
@@ -457,11 +461,7 @@ td,th{border:1px solid #bbb;padding:.25em .5em;vertical-align:top;font-size:.9em
         parts.append(f"<p>City plan: <b>{esc(cp['title'])}</b> ({esc(cp['number'] or 'no number')})</p>")
     for e in report["districts"] + report.get("crossPlan", []):
         cross = e.get("relation") == "cross-plan"
-        if cross:
-            parts.append(f"<h2 class='cross'>{esc(e['district'])} ({e['code']}), cross-plan: {e['followed']} of {e['total']} city "
-                         "measures covered by a plan answering another city plan</h2>")
-        else:
-            parts.append(f"<h2>{esc(e['district'])} ({e['code']}): {e['followed']} of {e['total']} city measures followed up</h2>")
+        parts.append(f"<h2{' class=cross' if cross else ''}>{esc(_entry_title(e))}</h2>")
         if _after_review(e):
             parts.append(f"<p class='reviewed'>{esc(_after_review(e))}</p>")
         for p in e["plans"]:

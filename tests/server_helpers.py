@@ -129,3 +129,38 @@ def page_with_errors(browser):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     return page, errors
+
+
+def oxigraph_binary() -> str | None:
+    """The Oxigraph server binary of the test dependencies (pip package ``oxigraph``), or one on PATH."""
+    import shutil
+    from pathlib import Path
+
+    local = Path(sys.executable).parent / "oxigraph"
+    return str(local) if local.exists() else shutil.which("oxigraph")
+
+
+@contextmanager
+def oxigraph_server(folder):
+    """A real Oxigraph server over ``folder`` on a free port (union default graph), stopped on exit: its base URL."""
+    import pytest
+
+    binary = oxigraph_binary()
+    if binary is None:
+        pytest.fail("the oxigraph server is a test dependency (pip install '.[test]')")
+    port = free_port()
+    proc = subprocess.Popen([binary, "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}",
+                             "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url + "/query?query=ASK%7B%7D", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+

@@ -2,14 +2,7 @@
 from __future__ import annotations
 
 import json
-
-import os
-import shutil
-import subprocess
-import sys
-import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -18,32 +11,13 @@ from policykg.remote import RemoteStore
 from policykg.store import Store
 
 from helpers import BASE, CORPUS, FILES, run_cli
-from server_helpers import free_port, serving
-
-
-def oxigraph_binary() -> str | None:
-    local = Path(sys.executable).parent / "oxigraph"
-    return str(local) if local.exists() else shutil.which("oxigraph")
+from server_helpers import oxigraph_server, serving
 
 
 @pytest.fixture(scope="module")
 def oxigraph(tmp_path_factory):
-    binary = oxigraph_binary()
-    if binary is None:
-        pytest.fail("the oxigraph server is a test dependency (pip install '.[test]')")
-    port = free_port()
-    proc = subprocess.Popen([binary, "serve", "--location", str(tmp_path_factory.mktemp("ox")), "--bind",
-                             f"127.0.0.1:{port}", "--union-default-graph"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/query?query=ASK%7B%7D", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(10)
+    with oxigraph_server(tmp_path_factory.mktemp("ox")) as url:
+        yield url
 
 
 def test_build_query_and_graphs_equal_the_embedded_store(oxigraph, tmp_path):

@@ -499,27 +499,9 @@ def test_reject_a_link_in_the_audit_view(site, browser):
 def test_reviews_on_a_remote_store(tmp_path):
     """The same checks and writes through a SPARQL 1.1 server (Oxigraph): the CLI with --endpoint, and a server
     serving that store with an update token."""
-    import subprocess
-    import time
-    import urllib.request
+    from server_helpers import oxigraph_server
 
-    from test_remote import oxigraph_binary
-    from server_helpers import free_port
-
-    binary = oxigraph_binary()
-    if binary is None:
-        pytest.fail("the oxigraph server is a test dependency (pip install '.[test]')")
-    port = free_port()
-    proc = subprocess.Popen([binary, "serve", "--location", str(tmp_path / "ox"), "--bind", f"127.0.0.1:{port}",
-                             "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(url + "/query?query=ASK%7B%7D", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with oxigraph_server(tmp_path / "ox") as url:
         remote = ["--endpoint", url + "/query", "--update-endpoint", url + "/update"]
         r = run_cli("build", "--no-reason", str(FILES["000"]), str(FILES["004"]), *remote)
         assert r.returncode == 0, r.stderr
@@ -538,6 +520,3 @@ def test_reviews_on_a_remote_store(tmp_path):
             entry = http_audit(site, "嘉定")
         assert by_city(entry["gaps"])[CITY_1][0]["review"]["reviewer"] == "远程"
         assert by_city(entry["links"])[NAME_CLAIM][0]["review"]["reviewer"] == INJECTION
-    finally:
-        proc.terminate()
-        proc.wait(10)
