@@ -254,24 +254,42 @@ def addressed_places(store, measures: list[str]) -> dict[str, dict[str, dict]]:
     """For each of ``measures`` that names places (``pkg:mentionsPlace``) — or, naming none itself, stands under a
     section heading that does (浦东新区打造营商环境综合示范区): place IRI → ``{"name", "districts": {district IRI: name},
     "inHeading": bool}``, the districts being where the place lies — a district itself, an area within one
-    (``pkg:within``), or an area spanning several (``pkg:liesPartlyIn``; ontology/places.ttl, sources recorded)."""
-    out: dict[str, dict[str, dict]] = {}
-    for k in range(0, len(measures), 300):
-        values = " ".join(f"<{m}>" for m in measures[k:k + 300])
-        for r in store.query(f"""SELECT DISTINCT ?cm ?pl ?plName ?d ?dName ?heading WHERE {{ VALUES ?cm {{ {values} }}
-                {{ ?cm <{PKG}mentionsPlace> ?pl }}
-                UNION {{ ?cm <{ELI}is_part_of>+ ?sec . ?sec <{PKG}mentionsPlace> ?pl ; <{PKG}heading> ?heading
-                        FILTER NOT EXISTS {{ ?cm <{PKG}mentionsPlace> ?own }} }}
+    (``pkg:within``), or an area spanning several (``pkg:liesPartlyIn``; ontology/places.ttl, sources recorded).
+
+    Plain lookups by IRI: a provision's sections are the prefixes of its id path (``…/sec_4__subsec_1`` holds
+    ``…/sec_4__subsec_1__meas_3``, policykg/iri.py), so no property path runs over the store."""
+    def chunks(items: list[str]):
+        for k in range(0, len(items), 300):
+            yield " ".join(f"<{x}>" for x in items[k:k + 300])
+
+    named: dict[str, set[str]] = {}
+    for values in chunks(measures):
+        for r in store.query(f"SELECT ?x ?pl WHERE {{ VALUES ?x {{ {values} }} ?x <{PKG}mentionsPlace> ?pl }}"):
+            named.setdefault(r["x"].value, set()).add(r["pl"].value)
+    sections = {m: [m.rsplit("__", k)[0] for k in range(1, m.count("__") + 1)] for m in measures if m not in named}
+    heading_places: dict[str, set[str]] = {}
+    for values in chunks(sorted({s for ss in sections.values() for s in ss})):
+        for r in store.query(f"""SELECT ?x ?pl WHERE {{ VALUES ?x {{ {values} }} ?x <{PKG}mentionsPlace> ?pl ;
+                                   <{PKG}heading> ?h }}"""):
+            heading_places.setdefault(r["x"].value, set()).add(r["pl"].value)
+    found: dict[str, dict[str, bool]] = {m: {pl: False for pl in pls} for m, pls in named.items()}
+    for m, ss in sections.items():
+        pls = {pl for s in ss for pl in heading_places.get(s, ())}
+        if pls:
+            found[m] = {pl: True for pl in pls}
+    info: dict[str, dict] = {}
+    for values in chunks(sorted({pl for pls in found.values() for pl in pls})):
+        for r in store.query(f"""SELECT ?pl ?plName ?d ?dName WHERE {{ VALUES ?pl {{ {values} }}
                 OPTIONAL {{ ?pl <{SKOS}prefLabel> ?plName }}
                 OPTIONAL {{ {{ ?pl <{PKG}within>* ?d }} UNION {{ ?pl <{PKG}within>*/<{PKG}liesPartlyIn> ?d }}
                            ?d a <{PKG}District> ; <{SKOS}prefLabel> ?dName }} }}"""):
             name = r["plName"].value if r["plName"] is not None else None
-            p = out.setdefault(r["cm"].value, {}).setdefault(r["pl"].value, {"name": name, "districts": {},
-                                                                              "inHeading": r["heading"] is not None})
+            p = info.setdefault(r["pl"].value, {"name": name, "districts": {}})
             p["name"] = min(filter(None, (p["name"], name)), default=None)
             if r["d"] is not None:
                 p["districts"][r["d"].value] = r["dName"].value
-    return out
+    return {m: {pl: {"name": info.get(pl, {}).get("name"), "districts": dict(info.get(pl, {}).get("districts", {})),
+                     "inHeading": heading} for pl, heading in pls.items()} for m, pls in found.items()}
 
 
 def addressed_elsewhere(named: dict[str, dict] | None, district: str) -> bool:
