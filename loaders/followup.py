@@ -570,7 +570,8 @@ def link_followups(store, mint, how: Matching = LEXICAL, changed: set[str] | Non
     legacy = store_has_graph(store, mint.followups_graph)  # the single graph of earlier versions
     known = dict(known or {})
     found_candidates = {dp.iri: candidate_plans(dp, city) for dp in district_plans}
-    ties = sorted({x for dp, (cs, _) in found_candidates.items() if len(cs) > 1 for x in [dp] + [c.iri for c in cs]})
+    ties = sorted({x for dp, (cs, kind) in found_candidates.items() if len(cs) > 1 and kind != "basis"
+                   for x in [dp] + [c.iri for c in cs]})
     if ties:  # several city plans of one subject: the plan whose measures are most alike
         tie_measures, tie_headings = measures_and_headings(store, [d for d in ties if d not in known])
         known.update({d: (tie_measures[d], {}) for d in tie_measures})
