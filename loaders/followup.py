@@ -11,8 +11,8 @@ its set of candidates changed — re-building one document in a large store stay
   parent division is the plan's place) whose title has the same subject (titles compared without place names,
   years and the boilerplate words of ``ontology/title_boilerplate.tsv``, by the Dice overlap of their character
   bigrams, at least ``SUBJECT_MIN``) and the same period — issued in the city plan's year, the next year, or within
-  the period its title names (2024-2026年) — ("subject-and-period"); a tie is broken by the similarity of the two
-  plans' measures. A district plan with no such candidate that is older than a city plan of the same subject and
+  the period its title names (2024-2026年) — ("subject-and-period"); of several, the one whose measures are most
+  like the district plan's. A district plan with no such candidate that is older than a city plan of the same subject and
   city (it answers an earlier city plan, in the store or not) is compared with the newest of them: **cross-plan**
   (``pkg:comparedWithPlan``, not ``pkg:followsPlan``), its links marked so in their method and kept apart by the
   audit. A district plan with no candidate is reported by the audit, not matched against unrelated plans.
@@ -378,8 +378,10 @@ def candidate_plans(plan: Plan, city_plans: list[Plan]) -> tuple[list[Plan], str
 
 
 def closest_by_body(district: list[Measure], candidates: list[tuple[Plan, list[Measure]]]) -> list[Plan]:
-    """Of several candidate city plans, those whose measures are most like the district plan's (cosine of whole-plan
-    bigram counts, within 90 % of the best)."""
+    """Of several candidate city plans found by subject, the one whose measures are most like the district plan's
+    (cosine of whole-plan bigram counts; an exact tie goes to the newer plan, then the IRI): a district plan that
+    cites nothing answers one city plan, and plans of one subject share much of their wording, so matching it
+    against two would link the same district measure to both."""
     if len(candidates) < 2:
         return [p for p, _ in candidates]
 
@@ -393,8 +395,7 @@ def closest_by_body(district: list[Measure], candidates: list[tuple[Plan, list[M
         c = vector(ms)
         cn = math.sqrt(sum(v * v for v in c.values())) or 1.0
         sims.append((sum(v * c.get(k, 0) for k, v in d.items()) / (dn * cn), plan))
-    best = max(s for s, _ in sims)
-    return [p for s, p in sims if s >= 0.9 * best]
+    return [max(sims, key=lambda x: (round(x[0], 9), x[1].year or "", x[1].iri))[1]]
 
 
 # ---------------------------------------------------------------------- over the store
