@@ -240,8 +240,10 @@ def parser() -> argparse.ArgumentParser:
         description=(
             "For each district with a plan in the store that answers a city plan: how many city measures it "
             "followed up, by section; every gap with its text and the closest district measure; every follow-up "
-            "with its score and shared phrases. Districts with a plan for another city plan, and districts with "
-            "no plan in the store, are listed apart. Auditors' verdicts (`policykg review`) are shown on every link "
+            "with its score and shared phrases; city measures addressed to places outside the district (by their "
+            "text or their section heading) as not applicable. Districts with a plan for another city plan, and "
+            "districts with no plan in the store, are listed apart; a plan answering an earlier city plan is also "
+            "compared with the current one, and what it already covers is shown apart as cross-plan. Auditors' verdicts (`policykg review`) are shown on every link "
             "and gap, with the figures after review. The JSON form is documented in docs/audit.md."
         ),
         epilog=EPILOG,
