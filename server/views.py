@@ -362,7 +362,8 @@ fetch(@SRC@).then(r => { if (!r.ok) return r.json().then(e => { throw new Error(
     out += `</tbody></table>`;
   }
   const other = rep.districtsWithOtherPlans.map(d => `<li>${esc(d.district)}: ` + d.plans.map(p =>
-    `<a href="${esc(localUrl(p.plan))}">${esc(p.title)}</a>` + (p.basisNotInStore ? ` (answers ${esc(p.basisNotInStore)}, not in the store)` : "")).join("; ") + `</li>`).join("");
+    `<a href="${esc(localUrl(p.plan))}">${esc(p.title)}</a>` + (p.basisNotInStore ? ` (answers ${esc(p.basisNotInStore)}, not in the store)` : "")).join("; ") +
+    ((d.comparedWith || []).length ? ` — compared with the current city plan: its cross-plan row above` : "") + `</li>`).join("");
   out += `<h3>Districts whose plan answers another city plan</h3><ul>${other || "<li class='muted'>none</li>"}</ul>`;
   out += `<h3>Districts with no plan in the store</h3><p>${rep.districtsWithoutPlan.map(d => esc(d.district)).join("、") || "none"}</p>`;
   document.getElementById("matrix").innerHTML = out;
