@@ -324,8 +324,6 @@ def _period_end(plan: Plan) -> int | None:
 
 
 def _parent_code(code: str | None) -> str | None:
-    from policykg.places import Gazetteer
-
     if not code:
         return None
     gazetteer = _gazetteer()
@@ -574,7 +572,7 @@ def link_followups(store, mint, how: Matching = LEXICAL, changed: set[str] | Non
     ties = sorted({x for dp, (cs, kind) in found_candidates.items() if len(cs) > 1 and kind != "basis"
                    for x in [dp] + [c.iri for c in cs]})
     if ties:  # several city plans of one subject: the plan whose measures are most alike
-        tie_measures, tie_headings = measures_and_headings(store, [d for d in ties if d not in known])
+        tie_measures = measures_of_many(store, [d for d in ties if d not in known])
         known.update({d: (tie_measures[d], {}) for d in tie_measures})
     replacements: dict[str, list] = {}
     wanted: set[str] = set()
