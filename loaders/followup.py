@@ -407,6 +407,27 @@ def _city_plan_iris(store) -> set[str]:
               FILTER(?t IN {_PLAN_TYPES}) ?doc eli:passed_by ?a . ?a pkg:level "city" MINUS {{ ?doc pkg:district ?d }} }}""")}
 
 
+def _city_plan_heads(store) -> dict[str, tuple[str, str | None]]:
+    """The city plans (as :func:`_city_plan_iris`) with the smallest of their titles and their place's code: what
+    :func:`candidate_plans` needs to rule a city plan out for a given district plan, in one query."""
+    titles: dict[str, set[str]] = {}
+    codes: dict[str, set[str]] = {}
+    for r in store.query(f"""SELECT ?doc ?title ?code WHERE {{ ?doc pkg:documentType ?t .
+              FILTER(?t IN {_PLAN_TYPES}) ?doc eli:passed_by ?a . ?a pkg:level "city" MINUS {{ ?doc pkg:district ?d }}
+              ?doc dct:title ?title OPTIONAL {{ ?doc pkg:place ?p . ?p pkg:gbCode ?code }} }}"""):
+        titles.setdefault(r["doc"].value, set()).add(r["title"].value)
+        if r["code"] is not None:
+            codes.setdefault(r["doc"].value, set()).add(r["code"].value)
+    return {d: (min(t), min(codes[d]) if d in codes else None) for d, t in titles.items()}
+
+
+def _may_be_candidate(dp: Plan, iri: str, title: str, place: str | None) -> bool:
+    """Whether :func:`candidate_plans` could return the city plan for ``dp`` (cited, or of its city and subject)."""
+    parent = _parent_code(dp.place)
+    return iri in dp.bases or ((parent is None or place is None or parent == place)
+                               and subject_similarity(dp.title, title) >= SUBJECT_MIN)
+
+
 def _plans(store, only: set[str] | None = None) -> list[Plan]:
     """Every plan (or every plan among ``only``) with its issuer's level, year, district and resolved bases —
     in plain queries (OPTIONAL property paths, one per plan, cost ten times as much)."""
@@ -526,18 +547,43 @@ def store_has_graph(store, graph: str) -> bool:
     return bool(store.query(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"))
 
 
-def _recorded(store, mint) -> dict[str, tuple[frozenset[str], str | None]]:
+_LOOKUP_MAX = 64  # a re-build of at most this many documents looks up their follow-up graphs one by one
+
+
+def _recorded(store, mint, graphs: set[str] | None = None) -> dict[str, tuple[frozenset[str], str | None]]:
     """District plan's follow-up graph → the city plans it was computed against (answered: ``pkg:followsPlan``, or
-    compared cross-plan: ``pkg:comparedWithPlan``) and the matching method it recorded (None: no link)."""
+    compared cross-plan: ``pkg:comparedWithPlan``) and the matching method it recorded (None: no link).
+    ``graphs``: only these follow-up graphs (each looked up by its name: a re-build of a few documents does not
+    read the links of every district plan); ``None``: every follow-up graph."""
+    from pyoxigraph import NamedNode, Variable
+
     out: dict[str, tuple[set[str], str | None]] = {}
-    for r in store.query(f"""SELECT ?g ?cp WHERE {{ GRAPH ?g {{ ?dp pkg:followsPlan|pkg:comparedWithPlan ?cp }}
-                               FILTER(STRSTARTS(STR(?g), "{mint.followups_graph}/")) }}"""):
-        out.setdefault(r["g"].value, (set(), None))[0].add(r["cp"].value)
-    for r in store.query(f"""SELECT ?g (MIN(?m) AS ?method) WHERE {{ GRAPH ?g {{ ?f pkg:method ?m }}
-                               FILTER(STRSTARTS(STR(?g), "{mint.followups_graph}/")) }} GROUP BY ?g"""):
-        if r["g"].value in out:
-            out[r["g"].value] = (out[r["g"].value][0], r["method"].value.removesuffix(CROSS_PLAN))
+    if graphs is None:
+        scans = [(f"""SELECT ?g ?cp WHERE {{ GRAPH ?g {{ ?dp pkg:followsPlan|pkg:comparedWithPlan ?cp }}
+                       FILTER(STRSTARTS(STR(?g), "{mint.followups_graph}/")) }}""",
+                  f"""SELECT ?g (MIN(?m) AS ?method) WHERE {{ GRAPH ?g {{ ?f pkg:method ?m }}
+                       FILTER(STRSTARTS(STR(?g), "{mint.followups_graph}/")) }} GROUP BY ?g""", None)]
+    else:  # ?g bound as a term (a substitution), one graph at a time: index lookups
+        scans = [("SELECT ?g ?cp WHERE { GRAPH ?g { ?dp pkg:followsPlan|pkg:comparedWithPlan ?cp } }",
+                  "SELECT ?g ?m WHERE { GRAPH ?g { ?f pkg:method ?m } } LIMIT 1", {Variable("g"): NamedNode(g)})
+                 for g in sorted(graphs)]
+    for candidates, methods, subs in scans:
+        for r in store.query(candidates, substitutions=subs):
+            out.setdefault(r["g"].value, (set(), None))[0].add(r["cp"].value)
+        for r in store.query(methods, substitutions=subs):
+            if r["g"].value in out:
+                method = (r["method"] if subs is None else r["m"]).value
+                out[r["g"].value] = (out[r["g"].value][0], method.removesuffix(CROSS_PLAN))
     return {g: (frozenset(c), m) for g, (c, m) in out.items()}
+
+
+def _graphs_comparing(store, mint, docs: set[str]) -> bool:
+    """Whether a follow-up graph records one of ``docs`` among the city plans it was computed against."""
+    from pyoxigraph import NamedNode, Variable
+
+    ask = f"""ASK {{ GRAPH ?g {{ ?dp pkg:followsPlan|pkg:comparedWithPlan ?cp }}
+                    FILTER(STRSTARTS(STR(?g), "{mint.followups_graph}/")) }}"""
+    return any(bool(store.query(ask, substitutions={Variable("cp"): NamedNode(d)})) for d in sorted(docs))
 
 
 def link_followups(store, mint, how: Matching = LEXICAL, changed: set[str] | None = None,
@@ -555,15 +601,31 @@ def link_followups(store, mint, how: Matching = LEXICAL, changed: set[str] | Non
 
     from policykg.ontology import ELI, PKG, RDF, XSD
 
-    recorded = _recorded(store, mint)
-    existing = set(recorded)  # every follow-up graph records its candidates (pkg:followsPlan|comparedWithPlan)
     # a re-build of a few documents none of which is (or was) a city plan: only those documents can need new
-    # follow-ups, and only the city plans and they are read — not every plan of a large store
+    # follow-ups, and only the city plans, they and their own follow-up graphs are read — not every plan of a
+    # large store
     targeted = False
+    recorded = None
     if changed is not None and not bulk:
-        city_iris = _city_plan_iris(store)
-        targeted = not (changed & city_iris) and not any(changed & cands for cands, _ in recorded.values())
-    plans = _plans(store, only=(city_iris | changed) if targeted else None)
+        heads = _city_plan_heads(store)
+        city_iris = set(heads)
+        if len(changed) <= _LOOKUP_MAX:  # a few documents: looked up one by one
+            targeted = not (changed & city_iris) and not _graphs_comparing(store, mint, changed)
+            if targeted:
+                recorded = _recorded(store, mint, {mint.followups_graph_for(d) for d in changed})
+        else:
+            recorded = _recorded(store, mint)
+            targeted = not (changed & city_iris) and not any(changed & cands for cands, _ in recorded.values())
+    if recorded is None:
+        recorded = _recorded(store, mint)
+    existing = set(recorded)  # every follow-up graph records its candidates (pkg:followsPlan|comparedWithPlan)
+    if targeted:  # the changed documents, and of the city plans only those that could be their candidates
+        own = _plans(store, only=changed)
+        dps = [p for p in own if p.district or p.level == "district"]
+        keep = {c for c, (title, place) in heads.items() if any(_may_be_candidate(dp, c, title, place) for dp in dps)}
+        plans = sorted(own + _plans(store, only=keep - changed), key=lambda p: p.iri)
+    else:
+        plans = _plans(store)
     city = [p for p in plans if p.level == "city" and not p.district]
     district_plans = [p for p in plans if (p.district or p.level == "district") and (not targeted or p.iri in changed)]
     legacy = store_has_graph(store, mint.followups_graph)  # the single graph of earlier versions

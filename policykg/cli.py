@@ -378,12 +378,13 @@ def cmd_build(args) -> int:
         for f in summary.files:
             for w in f.warnings:
                 print(f"  warning: {f.path}: {w}", file=out)
-        print(
-            f"store {store.path}: {summary.documents} documents, {summary.measures} measures, "
-            f"{summary.articles} articles, {summary.provisions} provisions"
-            + (f", {summary.triples} triples" if summary.triples is not None else ""),
-            file=out,
-        )
+        totals = [f"{summary.documents} documents"]
+        totals += [f"{n} {what}" for n, what in ((summary.measures, "measures"), (summary.articles, "articles"),
+                                                 (summary.provisions, "provisions"), (summary.triples, "triples"))
+                   if n is not None]
+        print(f"store {store.path}: {', '.join(totals)}"
+              + ("" if summary.measures is not None else " (a small re-build: `policykg stats` counts the rest)"),
+              file=out)
         print(f"errors: {len(summary.errors)}", file=out)
         for e in summary.errors:
             print(f"  {e}", file=out)

@@ -124,14 +124,21 @@ WHERE {
   ?x a ?class ; skos:prefLabel ?label
   OPTIONAL { ?x skos:altLabel ?alt }
 }"""
+# the places documents name (pkg:place has the domain pkg:Document), then their keys; the documents' places
+# first, in a subquery of their own: joined with the documents' type, this took 1 s at 10,000 documents
 _Q_PLACES = _P + """SELECT DISTINCT ?place ?key
 WHERE {
-  ?d a pkg:Document ; pkg:place ?place . ?place pkg:within* ?up .
+  { SELECT DISTINCT ?place WHERE { ?d pkg:place ?place } }
+  ?place pkg:within* ?up .
   { ?up skos:hiddenLabel ?key } UNION { ?up skos:prefLabel ?key } UNION { ?up pkg:within* ?self BIND(STR(?up) AS ?key) }
 }"""
+# the repeals and next editions first, then whether both ends are documents (starting from the documents, as the
+# engine otherwise does, reads every document: 0.3 s at 10,000)
 _Q_REPEALS = _P + """SELECT DISTINCT ?d ?by
-WHERE { { ?by a pkg:Document ; eli:repeals ?act . ?act pkg:resolvesTo ?d . ?d a pkg:Document }
-        UNION { ?d a pkg:Document ; pkg:nextEdition ?by } FILTER(?by != ?d) }"""
+WHERE {
+  { SELECT ?d ?by WHERE { ?by eli:repeals ?act . ?act pkg:resolvesTo ?d } } UNION { SELECT ?d ?by WHERE { ?d pkg:nextEdition ?by } }
+  FILTER(?by != ?d) FILTER EXISTS { ?by a pkg:Document } FILTER EXISTS { ?d a pkg:Document }
+}"""
 
 
 class SearchError(ValueError):
