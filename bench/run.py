@@ -203,6 +203,7 @@ def run_size(n: int, work: Path, args) -> dict:
                     "documents": summary["documents"], "measures": summary["measures"], "errors": len(summary["errors"]),
                     "stages": summary["seconds"]}
     b = res["build"]
+    b["store_mib"] = sum(f.stat().st_size for f in store_dir.rglob("*") if f.is_file()) / 2**20  # as built (optimised)
     b["docs_per_s"] = n / b["seconds"]
     b["mb_per_s"] = truth["bytes"] / 1e6 / b["seconds"]
     b["triples_per_s"] = b["triples"] / b["seconds"]
@@ -544,13 +545,13 @@ def markdown(results: dict) -> str:
          f"Machine: {m['cpu']} — {m['cpus']} CPUs, {m['memory_gib']} GiB; {m['platform']}; Python {m['python']}; "
          f"policykg {m['policykg']}, pyoxigraph {m['pyoxigraph']}, rdflib {m['rdflib']}.", "",
          "## Corpus and build", "", "`policykg build --no-reason` into an empty store, in a fresh process: read, normalise, split, structure, extract, write, link citations, match follow-ups. Reasoning is timed apart (below).", "",
-         "| documents | files | MB | plan measures | build s | docs/s | MB/s | triples | quads per provision | triples/s | peak MiB | errors |",
-         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+         "| documents | files | MB | plan measures | build s | docs/s | MB/s | triples | quads per provision | triples/s | peak MiB | store MiB | errors |",
+         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in sizes:
         c, b = r["corpus"], r["build"]
         L.append(f"| {r['documents']:,} | {c['files']:,} | {c['bytes'] / 1e6:.1f} | {c['measures']:,} | {b['seconds']:.1f} | "
                  f"{b['docs_per_s']:.1f} | {b['mb_per_s']:.2f} | {b['triples']:,} | {b.get('quads_per_provision', 0):.1f} | "
-                 f"{b['triples_per_s']:,.0f} | {b['peak_mib']:,.0f} | {b['errors']} |")
+                 f"{b['triples_per_s']:,.0f} | {b['peak_mib']:,.0f} | {b.get('store_mib', 0):,.0f} | {b['errors']} |")
     L += ["", "Share of build time per stage (wall seconds, % of the build's own stages; the rest of the wall time is "
           "interpreter start and imports):", "",
           "| documents | " + " | ".join(sizes[0]["build"]["stages"]) + " |",

@@ -365,6 +365,7 @@ def build(
     jobs: int | None = None,
     reason: bool = False,
     matching: str | None = None,
+    optimize: bool | None = None,
 ) -> BuildSummary:
     """Build the given files and folders into ``store`` (see the module docstring).
 
@@ -373,6 +374,8 @@ def build(
     ``reason``: materialise each written document's entailments (OWL 2 RL rules, :mod:`policykg.ontology.rules`)
     in ``graph/inferred/doc/<key>`` in the same transaction, and the shared graphs' at the end; without it,
     the entailments of re-built documents are dropped (they would describe the old text).
+    ``optimize``: compact the embedded store at the end (:meth:`Store.optimize`); ``None`` (default): when the
+    build bulk-loaded an empty store or wrote more than a few files, not after a small re-build.
     """
     mint = Minter(base)
     meta = mint.meta_graph
@@ -589,6 +592,9 @@ def build(
     clock = _lap(summary, "reason (shared)", clock)
     _flush_with_search_index(store, changed if targeted and not bulk else None)
     clock = _lap(summary, "search index+flush", clock)
+    if (bulk or not targeted) if optimize is None else optimize:
+        _optimize(store)
+        clock = _lap(summary, "optimize", clock)
     _count(store, summary, mint, triples=bulk or not targeted)
     _lap(summary, "count", clock)
     summary.files.sort(key=lambda r: r.path)
@@ -607,6 +613,12 @@ def _flush_with_search_index(store, changed: set[str] | None) -> None:
         search.sync(store, changed, store.flush)
     else:
         store.flush()
+
+
+def _optimize(store) -> None:
+    """Compact the embedded store (a server store compacts itself: nothing to do)."""
+    if hasattr(store, "optimize"):
+        store.optimize()
 
 
 def _reason_shared(store, mint: Minter, foreign: set, mentions: list, written: list[str],

@@ -129,11 +129,13 @@ def _indexes(folder: Path) -> list[Path]:
     return found
 
 
-def load_shards(folder: str | os.PathLike, store, base: str, progress: Callable[[str], None] | None = None) -> dict:
-    """Bulk-load the shards under ``folder`` into the empty ``store`` and finish the build (module docstring)."""
+def load_shards(folder: str | os.PathLike, store, base: str, progress: Callable[[str], None] | None = None,
+                optimize: bool = True) -> dict:
+    """Bulk-load the shards under ``folder`` into the empty ``store`` and finish the build (module docstring);
+    ``optimize``: compact the store at the end (as a first build does)."""
     import time
 
-    from .build import _count, _load_ontology, resolve_links, BuildSummary
+    from .build import _count, _load_ontology, _optimize, resolve_links, BuildSummary
     from .followup import link_followups
     from .summary import WorkloadDelta
 
@@ -203,6 +205,10 @@ def load_shards(folder: str | os.PathLike, store, base: str, progress: Callable[
     from .build import _flush_with_search_index
 
     _flush_with_search_index(store, None)  # the search index, whole, with the new generation
+    if optimize:
+        clock = time.perf_counter()
+        _optimize(store)
+        summary.seconds["optimize"] = time.perf_counter() - clock
     _count(store, summary, mint)
     out = summary.as_dict()
     out["shards"] = len(indexes)

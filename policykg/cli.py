@@ -16,6 +16,7 @@ import json
 import os
 import sys
 import unicodedata
+from pathlib import Path
 
 from policykg import __version__
 from policykg.errors import PolicyKGError, QueryError
@@ -85,6 +86,10 @@ def parser() -> argparse.ArgumentParser:
                         "semantic, which adds sentence embeddings (needs the optional package: pip install "
                         "'policykg[semantic]'; docs/quality/followup-methods.md). District plans matched by the other "
                         "way are matched again")
+    b.add_argument("--optimize", action=argparse.BooleanOptionalAction, default=None,
+                   help="compact the store at the end (RocksDB full compaction: at 10,000 documents 37 s, a third "
+                        "smaller, queries 1.1–2.5x faster). Default: after a first build or one of more than 32 files, "
+                        "not after a small re-build; `policykg optimize` compacts later")
     b.add_argument("--emit-nquads", metavar="DIR",
                    help="write N-Quads shards into DIR instead of a store (no store is opened); load them with "
                         "`policykg load DIR` (docs/scaling.md)")
@@ -107,6 +112,20 @@ def parser() -> argparse.ArgumentParser:
     ld.add_argument("folder", metavar="DIR", help="the folder holding the shards (*.nq and *.index.jsonl)")
     _common(ld)
     ld.add_argument("--json", action="store_true", help="print the summary as JSON")
+    ld.add_argument("--no-optimize", action="store_true", help="do not compact the store at the end (see build --optimize)")
+
+    op = sub.add_parser(
+        "optimize",
+        help="compact the embedded store (after many small re-builds)",
+        description=(
+            "Compact the embedded store on disk (RocksDB full compaction). A first build does it at its end; "
+            "re-builds of a few documents do not, so after many of them the store grows and slows down: this "
+            "brings it back. A server (`policykg serve`) may keep answering meanwhile."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common(op)
 
     q = sub.add_parser(
         "query",
@@ -366,6 +385,7 @@ def cmd_build(args) -> int:
         jobs=args.jobs,
         reason=not args.no_reason,
         matching=args.matching,
+        optimize=args.optimize,
     )
     if args.json:
         print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
@@ -524,7 +544,8 @@ def cmd_load(args) -> int:
     settings = Settings.from_env(args.store, getattr(args, "base", None))
     store = open_store(args)
     summary = load_shards(args.folder, store, settings.base,
-                          progress=None if args.json else (lambda m: print(m, file=sys.stderr)))
+                          progress=None if args.json else (lambda m: print(m, file=sys.stderr)),
+                          optimize=not args.no_optimize)
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
@@ -532,6 +553,32 @@ def cmd_load(args) -> int:
               f"{summary['articles']} articles, {summary['provisions']} provisions, {summary['triples']} triples "
               f"(from {summary['shards']} shard(s))")
     return 0
+
+
+def cmd_optimize(args) -> int:
+    import time
+
+    if getattr(args, "endpoint", None):
+        raise PolicyKGError("optimize compacts the embedded store; a server store compacts itself", "--endpoint",
+                            kind="usage")
+    from policykg.store import Store
+
+    settings = Settings.from_env(args.store, getattr(args, "base", None))
+    path = Path(settings.store)
+    if not (path / "CURRENT").exists():
+        raise PolicyKGError("is not a policykg store (run `policykg build` first)", str(path), kind="usage")
+    before = _size(path)
+    clock = time.perf_counter()
+    store = Store(path)
+    store.optimize()
+    del store
+    print(f"store {path}: compacted in {time.perf_counter() - clock:.1f} s, {before / 2**20:,.0f} MiB → "
+          f"{_size(path) / 2**20:,.0f} MiB")
+    return 0
+
+
+def _size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
 def cmd_query(args) -> int:
@@ -826,7 +873,7 @@ def cmd_serve(args) -> int:
 
 
 COMMANDS = {
-    "build": cmd_build, "query": cmd_query, "stats": cmd_stats, "queries": cmd_queries, "serve": cmd_serve,
+    "build": cmd_build, "query": cmd_query, "stats": cmd_stats, "optimize": cmd_optimize, "queries": cmd_queries, "serve": cmd_serve,
     "validate": cmd_validate, "reason": cmd_reason, "ontology-doc": cmd_ontology_doc, "agencies": cmd_agencies,
     "audit": cmd_audit, "diff": cmd_diff, "export": cmd_export, "load": cmd_load, "dump": cmd_dump,
     "search": search_cli.cmd_search, "search-index": search_cli.cmd_search_index, "review": review_cli.cmd_review,

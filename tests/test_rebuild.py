@@ -95,3 +95,30 @@ def test_a_small_rebuild_reports_documents_and_points_to_stats_for_the_rest(tmp_
     assert "None" not in line and " documents" in line and "policykg stats" in line
     full = run_cli("stats", "--store", str(store)).stdout
     assert "measures" in full
+
+
+def test_a_first_build_compacts_the_store_and_a_small_rebuild_does_not(tmp_path):
+    jiading = next(CORPUS.glob("004_*.txt"))
+    store = Store(tmp_path / "s")
+    first = build([jiading], store, BASE, progress=False, reason=False)
+    assert "optimize" in first.seconds  # a first build bulk-loads an empty store: compacted at the end
+    again = build([jiading], store, BASE, progress=False, reason=False)
+    assert "optimize" not in again.seconds
+    forced = build([jiading], store, BASE, progress=False, reason=False, optimize=True)
+    assert "optimize" in forced.seconds
+    other = Store(tmp_path / "t")
+    assert "optimize" not in build([jiading], other, BASE, progress=False, reason=False, optimize=False).seconds
+
+
+def test_optimize_compacts_a_store_that_still_answers_the_same(tmp_path):
+    store = tmp_path / "s"
+    assert run_cli("build", "--no-reason", "--no-optimize", str(CORPUS), "--store", str(store)).returncode == 0
+    count = ["query", "-e", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--store", str(store), "--format", "csv"]
+    before = run_cli(*count).stdout
+    done = run_cli("optimize", "--store", str(store))
+    assert done.returncode == 0 and "compacted" in done.stdout and "MiB" in done.stdout
+    assert run_cli(*count).stdout == before and before.strip().splitlines()[1] != "0"
+    missing = run_cli("optimize", "--store", str(tmp_path / "none"))
+    assert missing.returncode != 0 and "is not a policykg store" in missing.stderr
+    remote = run_cli("optimize", "--endpoint", "http://127.0.0.1:9/sparql")
+    assert remote.returncode != 0 and "compacts the embedded store" in remote.stderr
