@@ -46,6 +46,8 @@ from .model import ParsedSource
 from .parse import parse_source
 from .read import is_sidecar, read_file
 from .summary import WorkloadDelta, workload_in_graph, workload_of
+from policykg import search
+from policykg.search import entries_of_quads
 
 _SKIP_NAMES = ("readme", "license", "licence", "changelog", ".")
 _BULK_BATCH = 64_000_000  # characters of N-Quads per bulk load
@@ -191,22 +193,25 @@ class Emitted:
     root_types: dict
     workload: dict  # unit IRI → (measures, lead, explicit): the document's share (loaders/summary.py)
     plan: tuple | None = None  # a plan's measures and headings, for the follow-up stage (followup.plan_measures_of_quads)
+    entries: list | None = None  # its measure and provision rows of the search index (policykg.search.entries_of_quads)
 
 
 _WORKER: dict = {}
 
 
-def _init_worker(base: str, reason: bool) -> None:
+def _init_worker(base: str, reason: bool, entries: bool = False) -> None:
     from policykg.ontology.rules import RuleReasoner
 
-    _WORKER.update(emitter=Emitter(base), mint=Minter(base), reasoner=RuleReasoner() if reason else None)
+    _WORKER.update(emitter=Emitter(base), mint=Minter(base), reasoner=RuleReasoner() if reason else None,
+                   entries=entries)
 
 
 def _nt(quads) -> str:
     return "".join(f"{q.subject} {q.predicate} {q.object} .\n" for q in quads)
 
 
-def _emit(p: ParsedSource, emitter: Emitter, mint: Minter, reasoner) -> list[Emitted]:
+def _emit(p: ParsedSource, emitter: Emitter, mint: Minter, reasoner, entries: bool = False) -> list[Emitted]:
+    """Each document's quads as text, with what the writer needs besides; ``entries``: its search index rows."""
     from policykg.ontology.reasoning import doc_owner
     from policykg.ontology.rules import nt_lines
 
@@ -225,7 +230,8 @@ def _emit(p: ParsedSource, emitter: Emitter, mint: Minter, reasoner) -> list[Emi
                 inferred = "".join(line + "\n" for line in nt_lines(result.own))
                 foreign = sorted(result.foreign)
         out.append(Emitted(doc.key, _nt(quads), shared, inferred, foreign, problems, len(quads), ftypes, rtypes,
-                           workload_of(know.responsibilities), plan_measures_of_quads(mint.document(doc.key), quads)))
+                           workload_of(know.responsibilities), plan_measures_of_quads(mint.document(doc.key), quads),
+                           entries_of_quads(quads) if entries else None))
     return out
 
 
@@ -252,7 +258,7 @@ def _parse_file(path: str, keep_text: bool = False, worker: dict | None = None):
             p = parse_source(read_file(path))
             if not p.documents:
                 raise PolicyKGError("no policy document found in the text", path, kind="parse-error")
-            emitted = _emit(p, w["emitter"], w["mint"], w["reasoner"])
+            emitted = _emit(p, w["emitter"], w["mint"], w["reasoner"], w.get("entries", False))
         return _light(p, keep_text), emitted, None
     except PolicyKGError as exc:
         return None, None, (exc.reason, exc.source, exc.place, exc.kind, exc.details)
@@ -260,7 +266,8 @@ def _parse_file(path: str, keep_text: bool = False, worker: dict | None = None):
         return None, None, (f"could not be parsed ({type(exc).__name__}: {exc})", path, "", "parse-error", {})
 
 
-def _parse_all(files: list[Path], base: str, jobs: int, show: bool, reason: bool, keep_text: bool):
+def _parse_all(files: list[Path], base: str, jobs: int, show: bool, reason: bool, keep_text: bool,
+               entries: bool = False):
     """Yield (file, parsed, emitted, error) in the order of ``files``; parsing runs on ``jobs`` processes,
     at most a window of files ahead of the writer, so memory does not grow with the corpus."""
     if jobs > 1 and len(files) >= 2 * jobs:
@@ -271,7 +278,7 @@ def _parse_all(files: list[Path], base: str, jobs: int, show: bool, reason: bool
         ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
         window = 16 * jobs
         with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(base, reason)) as pool:
+                                 initargs=(base, reason, entries)) as pool:
             pending: deque = deque()
             it = iter(files)
             for f in it:
@@ -291,7 +298,8 @@ def _parse_all(files: list[Path], base: str, jobs: int, show: bool, reason: bool
     else:
         from policykg.ontology.rules import RuleReasoner
 
-        worker = {"emitter": Emitter(base), "mint": Minter(base), "reasoner": RuleReasoner() if reason else None}
+        worker = {"emitter": Emitter(base), "mint": Minter(base), "reasoner": RuleReasoner() if reason else None,
+                  "entries": entries}
         for i, f in enumerate(files, start=1):
             if show:
                 _progress(i, len(files), f.name, sys.stderr)
@@ -415,6 +423,8 @@ def build(
     buffer: list[str] = []
     buffered = 0
     loader = _BulkLoader(store) if bulk else None
+    # a first build into the embedded store fills a new search index as it writes (policykg/search.py: Prepared)
+    prepared = search.Prepared(store) if bulk and isinstance(store, Store) else None
     bulk_graphs: set[str] = set()  # graphs written by bulk loads in this build
     changed: set[str] = set()  # documents written or dropped: their follow-ups are matched again
     foreign: set[tuple[str, str, str]] = set()
@@ -431,7 +441,8 @@ def build(
     now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
     parsed_ok: list[tuple[Path, ParsedSource]] = []
     mg = NamedNode(meta)
-    for f, p, emitted, err in _parse_all(files, base, jobs or os.cpu_count() or 1, show, reason, bool(debug_dir)):
+    for f, p, emitted, err in _parse_all(files, base, jobs or os.cpu_count() or 1, show, reason, bool(debug_dir),
+                                         entries=prepared is not None):
         if err is not None:
             exc = PolicyKGError(*err)
             summary.errors.append(exc)
@@ -453,6 +464,7 @@ def build(
         delete: list[str] = []
         srcn = NamedNode(src)
         wrote: list[str] = []
+        index_rows: list[tuple[str, list]] = []  # (document, its search index rows) written by this file
         shares: dict[str, dict] = {}  # graph → the new share of the document it holds
         for doc, em in zip(p.documents, emitted):
             d_iri = mint.document(doc.key)
@@ -476,6 +488,7 @@ def build(
                 for graph_iri, text in em.shared.items():
                     shared.setdefault(graph_iri, []).append(text)
                 wrote.append(doc.key)
+                index_rows.append((d_iri, em.entries))
                 shares[g_iri] = em.workload
                 if em.plan is not None:
                     plans[d_iri] = em.plan
@@ -517,6 +530,7 @@ def build(
                 loader = _BulkLoader(store)
                 bulk_graphs.update(replacements)
                 workload.fresh.update(shares)
+                _prepare_rows(prepared, index_rows)
             elif bulk:  # nothing to drop or delete in a store that was empty
                 bulk_graphs.update(replacements)
                 for graph_iri, text in sorted({**replacements, **inserts}.items()):
@@ -527,6 +541,7 @@ def build(
                     buffer.clear()
                     buffered = 0
                 workload.fresh.update(shares)
+                _prepare_rows(prepared, index_rows)
             else:
                 old = {g: workload_in_graph(store, g) for g in shares}
                 store.apply(replacements, drops=drops, delete_where=_with_prefixes(delete), inserts=inserts)
@@ -537,6 +552,8 @@ def build(
             if bulk:
                 loader.abandon()
                 store.clear()  # it was empty: leave nothing half-written
+                if prepared is not None:
+                    prepared.discard()
                 raise
             report.ok = False
             report.error = exc.as_dict()
@@ -555,6 +572,8 @@ def build(
             loader.close()
         except PolicyKGError:
             store.clear()  # it was empty: leave nothing half-written
+            if prepared is not None:
+                prepared.discard()
             raise
     if show:
         sys.stderr.write("\n")
@@ -562,46 +581,57 @@ def build(
         _dump_debug(parsed_ok, Path(debug_dir))
     clock = _lap(summary, "parse+write", clock)
 
-    # 4. sources this build replaced: forget them, and drop the documents no source holds any more
-    ok_paths = {str(f) for f, _ in parsed_ok}
-    gone = {s for s in replaced if existing[s]["paths"] <= ok_paths}
-    if gone:
-        delete, drops = [], []
-        for s in sorted(gone):
-            delete.append(f"GRAPH <{meta}> {{ <{s}> ?p ?o }}")
-            delete.append(f"GRAPH <{meta}> {{ ?g <{PROV}wasDerivedFrom> <{s}> }}")
-            for d_iri in sorted(existing[s]["docs"]):
-                if not candidates.get(d_iri):
-                    key = d_iri[len(mint.document("")):]
-                    drops += [mint.graph(key), mint.inferred_graph_for(key)]
-                    workload.add(workload_in_graph(store, mint.graph(key)), -1)
-                    changed.add(d_iri)
-                    delete.append(f"GRAPH <{meta}> {{ <{mint.graph(key)}> ?p ?o }}")
-        store.apply({}, drops=drops, delete_where=_with_prefixes(delete))
-    resolve_links(store, mint, changed=changed if targeted and not bulk else None)
-    clock = _lap(summary, "links", clock)
-    from .followup import link_followups, matching as followup_matching, store_has_graph
+    try:
+        # 4. sources this build replaced: forget them, and drop the documents no source holds any more
+        ok_paths = {str(f) for f, _ in parsed_ok}
+        gone = {s for s in replaced if existing[s]["paths"] <= ok_paths}
+        if gone:
+            delete, drops = [], []
+            for s in sorted(gone):
+                delete.append(f"GRAPH <{meta}> {{ <{s}> ?p ?o }}")
+                delete.append(f"GRAPH <{meta}> {{ ?g <{PROV}wasDerivedFrom> <{s}> }}")
+                for d_iri in sorted(existing[s]["docs"]):
+                    if not candidates.get(d_iri):
+                        key = d_iri[len(mint.document("")):]
+                        drops += [mint.graph(key), mint.inferred_graph_for(key)]
+                        workload.add(workload_in_graph(store, mint.graph(key)), -1)
+                        changed.add(d_iri)
+                        delete.append(f"GRAPH <{meta}> {{ <{mint.graph(key)}> ?p ?o }}")
+            store.apply({}, drops=drops, delete_where=_with_prefixes(delete))
+        resolve_links(store, mint, changed=changed if targeted and not bulk else None)
+        clock = _lap(summary, "links", clock)
+        from .followup import link_followups, matching as followup_matching, store_has_graph
 
-    link_followups(store, mint, how=followup_matching(matching), changed=changed, bulk=bulk, known=plans)
-    workload.write(store, mint, bulk)
-    clock = _lap(summary, "follow-ups", clock)
-    if reason:
-        _reason_shared(store, mint, foreign, mentions, written_graphs, summary)
-    elif any(store_has_graph(store, g) for g in (mint.inferred_shared_graph, mint.inferred_links_graph)):
-        store.apply({}, drops=[mint.inferred_shared_graph, mint.inferred_links_graph])
-    clock = _lap(summary, "reason (shared)", clock)
-    _flush_with_search_index(store, changed if targeted and not bulk else None)
-    clock = _lap(summary, "search index+flush", clock)
-    if (bulk or not targeted) if optimize is None else optimize:
-        _optimize(store)
-        clock = _lap(summary, "optimize", clock)
-    _count(store, summary, mint, triples=bulk or not targeted)
-    _lap(summary, "count", clock)
+        link_followups(store, mint, how=followup_matching(matching), changed=changed, bulk=bulk, known=plans)
+        workload.write(store, mint, bulk)
+        clock = _lap(summary, "follow-ups", clock)
+        if reason:
+            _reason_shared(store, mint, foreign, mentions, written_graphs, summary)
+        elif any(store_has_graph(store, g) for g in (mint.inferred_shared_graph, mint.inferred_links_graph)):
+            store.apply({}, drops=[mint.inferred_shared_graph, mint.inferred_links_graph])
+        clock = _lap(summary, "reason (shared)", clock)
+        _flush_with_search_index(store, changed if targeted and not bulk else None, prepared)
+        clock = _lap(summary, "search index+flush", clock)
+        if (bulk or not targeted) if optimize is None else optimize:
+            _optimize(store)
+            clock = _lap(summary, "optimize", clock)
+        _count(store, summary, mint, triples=bulk or not targeted)
+        _lap(summary, "count", clock)
+    except BaseException:
+        if prepared is not None:
+            prepared.discard()  # not swapped in: no stray file
+        raise
     summary.files.sort(key=lambda r: r.path)
     return summary
 
 
-def _flush_with_search_index(store, changed: set[str] | None) -> None:
+def _prepare_rows(prepared, rows: list[tuple[str, list]]) -> None:
+    if prepared is not None:
+        for doc, entries in rows:
+            prepared.add(doc, entries)
+
+
+def _flush_with_search_index(store, changed: set[str] | None, prepared=None) -> None:
     """Flush the store (a new generation) with the search index beside it brought in step: the rows of the
     documents written or dropped (``None``: all), committed with that generation (policykg/search.py). A remote
     store has no place for an index: ``policykg search-index --endpoint … --index FILE`` writes one."""
@@ -610,7 +640,7 @@ def _flush_with_search_index(store, changed: set[str] | None) -> None:
     if isinstance(store, Store):
         from policykg import search
 
-        search.sync(store, changed, store.flush)
+        search.sync(store, changed, store.flush, prepared)
     else:
         store.flush()
 
