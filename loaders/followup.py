@@ -36,6 +36,7 @@ its set of candidates changed — re-building one document in a large store stay
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 import re
 from collections import Counter
@@ -115,25 +116,37 @@ class Plan:
     place: str | None = None  # GB/T 2260 code of the plan's place (a district's, or the city's)
 
 
-def bigrams(text: str) -> list[str]:
-    chars = [c for c in text if _KEEP.match(c)]
-    return ["".join(chars[i:i + 2]) for i in range(len(chars) - 1)]
+_DROP = re.compile(r"[^\u3400-\u9fffA-Za-z0-9]+")  # what _KEEP does not keep
 
 
-def _tfidf(docs: list[list[str]]) -> "np.ndarray":
-    """L2-normalised TF-IDF rows (one per text) over the vocabulary of ``docs``, as a dense matrix."""
+@functools.lru_cache(maxsize=1 << 16)
+def bigrams(text: str) -> tuple[str, ...]:
+    """The character bigrams of a text's Chinese characters, letters and digits (the rest dropped), in order.
+    Cached: a city plan's measures are read again for every district plan that answers it."""
+    chars = _DROP.sub("", text)
+    return tuple(chars[i:i + 2] for i in range(len(chars) - 1))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _bigram_counts(text: str) -> Counter:
+    """How often each bigram occurs in the text (cached as :func:`bigrams`; never changed by its callers)."""
+    return Counter(bigrams(text))
+
+
+def _tfidf(docs: list[str]) -> "np.ndarray":
+    """L2-normalised TF-IDF rows of the bigrams of each text, over the vocabulary of ``docs``, as a dense matrix."""
     import numpy as np
 
-    df: Counter = Counter()
-    for d in docs:
-        df.update(set(d))
-    vocab = {t: k for k, t in enumerate(sorted(df))}
+    counts = [_bigram_counts(d) for d in docs]
+    df = Counter(t for c in counts for t in c)  # in how many texts each bigram is
+    terms = sorted(df)
+    vocab = {t: k for k, t in enumerate(terms)}
     n = len(docs)
-    idf = np.array([math.log((n + 1) / (df[t] + 1)) + 1 for t in sorted(df)], dtype=np.float64)
+    idf = np.log((n + 1) / (np.array([df[t] for t in terms], dtype=np.float64) + 1)) + 1
     m = np.zeros((n, len(vocab)), dtype=np.float64)
-    for i, d in enumerate(docs):
-        for t, c in Counter(d).items():
-            m[i, vocab[t]] = c
+    rows = [i for i, c in enumerate(counts) for _ in range(len(c))]
+    cols = [vocab[t] for c in counts for t in c]
+    m[rows, cols] = [v for c in counts for v in c.values()]
     m *= idf
     norms = np.linalg.norm(m, axis=1)
     norms[norms == 0] = 1.0
@@ -141,6 +154,7 @@ def _tfidf(docs: list[list[str]]) -> "np.ndarray":
 
 
 _EDGE = "“”、"
+_OUTSIDE = re.compile(r"[^\u3400-\u9fffA-Za-z0-9“”、]")  # a character no phrase holds (neither _KEEP nor _EDGE)
 
 
 def shared_phrases(a: str, b: str, minimum: int = 3, most: int = 5) -> list[str]:
@@ -155,21 +169,59 @@ def shared_phrases(a: str, b: str, minimum: int = 3, most: int = 5) -> list[str]
     starts = [i for i in range(len(a) - minimum + 1) if a[i:i + minimum] in grams and a[i] not in _EDGE]
     if not starts:
         return []
-    bad = [0]  # bad[k]: characters before position k that may not be in a phrase
-    for c in a:
-        bad.append(bad[-1] + (0 if (_KEEP.match(c) or c in _EDGE) else 1))
+    bad = [0] * (len(a) + 1)  # bad[k]: characters before position k that may not be in a phrase
+    for m in _OUTSIDE.finditer(a):
+        bad[m.start() + 1] = 1
+    for k in range(1, len(bad)):
+        bad[k] += bad[k - 1]
+    longest = min(len(a), 30)
+    reach = {}  # start → the length of the longest piece of ``a`` from it that ``b`` contains (at most ``longest``)
+    last, n, size = -2, 0, len(a)
+    for i in starts:  # ascending: the piece from i - 1 without its first character is in ``b`` too
+        n = max(minimum, n - 1) if i == last + 1 else minimum
+        top = min(longest, size - i)
+        while n < top and a[i:i + n + 1] in b:
+            n += 1
+        reach[i], last = n, i
     used = [False] * len(a)
+
+    def best(i: int) -> int:
+        """The longest phrase from ``i`` that ``b`` contains and that overlaps no phrase taken (0: none)."""
+        cap = reach[i]
+        for k in range(i, i + cap):
+            if used[k]:
+                cap = k - i
+                break
+        for n in range(cap, minimum - 1, -1):
+            if bad[i + n] == bad[i] and a[i + n - 1] not in _EDGE:
+                return n
+        return 0
+
+    # longest first, then from the left: a lazy heap keyed by an upper bound of each start's phrase (what ``b``
+    # contains from it), made exact when it comes to the top. Once ``most`` phrases are longer than any still
+    # possible, the rest cannot be among those returned
+    heap = [(-reach[i], i) for i in starts]
+    heapq.heapify(heap)
     out: list[str] = []
-    for length in range(min(len(a), 30), minimum - 1, -1):
-        for i in starts:
-            j = i + length
-            if j > len(a) or bad[j] != bad[i] or a[j - 1] in _EDGE or any(used[i:j]):
-                continue
-            piece = a[i:j]
-            if piece in b:
-                out.append(piece)
-                for k in range(i, j):
-                    used[k] = True
+    lengths: list[int] = []  # of the phrases taken, longest first
+    while heap:
+        if len(lengths) >= most:
+            while heap and used[heap[0][1]]:
+                heapq.heappop(heap)
+            if not heap or -heap[0][0] < lengths[most - 1]:
+                break
+        n, i = heapq.heappop(heap)
+        if used[i]:  # inside a phrase taken: none can start here
+            continue
+        now = best(i)
+        if now != -n:
+            if now:
+                heapq.heappush(heap, (-now, i))
+            continue
+        out.append(a[i:i + now])
+        lengths.append(now)
+        for k in range(i, i + now):
+            used[k] = True
     out.sort(key=lambda s: (-len(s), s))
     return out[:most]
 
@@ -179,7 +231,7 @@ def score_pairs(district: list[Measure], city: list[Measure]) -> list[list[float
 
     if not district or not city:
         return [[] for _ in district]
-    m = _tfidf([bigrams(x.text) for x in district + city])
+    m = _tfidf([x.text for x in district + city])
     cos = m[: len(district)] @ m[len(district):].T
     quoted_d = [set(_QUOTED.findall(x.text)) for x in district]
     quoted_c = [set(_QUOTED.findall(x.text)) for x in city]
@@ -190,11 +242,14 @@ def score_pairs(district: list[Measure], city: list[Measure]) -> list[list[float
     dh = [h_index[x.heading] for x in district]
     ch = [h_index[x.heading] for x in city]
     score = 0.75 * cos + 0.15 * h_sim[np.ix_(dh, ch)]
+    quoted_in: dict[str, set[int]] = {}  # a quoted term → the city measures quoting it
+    for j, qc in enumerate(quoted_c):
+        for q in qc:
+            quoted_in.setdefault(q, set()).add(j)
     for i, qd in enumerate(quoted_d):
-        if qd:
-            for j, qc in enumerate(quoted_c):
-                if qd & qc:
-                    score[i, j] += 0.10
+        both = set().union(*(quoted_in.get(q, ()) for q in qd))
+        if both:  # a term both quote: once per pair
+            score[i, sorted(both)] += 0.10
     return np.minimum(score, 1.0).tolist()
 
 

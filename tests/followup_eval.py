@@ -111,7 +111,7 @@ def evaluate(store, how=None, sets: list[str] | None = None) -> dict[str, dict]:
 def build(store_dir: str) -> None:
     from policykg.cli import main
 
-    if main(["build", str(ROOT / "corpus" / "shanghai-2024"), "--store", store_dir, "--no-reason", "--quiet"]) != 0:
+    if main(["build", str(ROOT / "corpus" / "shanghai-2024"), "--store", store_dir, "--no-reason", "--no-progress"]) != 0:
         raise SystemExit("the bundled corpus did not build")
 
 
