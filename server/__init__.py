@@ -178,4 +178,22 @@ def serve(app: Flask, on_listening=None, **options) -> None:
     server.channel_class = JsonErrorChannel
     if on_listening:
         on_listening()
+    _warm(app)
     server.run()
+
+
+def _warm(app: Flask) -> None:
+    """Read the document list of ``/`` (and who is in force today) in the background as the server starts, so the
+    first visitor does not wait for it (server/browse.py: once per store generation)."""
+    import threading
+
+    def run() -> None:
+        try:
+            with app.app_context():
+                from .browse import warm
+
+                warm()
+        except Exception as exc:  # the page will read it itself, and say what went wrong
+            app.logger.warning("the document list could not be read in advance: %s", exc)
+
+    threading.Thread(target=run, name="policykg-warm", daemon=True).start()

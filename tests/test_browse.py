@@ -122,6 +122,33 @@ def test_pages_of_the_list_partition_it_in_order(site):
     assert sum((listed(site, f"?type=notice&size=4&page={n}") for n in (1, 2)), []) == listed(site, "?type=notice")
 
 
+
+def test_the_list_follows_a_new_build_and_an_update(tmp_path):
+    """The list is read once per store generation (server/browse.py): a build into the served store, and an update
+    through the server, each show at the next request."""
+    from helpers import FILES, run_cli
+
+    store = tmp_path / "kg"
+    assert run_cli("build", "--no-reason", *(str(FILES[k]) for k in ("000", "001", "002", "003")), "--store",
+                   str(store)).returncode == 0
+    with serving(store) as url:  # read-only: a build may write the store meanwhile
+        first = set(listed(url))
+        assert first == ALL - {JIADING_PLAN, JIADING_NOTICE} and set(listed(url)) == first  # read, then remembered
+        assert run_cli("build", "--no-reason", str(FILES["004"]), "--store", str(store)).returncode == 0
+        assert set(listed(url)) == ALL
+    token = "list-token"
+    with serving(store, "--update-token", token) as url:
+        assert set(listed(url)) == ALL
+        added = BASE + "doc/a-document-added-by-an-update"
+        update = (f"INSERT DATA {{ GRAPH <{BASE}graph/test-list> {{ <{added}> a <https://policykg.org/ontology#Document> ; "
+                  f"<http://purl.org/dc/terms/title> \"added by an update\" }} }}")
+        status, _, body = http(url + "/sparql", data=urllib.parse.urlencode({"update": update}).encode(),
+                               headers={"Authorization": f"Bearer {token}",
+                                        "Content-Type": "application/x-www-form-urlencoded"})
+        assert status == 204, body[:300]
+        assert set(listed(url)) == ALL | {"a-document-added-by-an-update"}
+
+
 @pytest.mark.parametrize("query, words", [
     ("year=24", "year"), ("year=2024-01", "year"), ("place=not-an-iri", "place"), ("issuer=上海市人民政府", "issuer"),
     ("in_force=maybe", "in_force"), ("on=2024-13-01", "on"), ("on=yesterday", "on"), ("page=0", "page"),
