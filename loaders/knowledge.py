@@ -536,6 +536,23 @@ def deontic_statements(doc: Document, auth: Authority, district: "Place | None")
 _SUBJECT_TAIL = re.compile(r"^(是|为|具体负责|负责|应当|要(?!求)|应(?!用)|须|根据|依据|配合|协助|开展|会同|牵头|统筹|按照|依托|加强|建立|做好|发挥|及时|定期|对|在|将|设立|制定|承担|推进|推动|完善|探索|落实|加快|指导)")
 
 
+_BODY_ENDS = ("局", "委", "办", "厅", "部门", "中心", "政府", "管委会", "委员会", "院", "署", "海关", "总部", "分局", "机构",
+              "办事处", "居村委会", "林长")
+
+
+_BODY_LAST = {w[-1] for w in _BODY_ENDS} | {"）"}  # the last characters a head _body_end accepts can have
+
+
+def _body_end(head: str) -> bool:
+    """Whether ``head`` ends with a word that ends a body's name (局, 委员会, 办事处 …), after one closing
+    parenthetical (市林业局（市绿化市容局）); plain string tests, for they run at every cut of every sentence."""
+    if head.endswith("）"):
+        k = head.rfind("（")
+        if k >= 0 and "）" not in head[k + 1:-1]:
+            head = head[:k]
+    return head.endswith(_BODY_ENDS)
+
+
 def subject_units(text: str) -> list[str] | None:
     """Bodies that are the subject of a sentence: 市民政局是…主管部门, 区民政部门具体负责…, 区建设管理委：负责…,
     上海自贸试验区管委会、临港新片区管委会按照… — a unit list at the very start, followed by a verb."""
@@ -543,8 +560,10 @@ def subject_units(text: str) -> list[str] | None:
     if t.startswith("（"):
         return None  # a note, not a subject
     for cut in range(min(len(t), 60), 1, -1):
+        if t[cut - 1] not in _BODY_LAST:  # cheap: most cuts end on no body word
+            continue
         head = t[:cut]
-        if not re.search(r"(局|委|办|厅|部门|中心|政府|管委会|委员会|院|署|海关|总部|分局|机构|办事处|居村委会|林长)$", re.sub(r"（[^（）]*）$", "", head)):
+        if not _body_end(head):
             continue
         rest = t[cut:]
         if rest[:1] in "：:":

@@ -37,6 +37,7 @@ _FULLWIDTH_ASCII |= {
 _BRACKETS = {"«": "《", "»": "》", "‹": "〈", "›": "〉", "〔": "〔", "〕": "〕", "［": "[", "］": "]"}
 _TO_CHINESE = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "?": "？", "!": "！"}
 _SPACES = " \t\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff"
+_SPACE_SET = frozenset(_SPACES)
 _DASHES = "—–－~〜-"
 
 _CJK_RE = re.compile(rf"[{CJK}]")
@@ -45,6 +46,17 @@ _CJKISH_RE = re.compile(rf"[{CJK}\u3000-\u303f\uff00-\uffef“”‘’《》〈
 _FILE_EXTENSIONS = {"doc", "docx", "xls", "xlsx", "pdf", "wps", "ofd", "zip", "rar", "txt", "csv", "et", "ppt", "pptx",
                     "jpg", "png"}
 _ITEM_PREFIX = re.compile(r"^\s*\d{1,3}$")
+
+
+#: one table for both maps, applied in their order (the fast path of :func:`_chars_of_line`)
+_TABLE = str.maketrans({k: _BRACKETS.get(v, v) for k, v in _FULLWIDTH_ASCII.items()}
+                       | {k: v for k, v in _BRACKETS.items() if k not in _FULLWIDTH_ASCII})
+#: format characters (Unicode category Cf, as of Unicode 14: tests/test_normalise_fast.py checks the list against
+#: ``unicodedata``), private-use characters and markdown bold ``**``: a line holding none takes the fast path
+_CF = ("\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+       "\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3"
+       "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f")
+_SPECIAL = re.compile(f"[{_CF}\ue000-\uf8ff\U000f0000-\U0010ffff]|\\*\\*")
 
 
 def _is_pua(ch: str) -> bool:
@@ -71,6 +83,8 @@ def _chars_of_line(raw: str, start: int, end: int, mask: bytearray | None = None
     while start + lead < end and raw[start + lead] in _SPACES:
         lead += 1
     indented = lead >= 2 and mask is None
+    if mask is None and not _SPECIAL.search(raw, start, end):  # nothing to drop or replace: one translation
+        return list(raw[start:end].translate(_TABLE)), list(range(start, end)), indented
     while i < end:
         if mask is not None and mask[i]:
             i += 1
@@ -139,6 +153,8 @@ def _punctuate(chars: list[str]) -> None:
 def _squeeze_spaces(chars: list[str], offs: list[int]) -> tuple[list[str], list[int]]:
     """Drop spaces next to Chinese text, collapse other runs, trim the line; a run holding a tab between two
     cells is one tab."""
+    if _SPACE_SET.isdisjoint(chars):  # most lines: nothing to do
+        return list(chars), list(offs)
     out_c: list[str] = []
     out_o: list[int] = []
     n = len(chars)

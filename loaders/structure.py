@@ -133,7 +133,7 @@ def _closing_note(text: str, chars: list[tuple[str, int]], j: int) -> int | None
 
 
 def _text(chars: list[tuple[str, int]]) -> str:
-    return "".join(c for c, _ in chars).strip()
+    return "".join([c for c, _ in chars]).strip()
 
 
 def _span(chars: list[tuple[str, int]]) -> tuple[int, int]:
@@ -144,7 +144,7 @@ def _as_chars(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
     """Lines of one provision as one run of characters (line breaks dropped: they are PDF debris)."""
     out: list[tuple[str, int]] = []
     for text, off in lines:
-        out.extend((ch, off + k) for k, ch in enumerate(text))
+        out.extend(zip(text, range(off, off + len(text))))
     return out
 
 

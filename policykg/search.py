@@ -203,33 +203,35 @@ def entries_of_quads(quads) -> list[tuple]:
     ``tests/test_search.py`` checks both ways give the same rows."""
     from policykg.ontology import ELI, PKG, RDF
 
-    values: dict = {}  # subject term → predicate IRI → set of object terms
-    parts_with_text: set = set()  # subjects some part (with a text of its own) is part of: filled below
+    typ, text_p, in_doc, path_p, heading_p, part_of = (RDF + "type", PKG + "text", PKG + "inDocument", PKG + "path",
+                                                       PKG + "heading", ELI + "is_part_of")
+    wanted = {typ, text_p, in_doc, path_p, heading_p, part_of}
+    values: dict[str, dict[str, list[str]]] = {}  # subject → predicate IRI → object values (those predicates only)
     for q in quads:
-        values.setdefault(q.subject, {}).setdefault(q.predicate.value, set()).add(q.object)
-    typ, measure, article = RDF + "type", PKG + "Measure", PKG + "Article"
-    for x, v in values.items():
-        if PKG + "text" in v:
-            parts_with_text.update(v.get(ELI + "is_part_of", ()))
+        p = q.predicate.value
+        if p in wanted:
+            values.setdefault(q.subject.value, {}).setdefault(p, []).append(q.object.value)
+    measure, article = PKG + "Measure", PKG + "Article"
+    parts_with_text: set[str] = set()  # what some part with a text of its own is part of
+    for v in values.values():
+        if text_p in v:
+            parts_with_text.update(v.get(part_of, ()))
+    articles = {x for x, v in values.items() if article in v.get(typ, ())}
 
-    def least(x, prop: str) -> str | None:
+    def least(x: str, prop: str) -> str | None:
         found = values.get(x, {}).get(prop)
-        return min(t.value for t in found) if found else None
-
-    def is_a(x, cls: str) -> bool:
-        return any(t.value == cls for t in values.get(x, {}).get(typ, ()))
+        return min(found) if found else None
 
     out = []
     for x, v in values.items():
-        doc, path, text = least(x, PKG + "inDocument"), least(x, PKG + "path"), least(x, PKG + "text")
-        if doc is None or path is None or text is None:
+        if in_doc not in v or path_p not in v or text_p not in v:
             continue
-        if is_a(x, measure):
-            heads = [h for parent in v.get(ELI + "is_part_of", ()) for h in [least(parent, PKG + "heading")] if h is not None]
-            out.append((x.value, "measure", doc, path, "", min(heads) if heads else "", text))
-        elif is_a(x, article) or (x not in parts_with_text
-                                  and not any(is_a(up, article) for up in v.get(ELI + "is_part_of", ()))):
-            out.append((x.value, "provision", doc, path, "", least(x, PKG + "heading") or "", text))
+        doc, path, text = min(v[in_doc]), min(v[path_p]), min(v[text_p])
+        if measure in v.get(typ, ()):
+            heads = [h for parent in v.get(part_of, ()) for h in [least(parent, heading_p)] if h is not None]
+            out.append((x, "measure", doc, path, "", min(heads) if heads else "", text))
+        elif x in articles or (x not in parts_with_text and not any(up in articles for up in v.get(part_of, ()))):
+            out.append((x, "provision", doc, path, "", least(x, heading_p) or "", text))
     return sorted(out)
 
 
