@@ -2,8 +2,8 @@
 
 * ``/?type=…&place=IRI&issuer=IRI&year=YYYY&in_force=yes|no|unknown&on=YYYY-MM-DD&page=N&size=N`` — every
   document of the store, newest first (by date signed, else published, else entry into force; undated last),
-  100 a page. The list is read with one fixed query (no request value is ever part of a query) and filtered
-  here, in Python: ``type`` is the document type's name (``notice``, ``regulation`` …), ``place`` the place IRI
+  100 a page. The list is read with one fixed query (no request value is ever part of a query) once per store
+  generation — as the server starts, then after each completed build or update — and filtered here, in Python: ``type`` is the document type's name (``notice``, ``regulation`` …), ``place`` the place IRI
   (the document's own place, not the places within it), ``issuer`` an agency IRI (the issuing body or a
   co-issuer), ``year`` the year of the document's date (signed, else published, else entry into force).
   **In force** on ``on`` (default: today) is what the ``in-force`` named query says for that date (entry into
