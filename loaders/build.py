@@ -419,9 +419,10 @@ def build(
 
     # 2. the ontology, in a graph of its own (type codes and labels for queries). A build into an empty store
     # whose files all differ writes in bulk (no transaction per file; on failure the store is emptied again)
-    # a store that held nothing before: its totals are worth counting even after a build of a few files
-    was_empty = not store.query("ASK { ?s ?p ?o }")
-    bulk = hasattr(store, "bulk_insert") and len(new_iris) == len(files) and was_empty
+    # a store that held no document before (a server store may hold its own graphs): its totals are worth
+    # counting even after a build of a few files
+    had_documents = bool(store.query("ASK { ?d a pkg:Document }"))
+    bulk = hasattr(store, "bulk_insert") and len(new_iris) == len(files) and store.is_empty()
     buffer: list[str] = []
     buffered = 0
     loader = _BulkLoader(store) if bulk else None
@@ -617,7 +618,7 @@ def build(
         if (bulk or not targeted) if optimize is None else optimize:
             _optimize(store)
             clock = _lap(summary, "optimize", clock)
-        _count(store, summary, mint, triples=bulk or not targeted or was_empty)
+        _count(store, summary, mint, triples=bulk or not targeted or not had_documents)
         _lap(summary, "count", clock)
     except BaseException:
         if prepared is not None:
