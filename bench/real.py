@@ -454,7 +454,7 @@ def _sha256(data: bytes) -> str:
 _KEEP_COLUMNS = {"file", "path", "repository", "commit", "source_path", "git_blob", "sha256", "bytes", "url"}
 
 
-def _index_file(data: bytes, k: int, planner: Planner, copied: dict[str, bytes], note: str) -> bytes:
+def _index_file(data: bytes, k: int, planner: Planner, copied: dict[str, bytes], note: str, left: set[str]) -> bytes:
     """A ``sources.tsv``-like index for copy k: text columns through the same rule, sha256 and bytes of the
     copy's files, and the note column saying what the copy is."""
     text = data.decode("utf-8")
@@ -478,7 +478,8 @@ def _index_file(data: bytes, k: int, planner: Planner, copied: dict[str, bytes],
             if "bytes" in col:
                 row[col["bytes"]] = str(len(body))
         if "note" in col:
-            row[col["note"]] = "; ".join(x for x in (row[col["note"]], note) if x)
+            own = "not in this copy: the rule changes nothing in it" if row[col["file"]] in left else note
+            row[col["note"]] = "; ".join(x for x in (row[col["note"]], own) if x)
         w.writerow(row)
     return out.getvalue().encode("utf-8")
 
@@ -487,8 +488,13 @@ def copy_dir(out: Path, k: int) -> Path:
     return out / f"copy-{k:02d}"
 
 
-def replicate(src: Path, out: Path, copies: int, check: bool = True) -> dict:
-    """Write ``copies`` copies of ``src`` into ``out/copy-00`` … and ``out/replicas.json``; return the manifest."""
+def replicate(src: Path, out: Path, copies: int, check: bool = True, keep_unchanged: bool = False) -> dict:
+    """Write ``copies`` copies of ``src`` into ``out/copy-00`` … and ``out/replicas.json``; return the manifest.
+
+    A file the build reads in which the rule changes nothing (no title or number of a document: a page the
+    loaders refuse) is left out of copies 1…: byte-identical files in one build make ``policykg build`` give up
+    its bulk load for the whole build (``loaders/build.py``: bulk only when every file differs), which is not
+    what a set of distinct documents costs. ``keep_unchanged`` keeps them (to measure that case)."""
     if not 1 <= copies <= MAX_COPIES:
         raise SystemExit(f"--copies must be 1…{MAX_COPIES}")
     src = src.resolve()
@@ -503,7 +509,8 @@ def replicate(src: Path, out: Path, copies: int, check: bool = True) -> dict:
     wanted = {p.resolve() for p in data_files(src)}
     from policykg.loaders.read import is_sidecar
 
-    stats = {"files": 0, "rewritten": 0, "titles marked": 0, "numbers renumbered": 0, "copied as they are": []}
+    stats = {"files": 0, "rewritten": 0, "titles marked": 0, "numbers renumbered": 0, "copied as they are": [],
+             "left out of copies 1…": []}
     indexes, readmes = [], []
     decoded: dict[Path, tuple[str, str, str] | None] = {}
     for p in every:
@@ -542,7 +549,7 @@ def replicate(src: Path, out: Path, copies: int, check: bool = True) -> dict:
             if lo >= 8:
                 pieces[t] = k[:lo]
     planner = Planner(ids, sorted(set(pieces.values())))
-    plans: dict[Path, tuple[Plan, str, str] | None] = {}
+    plans: dict[Path, tuple[Plan, str, str] | str | None] = {}
     for p, d in decoded.items():
         if d is None:
             plans[p] = None
@@ -552,6 +559,9 @@ def replicate(src: Path, out: Path, copies: int, check: bool = True) -> dict:
         plans[p] = (plan, text, enc)
         if plan.marks or plan.numbers:
             stats["rewritten"] += 1
+        elif p.resolve() in wanted and not keep_unchanged:
+            plans[p] = "leave out"
+            stats["left out of copies 1…"].append(p.relative_to(src).as_posix())
         stats["titles marked"] += len(plan.marks)
         stats["numbers renumbered"] += len(plan.numbers)
     for k in range(copies):
@@ -564,13 +574,16 @@ def replicate(src: Path, out: Path, copies: int, check: bool = True) -> dict:
             if p in indexes or p in readmes:
                 continue
             planned = plans[p]
+            if k and planned == "leave out":
+                continue
             body = p.read_bytes() if k == 0 or planned is None else planned[0].render(planned[1], k).encode(planned[2])
             dest.write_bytes(body)
             copied[rel.as_posix()] = body
         note = f"copy {k} of {src.name} (bench/real.py): numbers N → N+{NUMBER_STEP * k}, titles marked {marker(k)}" if k else ""
         for p in indexes:
             data = p.read_bytes()
-            (target / p.relative_to(src)).write_bytes(data if k == 0 else _index_file(data, k, planner, copied, note))
+            (target / p.relative_to(src)).write_bytes(data if k == 0 else _index_file(data, k, planner, copied, note,
+                                                                                     set(stats["left out of copies 1…"])))
         for p in readmes:
             data = p.read_bytes()
             if k:
@@ -581,6 +594,7 @@ def replicate(src: Path, out: Path, copies: int, check: bool = True) -> dict:
     manifest = {
         "source": src.name,
         "copies": copies,
+        "keep unchanged": keep_unchanged,
         "rule": {"numbers": f"running number N → N + {NUMBER_STEP}·k",
                  "titles": "the serial （k） (copy 1: （一）) at the end of the title, or at the latest place that "
                            "keeps how the loaders read it", "copy 0": "byte for byte"},
@@ -593,7 +607,7 @@ def replicate(src: Path, out: Path, copies: int, check: bool = True) -> dict:
         "per copy": {k: v for k, v in stats.items()},
     }
     if check and copies > 1:
-        manifest["check"] = {str(k): check_copy(out, k) for k in sorted({1, copies - 1})}
+        manifest["check"] = {str(k): check_copy(out, k, stats["left out of copies 1…"]) for k in sorted({1, copies - 1})}
     (out / "replicas.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     (out / "README.md").write_text(
         f"# {copies} copies of {src.name}\n\nWritten by `python -m bench.real replicate` (see its docstring); "
@@ -625,9 +639,11 @@ def _shape(folder: Path) -> dict[str, list]:
     return out
 
 
-def check_copy(out: Path, k: int) -> dict:
-    """Copy k against copy 0, file by file: the same documents but for their keys, and no key shared."""
+def check_copy(out: Path, k: int, left: list[str] = ()) -> dict:
+    """Copy k against copy 0, file by file (but the files ``left`` out of it): the same documents but for their
+    keys, and no key shared."""
     a, b = _shape(copy_dir(out, 0)), _shape(copy_dir(out, k))
+    a = {rel: v for rel, v in a.items() if rel not in set(left)}
     differ = []
     for rel in sorted(set(a) | set(b)):
         da, db = a.get(rel, []), b.get(rel, [])
@@ -719,9 +735,9 @@ def run_measure(args) -> int:
     out = work / "copies"
     manifest_path = out / "replicas.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if args.reuse and manifest_path.exists() else None
-    if manifest is None or manifest["copies"] < max(copies):
+    if manifest is None or manifest["copies"] < max(copies) or manifest.get("keep unchanged") != args.keep_unchanged:
         log(f"replicate {src} × {max(copies)} into {out}")
-        manifest = replicate(src, out, max(copies))
+        manifest = replicate(src, out, max(copies), keep_unchanged=args.keep_unchanged)
     shown = str(src.resolve().relative_to(ROOT.parent)) if src.resolve().is_relative_to(ROOT.parent) else str(src)
     shown = "../" + shown if not shown.startswith(ROOT.name + "/") else shown[len(ROOT.name) + 1:]
     results = {"machine": machine(), "argv": " ".join(args.argv), "source": shown, "replicas": manifest,
@@ -774,6 +790,10 @@ def markdown(results: dict) -> str:
                  f"{len(c['files parsed differently'])} files parsed differently"
                  + (": " + ", ".join(f"`{d['file']}`" for d in c["files parsed differently"][:5]) if c["files parsed differently"] else "")
                  + ".")
+    if rep["per copy"].get("left out of copies 1…"):
+        L += ["", "Left out of copies 1…K-1, as the rule changes nothing in them (byte-identical files in one build "
+              "make `policykg build` give up its bulk load for the whole build): "
+              + "; ".join(f"`{x}`" for x in rep["per copy"]["left out of copies 1…"]) + "."]
     if rep["corpus"]["files the loaders refuse"]:
         L += ["", "Files the loaders refuse (in every copy, reported by every build): "
               + "; ".join(f"`{x}`" for x in rep["corpus"]["files the loaders refuse"]) + "."]
@@ -844,6 +864,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--copies", type=int, default=10, help="K, copies 0…K-1 (default 10)")
     r.add_argument("--out", default=str(WORK / "copies"), help="where the copies go (default bench-data/real/copies)")
     r.add_argument("--no-check", action="store_true", help="do not parse copy 1 and the last copy again against copy 0")
+    r.add_argument("--keep-unchanged", action="store_true",
+                   help="keep in copies 1… the files the rule does not change (byte-identical files: the build "
+                        "then gives up its bulk load)")
     m = sub.add_parser("measure", help="replicate, build 1, 3 and 10 copies, time queries, write the report")
     m.add_argument("--source", default=str(SOURCE), help=f"the corpus folder (default {SOURCE})")
     m.add_argument("--copies", default="1,3,10", help="comma-separated set sizes in copies (1 is always measured)")
@@ -851,6 +874,7 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--reps", type=int, default=3, help="timed runs per query after one warm-up (default 3)")
     m.add_argument("--timeout", type=float, default=3600.0, help="seconds allowed to one build (default 3600)")
     m.add_argument("--reuse", action="store_true", help="reuse copies already written (WORK/copies/replicas.json)")
+    m.add_argument("--keep-unchanged", action="store_true", help="as replicate --keep-unchanged")
     m.add_argument("--keep-stores", action="store_true", help="keep every store (default: only the largest)")
     m.add_argument("--out", default=str(ROOT / "docs" / "benchmarks-real.md"), help="the report (and .json beside it)")
     p = sub.add_parser("report", help="rewrite the Markdown report from its JSON")
@@ -858,7 +882,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     args.argv = argv
     if args.command == "replicate":
-        manifest = replicate(Path(args.source), Path(args.out), args.copies, check=not args.no_check)
+        manifest = replicate(Path(args.source), Path(args.out), args.copies, check=not args.no_check,
+                             keep_unchanged=args.keep_unchanged)
         print(json.dumps({k: v for k, v in manifest.items()}, indent=1, ensure_ascii=False))
         return 0
     if args.command == "measure":
