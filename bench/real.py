@@ -55,7 +55,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.run import BASE, PY, ROOT, log, machine, measured, timed
+from bench import run
+from bench.run import BASE, PY, ROOT, log, machine, timed
 
 SOURCE = ROOT.parent / "shared" / "corpus" / "china-real"
 WORK = ROOT / "bench-data" / "real"
@@ -676,7 +677,7 @@ def query_cases(k_last: int) -> list[tuple[str, str, dict, int | None]]:
         if k_last:
             d = DocumentNumber.parse(number)
             last = str(DocumentNumber(d.prefix, d.number + NUMBER_STEP * k_last, d.year))
-            out.append((f"{name} (docNumber={last}, the same in copy {k_last})", name, {"docNumber": last}, None))
+            out.append((f"{name} (the same document in the last copy)", name, {"docNumber": last}, None))
     for name in LIST_QUERIES:
         out.append((f"{name} (limit={PAGE})", name, {}, PAGE))
     return out
@@ -695,9 +696,35 @@ def time_queries(store_dir: Path, copies: int, reps: int) -> dict:
         text = bind(named[name].text, {k: Literal(v) for k, v in params.items()}, limit=limit)
         rows = [tuple(str(x) for x in row) for row in store.query(text)]
         res[label] = {**timed(lambda: list(store.query(text)), reps), "rows": len(rows),
-                      "duplicates": len(rows) - len(set(rows))}
+                      "duplicates": len(rows) - len(set(rows)), "params": params}
     del store
     return res
+
+
+#: bench.run's measuring wrapper, which also reports the CPU seconds of the command and its workers (user + system
+#: of the children waited for): wall time moves with whatever else runs on the machine, CPU time much less
+_MEASURE_CPU = run._MEASURE.replace(
+    "'peak_kib': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss",
+    "'peak_kib': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, 'cpu_s': "
+    "resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime + resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime")
+
+
+def measured(cmd: list[str], timeout: float | None = None) -> tuple[dict, str, str]:
+    """:func:`bench.run.measured` (the same process group, time-out and peak memory), with ``cpu_s``."""
+    saved = run._MEASURE
+    run._MEASURE = _MEASURE_CPU
+    try:
+        return run.measured(cmd, timeout)
+    finally:
+        run._MEASURE = saved
+
+
+def _load() -> list[float] | None:
+    """The machine's load average (1, 5, 15 min) as the build ends: other work running beside it shows here."""
+    try:
+        return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    except OSError:
+        return None
 
 
 def measure_set(dirs: list[Path], store_dir: Path, timeout: float | None) -> dict:
@@ -718,7 +745,8 @@ def measure_set(dirs: list[Path], store_dir: Path, timeout: float | None) -> dic
     shared = sorted(k for k, n in seen.items() if n > 1)
     return {
         "copies": len(dirs), "files": len(files), "mb": sum(f.stat().st_size for f in files) / 1e6,
-        "seconds": m["seconds"], "peak_mib": m["peak_kib"] / 1024, "rc": m["rc"],
+        "seconds": m["seconds"], "cpu_s": m.get("cpu_s"), "peak_mib": m["peak_kib"] / 1024, "rc": m["rc"],
+        "load": _load(),
         "documents": s["documents"], "documents found": sum(len(f["documents"]) for f in s["files"]),
         "keys per copy": {str(k): len(per_copy[k]) for k in sorted(per_copy, key=lambda k: -1 if k is None else k)},
         "keys in several copies": shared[:20], "keys in several copies (count)": len(shared),
@@ -787,7 +815,7 @@ def markdown(results: dict) -> str:
     for k, c in sorted(rep.get("check", {}).items(), key=lambda kv: int(kv[0])):
         L.append(f"Check of copy {k} against copy 0 (parsed again, file by file): {c['documents found']} documents, "
                  f"{c['keys']} keys, {len(c['keys shared with copy 0'])} keys shared with copy 0, "
-                 f"{len(c['files parsed differently'])} files parsed differently"
+                 f"{len(c['files parsed differently'])} {'file' if len(c['files parsed differently']) == 1 else 'files'} parsed differently"
                  + (": " + ", ".join(f"`{d['file']}`" for d in c["files parsed differently"][:5]) if c["files parsed differently"] else "")
                  + ".")
     if rep["per copy"].get("left out of copies 1…"):
@@ -799,25 +827,41 @@ def markdown(results: dict) -> str:
               + "; ".join(f"`{x}`" for x in rep["corpus"]["files the loaders refuse"]) + "."]
     L += ["", "## Build", "",
           "`policykg build --no-reason --json COPY-00 … COPY-(K-1)` into an empty store, in a fresh process, one set "
-          "after the other. Peak memory is the largest process's (the build or one of its workers).", "",
-          "| copies | files | MB | documents (expected) | errors | measures | articles | provisions | quads | quads per provision | build s | docs/s | peak MiB |",
-          "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+          "after the other. Peak memory is the largest process's (the build or one of its workers); CPU is the user "
+          "and system seconds of the build and its workers; load is the machine's load average (1 min) as the build "
+          "ended: other work on the machine shows there, and slows the wall time more than the CPU time.", "",
+          "| copies | files | MB | documents | K × 1 copy | errors | measures | articles | provisions | quads | quads per provision | build s | CPU s | docs/s | peak MiB | load |",
+          "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for s in sets:
         exp = base["documents"] * s["copies"] if base else None
-        short = f" **({exp:,}: {exp - s['documents']:,} short)**" if exp is not None and s["documents"] != exp else f" ({exp:,})"
-        L.append(f"| {s['copies']} | {s['files']:,} | {s['mb']:.1f} | {s['documents']:,}{short} | {len(s['errors'])} | "
+        diff = "" if exp is None or s["documents"] == exp else (
+            f" (**{s['documents'] - exp:+,}**)")
+        cpu = f"{s['cpu_s']:.0f}" if s.get("cpu_s") is not None else "—"
+        load = f"{s['load'][0]:.1f}" if s.get("load") else "—"
+        L.append(f"| {s['copies']} | {s['files']:,} | {s['mb']:.1f} | {s['documents']:,} | {exp:,}{diff} | {len(s['errors'])} | "
                  f"{s['measures']:,} | {s['articles']:,} | {s['provisions']:,} | {s['quads']:,} | {s['quads_per_provision']:.1f} | "
-                 f"{s['seconds']:.1f} | {s['documents'] / s['seconds']:.1f} | {s['peak_mib']:,.0f} |")
+                 f"{s['seconds']:.1f} | {cpu} | {s['documents'] / s['seconds']:.1f} | {s['peak_mib']:,.0f} | {load} |")
     for s in results["sets"]:
         if "failed" in s:
             L.append(f"| {s.get('copies', '?')} | build failed: {s['failed'][:200]} |")
+    checks = rep.get("check", {})
+    if base and checks:
+        per = {c["keys"] for c in checks.values()}
+        if len(per) == 1:
+            n = per.pop()
+            L += ["", f"Documents against K × 1 copy: copy 0 holds {base['documents']:,}, and each later copy {n:,} "
+                  f"(the check above), so K copies should hold {base['documents']:,} + {n:,}·(K-1): "
+                  + ", ".join(f"{base['documents'] + n * (s['copies'] - 1):,} for {s['copies']}" for s in sets)
+                  + " — " + ("which is what the store holds." if all(s["documents"] == base["documents"] + n * (s["copies"] - 1) for s in sets)
+                             else "**the store holds a different number** (see the identity lines below).")]
     if base:
         L += ["", "Against 1 copy (ratio of the figure per document; 1.00 = linear):", "",
-              "| copies | documents | time per document | quads per document | provisions per document | peak memory (not per document) |",
-              "|---:|---:|---:|---:|---:|---:|"]
+              "| copies | documents | time per document | CPU per document | quads per document | provisions per document | peak memory (not per document) |",
+              "|---:|---:|---:|---:|---:|---:|---:|"]
         for s in sets:
-            r = lambda key: (s[key] / s["documents"]) / (base[key] / base["documents"])
-            L.append(f"| {s['copies']} | {s['documents'] / base['documents']:.2f} × | {r('seconds'):.2f} | {r('quads'):.3f} | "
+            r = lambda key: (s[key] / s["documents"]) / (base[key] / base["documents"]) if s.get(key) and base.get(key) else None
+            cpu = f"{r('cpu_s'):.2f}" if r("cpu_s") is not None else "—"
+            L.append(f"| {s['copies']} | {s['documents'] / base['documents']:.2f} × | {r('seconds'):.2f} | {cpu} | {r('quads'):.3f} | "
                      f"{r('provisions'):.3f} | {s['peak_mib'] / base['peak_mib']:.2f} × ({s['peak_mib'] / 1024:.2f} GiB) |")
     if sets:
         stages = list(sets[0]["stages"])
@@ -832,7 +876,7 @@ def markdown(results: dict) -> str:
                      + ", ".join(f"{v}" for v in s["keys per copy"].values())
                      + f"; keys in several copies: {s['keys in several copies (count)']}"
                      + (" (" + ", ".join(f"`{x}`" for x in s["keys in several copies"][:5]) + ")" if s["keys in several copies"] else "")
-                     + (f"; errors ({len(s['errors'])}, in each copy): " + "; ".join(
+                     + (f"; {len(s['errors'])} errors, from these files of the copies: " + "; ".join(
                          f"`{e[:160]}`" for e in sorted({re.sub(r"^.*?/copy-[0-9]+/", "", e) for e in s["errors"]})[:4])
                         if s["errors"] else ""))
     qsets = [s for s in sets if s.get("queries")]
@@ -849,8 +893,11 @@ def markdown(results: dict) -> str:
                 cells.append("—" if q is None else f"{_ms(q['median'])} ({q['rows']:,} rows"
                              + (f", {q['duplicates']} repeated" if q["duplicates"] else "") + ")")
             L.append(f"| {label} | " + " | ".join(cells) + " |")
-        L += ["", "A document's number of copy 0 names one document at every size, and its renumbered twin in the last "
-              "copy gives the same rows; the lists are read as their first page."]
+        twins = "; ".join(f"{s['copies']} copies: " + ", ".join(sorted({q["params"]["docNumber"] for l, q in s["queries"].items()
+                                                                         if "last copy" in l}))
+                          for s in qsets if any("last copy" in l for l in s["queries"]))
+        L += ["", "A number of copy 0 names one document at every size; the same document in the last copy is asked "
+              f"for by its renumbered number ({twins}) and gives the same rows. The lists are read as their first page."]
     return "\n".join(L) + "\n"
 
 
