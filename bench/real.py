@@ -727,9 +727,23 @@ def _load() -> list[float] | None:
         return None
 
 
-def measure_set(dirs: list[Path], store_dir: Path, timeout: float | None) -> dict:
+def wait_quiet(below: float, most: float) -> list[float] | None:
+    """Wait (up to ``most`` seconds) until the machine's 1-minute load average is below ``below``; the load then."""
+    import time
+
+    deadline = time.monotonic() + most
+    while True:
+        load = _load()
+        if load is None or load[0] < below or time.monotonic() > deadline:
+            return load
+        time.sleep(15)
+
+
+def measure_set(dirs: list[Path], store_dir: Path, timeout: float | None, quiet: float | None = None,
+                quiet_wait: float = 0) -> dict:
     shutil.rmtree(store_dir, ignore_errors=True)
     files = [f for d in dirs for f in data_files(d)]
+    before = wait_quiet(quiet, quiet_wait) if quiet else _load()
     m, out, err = measured([PY, "-m", "policykg.cli", "build", *map(str, dirs), "--store", str(store_dir), "--base", BASE,
                             "--no-reason", "--no-progress", "--json"], timeout=timeout)
     if m.get("timeout") or not out.strip():
@@ -746,7 +760,7 @@ def measure_set(dirs: list[Path], store_dir: Path, timeout: float | None) -> dic
     return {
         "copies": len(dirs), "files": len(files), "mb": sum(f.stat().st_size for f in files) / 1e6,
         "seconds": m["seconds"], "cpu_s": m.get("cpu_s"), "peak_mib": m["peak_kib"] / 1024, "rc": m["rc"],
-        "load": _load(),
+        "load before": before, "load": _load(),
         "documents": s["documents"], "documents found": sum(len(f["documents"]) for f in s["files"]),
         "keys per copy": {str(k): len(per_copy[k]) for k in sorted(per_copy, key=lambda k: -1 if k is None else k)},
         "keys in several copies": shared[:20], "keys in several copies (count)": len(shared),
@@ -773,7 +787,8 @@ def run_measure(args) -> int:
     json_path = Path(args.out).with_suffix(".json")
     for k in copies:
         log(f"[{k} of {max(copies)} copies] build")
-        rec = measure_set([copy_dir(out, i) for i in range(k)], work / f"store-{k}", args.timeout)
+        rec = measure_set([copy_dir(out, i) for i in range(k)], work / f"store-{k}", args.timeout, args.quiet,
+                          args.quiet_wait)
         if "failed" not in rec:
             log(f"[{k} of {max(copies)} copies] queries")
             rec["queries"] = time_queries(work / f"store-{k}", k, args.reps)
@@ -781,8 +796,16 @@ def run_measure(args) -> int:
         json_path.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         if not args.keep_stores and k != max(copies):
             shutil.rmtree(work / f"store-{k}", ignore_errors=True)
+    return write_report(results, args)
+
+
+def write_report(results: dict, args) -> int:
+    """The Markdown page (with the notes file as "Reading the figures") and the JSON beside it."""
+    notes = Path(args.notes)
+    results["notes"] = notes.read_text(encoding="utf-8") if notes.exists() else ""
     Path(args.out).write_text(markdown(results), encoding="utf-8")
-    log(f"wrote {args.out} and {json_path}")
+    Path(args.out).with_suffix(".json").write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    log(f"wrote {args.out} and its .json")
     return 0
 
 
@@ -829,7 +852,8 @@ def markdown(results: dict) -> str:
           "`policykg build --no-reason --json COPY-00 … COPY-(K-1)` into an empty store, in a fresh process, one set "
           "after the other. Peak memory is the largest process's (the build or one of its workers); CPU is the user "
           "and system seconds of the build and its workers; load is the machine's load average (1 min) as the build "
-          "ended: other work on the machine shows there, and slows the wall time more than the CPU time.", "",
+          "started → as it ended: other work on the machine shows there (a 2-core machine's own build makes about 2), "
+          "and slows the wall time more than the CPU time.", "",
           "| copies | files | MB | documents | K × 1 copy | errors | measures | articles | provisions | quads | quads per provision | build s | CPU s | docs/s | peak MiB | load |",
           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for s in sets:
@@ -837,7 +861,7 @@ def markdown(results: dict) -> str:
         diff = "" if exp is None or s["documents"] == exp else (
             f" (**{s['documents'] - exp:+,}**)")
         cpu = f"{s['cpu_s']:.0f}" if s.get("cpu_s") is not None else "—"
-        load = f"{s['load'][0]:.1f}" if s.get("load") else "—"
+        load = (f"{s['load before'][0]:.1f} → " if s.get("load before") else "") + (f"{s['load'][0]:.1f}" if s.get("load") else "—")
         L.append(f"| {s['copies']} | {s['files']:,} | {s['mb']:.1f} | {s['documents']:,} | {exp:,}{diff} | {len(s['errors'])} | "
                  f"{s['measures']:,} | {s['articles']:,} | {s['provisions']:,} | {s['quads']:,} | {s['quads_per_provision']:.1f} | "
                  f"{s['seconds']:.1f} | {cpu} | {s['documents'] / s['seconds']:.1f} | {s['peak_mib']:,.0f} | {load} |")
@@ -898,6 +922,8 @@ def markdown(results: dict) -> str:
                           for s in qsets if any("last copy" in l for l in s["queries"]))
         L += ["", "A number of copy 0 names one document at every size; the same document in the last copy is asked "
               f"for by its renumbered number ({twins}) and gives the same rows. The lists are read as their first page."]
+    if results.get("notes"):
+        L += ["", "## Reading the figures", "", results["notes"].strip()]
     return "\n".join(L) + "\n"
 
 
@@ -922,10 +948,16 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--timeout", type=float, default=3600.0, help="seconds allowed to one build (default 3600)")
     m.add_argument("--reuse", action="store_true", help="reuse copies already written (WORK/copies/replicas.json)")
     m.add_argument("--keep-unchanged", action="store_true", help="as replicate --keep-unchanged")
+    m.add_argument("--quiet", type=float, default=None, metavar="LOAD",
+                   help="before each build, wait until the machine's 1-minute load average is below LOAD")
+    m.add_argument("--quiet-wait", type=float, default=1800.0, help="the longest wait for --quiet, seconds (default 1800)")
     m.add_argument("--keep-stores", action="store_true", help="keep every store (default: only the largest)")
     m.add_argument("--out", default=str(ROOT / "docs" / "benchmarks-real.md"), help="the report (and .json beside it)")
+    m.add_argument("--notes", default=str(ROOT / "bench" / "NOTES-real.md"),
+                   help="text appended under 'Reading the figures' (default bench/NOTES-real.md, if present)")
     p = sub.add_parser("report", help="rewrite the Markdown report from its JSON")
     p.add_argument("--out", default=str(ROOT / "docs" / "benchmarks-real.md"))
+    p.add_argument("--notes", default=str(ROOT / "bench" / "NOTES-real.md"))
     args = ap.parse_args(argv)
     args.argv = argv
     if args.command == "replicate":
@@ -936,8 +968,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "measure":
         return run_measure(args)
     results = json.loads(Path(args.out).with_suffix(".json").read_text(encoding="utf-8"))
-    Path(args.out).write_text(markdown(results), encoding="utf-8")
-    return 0
+    return write_report(results, args)
 
 
 if __name__ == "__main__":
