@@ -34,7 +34,9 @@ Which numbers and titles the corpus's documents have is read with policykg's own
 store): those are the strings the store keys documents on. Everything else is left as it is: the file's
 encoding and line endings, markup, file names and folders, dates and places. ``sources.tsv``-like index
 files get their ``title`` changed by the same rule and ``sha256``/``bytes`` recomputed; a README gets a line
-saying what the copy is. The output is a pure function of the input (no time stamps, sorted walks).
+saying what the copy is. A file the build reads in which the rule changes nothing (a page the loaders refuse) is
+left out of copies 1…: a byte-identical file costs the whole build its bulk load (:func:`replicate`). The output
+is a pure function of the input (no time stamps, sorted walks).
 
 ``replicate`` then parses copy 1 (and the last copy) again and checks each file against copy 0: the same
 documents with the same types, numbers present, issuers and provision counts, and keys that differ from
@@ -48,6 +50,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
 import shutil
 import sys
@@ -96,7 +99,7 @@ class Identities:
     files: int = 0  # data files read
     found: int = 0  # documents found in them (a document in two files counts twice)
     keys: int = 0  # distinct document keys
-    unreadable: list[str] = field(default_factory=list)  # files the loaders refuse (copied as they are)
+    unreadable: list[str] = field(default_factory=list)  # files the loaders refuse
     by_file: dict[str, list[str]] = field(default_factory=dict)  # file (relative) → titles of its documents
 
 
@@ -777,11 +780,11 @@ def run_measure(args) -> int:
     out = work / "copies"
     manifest_path = out / "replicas.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if args.reuse and manifest_path.exists() else None
-    if manifest is None or manifest["copies"] < max(copies) or manifest.get("keep unchanged") != args.keep_unchanged:
+    if (manifest is None or manifest["copies"] < max(copies) or manifest["source"] != src.resolve().name
+            or manifest.get("keep unchanged") != args.keep_unchanged):
         log(f"replicate {src} × {max(copies)} into {out}")
         manifest = replicate(src, out, max(copies), keep_unchanged=args.keep_unchanged)
-    shown = str(src.resolve().relative_to(ROOT.parent)) if src.resolve().is_relative_to(ROOT.parent) else str(src)
-    shown = "../" + shown if not shown.startswith(ROOT.name + "/") else shown[len(ROOT.name) + 1:]
+    shown = os.path.relpath(src.resolve(), ROOT)  # as the README names it: ../shared/corpus/china-real
     results = {"machine": machine(), "argv": " ".join(args.argv), "source": shown, "replicas": manifest,
                "reps": args.reps, "sets": []}
     json_path = Path(args.out).with_suffix(".json")
