@@ -849,7 +849,7 @@ def markdown(results: dict) -> str:
               "make `policykg build` give up its bulk load for the whole build): "
               + "; ".join(f"`{x}`" for x in rep["per copy"]["left out of copies 1…"]) + "."]
     if rep["corpus"]["files the loaders refuse"]:
-        L += ["", "Files the loaders refuse (in every copy, reported by every build): "
+        L += ["", "Files the loaders refuse (each build reports them once per copy that holds them): "
               + "; ".join(f"`{x}`" for x in rep["corpus"]["files the loaders refuse"]) + "."]
     L += ["", "## Build", "",
           "`policykg build --no-reason --json COPY-00 … COPY-(K-1)` into an empty store, in a fresh process, one set "
