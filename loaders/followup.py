@@ -119,7 +119,7 @@ class Plan:
 _DROP = re.compile(r"[^\u3400-\u9fffA-Za-z0-9]+")  # what _KEEP does not keep
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 13)
 def bigrams(text: str) -> tuple[str, ...]:
     """The character bigrams of a text's Chinese characters, letters and digits (the rest dropped), in order.
     Cached: a city plan's measures are read again for every district plan that answers it."""
@@ -127,7 +127,7 @@ def bigrams(text: str) -> tuple[str, ...]:
     return tuple(chars[i:i + 2] for i in range(len(chars) - 1))
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 13)
 def _bigram_counts(text: str) -> Counter:
     """How often each bigram occurs in the text (cached as :func:`bigrams`; never changed by its callers)."""
     return Counter(bigrams(text))
