@@ -47,6 +47,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -163,16 +164,11 @@ def title_key(text: str) -> str:
     return key(fold(text))
 
 
-_KEY = None
-
-
+@functools.lru_cache(maxsize=1)
 def _key_re() -> re.Pattern:
-    global _KEY
-    if _KEY is None:
-        from policykg.loaders.patterns import CJK
+    from policykg.loaders.patterns import CJK
 
-        _KEY = re.compile(rf"[{CJK}A-Za-z0-9]")
-    return _KEY
+    return re.compile(rf"[{CJK}A-Za-z0-9]")
 
 
 #: what is not text in a file of each kind: tags, comments, character references; JSON escapes
@@ -220,16 +216,11 @@ class Atom:
     moved: bool = False  # placed before the end, to keep how the loaders read a title
 
 
-_TAIL = None
-
-
+@functools.lru_cache(maxsize=1)
 def _tail_re() -> re.Pattern:
-    global _TAIL
-    if _TAIL is None:
-        from policykg.loaders.patterns import TITLE_SERIAL
+    from policykg.loaders.patterns import TITLE_SERIAL
 
-        _TAIL = re.compile(rf"(?:(?:的|政策)?解读)?(?:{TITLE_SERIAL})?$")
-    return _TAIL
+    return re.compile(rf"(?:(?:的|政策)?解读)?(?:{TITLE_SERIAL})?$")
 
 
 def _reading(title: str) -> tuple:
