@@ -418,11 +418,13 @@ def build(
     add_candidates(existing)
 
     # 2. the ontology, in a graph of its own (type codes and labels for queries). A build into an empty store
-    # whose files all differ writes in bulk (no transaction per file; on failure the store is emptied again)
+    # writes in bulk (no transaction per file; on failure the store is emptied again)
     # a store that held no document before (a server store may hold its own graphs): its totals are worth
     # counting even after a build of a few files
     had_documents = bool(store.query("ASK { ?d a pkg:Document }"))
-    bulk = hasattr(store, "bulk_insert") and len(new_iris) == len(files) and store.is_empty()
+    # (files of the same content may repeat — a crawl's duplicates: the second copy writes its documents again
+    # as one transaction, as a better source does, and the rest of the build stays a bulk load)
+    bulk = hasattr(store, "bulk_insert") and store.is_empty()
     buffer: list[str] = []
     buffered = 0
     loader = _BulkLoader(store) if bulk else None

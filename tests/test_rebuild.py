@@ -122,3 +122,25 @@ def test_optimize_compacts_a_store_that_still_answers_the_same(tmp_path):
     assert missing.returncode != 0 and "is not a policykg store" in missing.stderr
     remote = run_cli("optimize", "--endpoint", "http://127.0.0.1:9/sparql")
     assert remote.returncode != 0 and "compacts the embedded store" in remote.stderr
+
+
+def test_a_repeated_file_keeps_the_first_build_a_bulk_load_and_changes_no_graph(tmp_path):
+    """A crawl often holds the same file twice. The first build stays a bulk load (a small build compacts only
+    then) and gives the graphs of one build per file, one after the other (transactions)."""
+    import shutil
+
+    mint = Minter(BASE)
+    folder = tmp_path / "c"
+    shutil.copytree(CORPUS, folder)
+    shutil.copy(next(folder.glob("004_*.txt")), folder / "004_copy.txt")
+    store = Store(tmp_path / "bulk")
+    summary = build([folder], store, BASE, progress=False, reason=False)
+    assert summary.errors == [] and "optimize" in summary.seconds  # bulk: an empty store, compacted at the end
+    assert len(select(store, "SELECT ?d WHERE { ?d a pkg:Document }")) == 16
+    piecemeal = Store(tmp_path / "piecemeal")
+    for f in sorted(folder.iterdir()):
+        build([f], piecemeal, BASE, progress=False, reason=False)
+    assert _graphs(store, mint) == _graphs(piecemeal, mint)
+    for g in _graphs(store, mint):
+        same = named_only if g == mint.ontology_graph else str
+        assert same(store.dump_sorted([g])) == same(piecemeal.dump_sorted([g])), g
