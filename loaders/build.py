@@ -37,7 +37,7 @@ from policykg.errors import PolicyKGError, ReadError
 from policykg.iri import Minter
 from policykg.ontology import PKG, PROV, RDF, XSD
 from policykg.ontology.rules import ModuleResult
-from policykg.store import Store
+from policykg.store import BULK_BATCH, Store
 
 from .emit import Emitter
 from .followup import plan_measures_of_quads
@@ -50,7 +50,6 @@ from policykg import search
 from policykg.search import entries_of_quads
 
 _SKIP_NAMES = ("readme", "license", "licence", "changelog", ".")
-_BULK_BATCH = 64_000_000  # characters of N-Quads per bulk load
 _TARGETED_MAX = 32  # builds of at most this many files look up only the metadata records they concern
 
 
@@ -541,7 +540,7 @@ def build(
                 for graph_iri, text in sorted({**replacements, **inserts}.items()):
                     buffer.append(text.replace(" .\n", f" <{graph_iri}> .\n"))
                     buffered += len(text)
-                if buffered >= _BULK_BATCH:
+                if buffered >= BULK_BATCH:
                     loader.put("".join(buffer))
                     buffer.clear()
                     buffered = 0

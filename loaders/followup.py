@@ -691,9 +691,7 @@ def link_followups(store, mint, how: Matching = LEXICAL, changed: set[str] | Non
     if ties:  # several city plans of one subject: the plan whose measures are most alike
         tie_measures = measures_of_many(store, [d for d in ties if d not in known])
         known.update({d: (tie_measures[d], {}) for d in tie_measures})
-    replacements: dict[str, list] = {}
     wanted: set[str] = set()
-    links: list[FollowUp] = []
     todo: list[tuple[Plan, list[Plan], str]] = []
     for dp in district_plans:
         candidates, kind = found_candidates[dp.iri]
@@ -717,9 +715,9 @@ def link_followups(store, mint, how: Matching = LEXICAL, changed: set[str] | Non
         if d in known:
             headings.update(known[d][1])
     decided = decide_all([(measures[dp.iri], [m for cp in cs for m in measures[cp.iri]]) for dp, cs, _ in todo], how)
-    for (dp, candidates, kind), found in zip(todo, decided):
-        graph = mint.followups_graph_for(dp.iri)
-        g = NamedNode(graph)
+
+    def graph_quads(dp: Plan, candidates: list[Plan], kind: str, found: list[FollowUp]) -> list:
+        g = NamedNode(mint.followups_graph_for(dp.iri))
         quads: list = []
         cross = kind == "cross-plan"
         for cp in candidates:
@@ -729,7 +727,6 @@ def link_followups(store, mint, how: Matching = LEXICAL, changed: set[str] | Non
                 quads.append(Quad(NamedNode(dp.iri), NamedNode(PKG + "followsPlan"), NamedNode(cp.iri), g))
                 quads.append(Quad(NamedNode(dp.iri), NamedNode(PKG + "candidateBy"),
                                   Literal("basis" if cp.iri in dp.bases else "subject-and-period"), g))
-        links += found
         counter: dict[str, int] = {}
         for f in found:
             counter[f.district_measure] = counter.get(f.district_measure, 0) + 1
@@ -746,17 +743,20 @@ def link_followups(store, mint, how: Matching = LEXICAL, changed: set[str] | Non
                 Quad(node, NamedNode(PKG + "matchingSection"), NamedNode(f.city_section), g),
             ]
             quads += [Quad(node, NamedNode(PKG + "evidence"), Literal(p, language="zh"), g) for p in f.shared]
-        replacements[graph] = sorted(set(quads), key=str)
+        return sorted(set(quads), key=str)
+
+    links = [f for found in decided for f in found]
     # graphs of plans that are gone or have no candidate any more; the old single graph of earlier versions
     unwanted = existing - wanted
     if targeted:  # the graphs of documents this build did not touch stay
         unwanted &= {mint.followups_graph_for(d) for d in changed}
     drops = sorted(unwanted | ({mint.followups_graph} if legacy else set()))
     first = bulk and not drops and not existing
-    if first:
-        store.bulk_load_nquads("".join(f"{q} .\n" for quads in replacements.values() for q in quads))
+    if first:  # graph by graph into batched bulk loads: the quads of all graphs are never held at once
+        store.bulk_load_quads(q for (dp, cs, kind), found in zip(todo, decided) for q in graph_quads(dp, cs, kind, found))
     else:
-        store.apply(replacements, drops=drops)
+        store.apply({mint.followups_graph_for(dp.iri): graph_quads(dp, cs, kind, found)
+                     for (dp, cs, kind), found in zip(todo, decided)}, drops=drops)
     # the coverage of the districts whose plans were matched again or dropped (loaders/summary.py)
     from .summary import coverage_pairs, update_coverage
 

@@ -208,14 +208,10 @@ def update_coverage(store, mint: Minter, pairs: set[Pair], known: dict[str, set[
             f"SELECT ?cm WHERE {{ GRAPH <{mint.followups_graph_for(dp)}> {{ ?dm <{ELI}ensures_implementation_of> ?cm }} }}")}
     places = addressed_places(store, sorted({m.iri for (_, cp), dps in answers.items() if dps
                                              for m in measures.get(cp, [])}))
-    replacements: dict[str, list] = {}
-    drops: list[str] = list(legacy)  # graphs of an earlier layout
     integer = NamedNode(XSD + "integer")
-    for (d, cp), plans in sorted(answers.items()):
+
+    def graph_quads(d: str, cp: str, plans: set[str]) -> list:
         graph = coverage_graph(mint, d, cp)
-        if not plans:
-            drops.append(graph)
-            continue
         followed = set().union(*(known[dp] for dp in plans))
         g, dn = NamedNode(graph), NamedNode(d)
         quads = [Quad(g, NamedNode(PKG + "coverageDistrict"), dn, g)]
@@ -243,11 +239,14 @@ def update_coverage(store, mint: Minter, pairs: set[Pair], known: dict[str, set[
                 quads.append(Quad(node, NamedNode(PKG + "sectionHeading"), Literal(headings[section], language="zh"), g))
             quads += [Quad(NamedNode(m.iri), NamedNode(PKG + ("notApplicableIn" if m.iri in elsewhere else "notFollowedUpIn")), dn, g)
                       for m in ms if m.iri not in followed]
-        replacements[graph] = quads
-    if bulk and not drops:
-        store.bulk_load_nquads("".join(f"{q} .\n" for quads in replacements.values() for q in quads))
+        return quads
+
+    kept = [(pair, plans) for pair, plans in sorted(answers.items()) if plans]
+    drops = list(legacy) + [coverage_graph(mint, d, cp) for (d, cp), plans in sorted(answers.items()) if not plans]
+    if bulk and not drops:  # graph by graph into batched bulk loads, never all the quads at once
+        store.bulk_load_quads(q for (d, cp), plans in kept for q in graph_quads(d, cp, plans))
     else:
-        store.apply(replacements, drops=drops)
+        store.apply({coverage_graph(mint, d, cp): graph_quads(d, cp, plans) for (d, cp), plans in kept}, drops=drops)
 
 
 def addressed_places(store, measures: list[str]) -> dict[str, dict[str, dict]]:

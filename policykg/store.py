@@ -17,6 +17,7 @@ from policykg.ontology import PREFIXES
 
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+BULK_BATCH = 64_000_000  # characters of N-Quads per bulk load: about 0.1–0.2 GB of text, and the engine's own buffers
 
 
 def rdflib_term(t):
@@ -142,6 +143,24 @@ class Store:
             self._store.bulk_load(text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
         except (OSError, SyntaxError, ValueError) as exc:
             raise StoreError(f"bulk write failed ({_short(str(exc))})", str(self.path))
+
+    def bulk_load_quads(self, quads: Iterable[ox.Quad], batch: int | None = None) -> None:
+        """Like :meth:`bulk_load_nquads`, from quads, in loads of at most ``batch`` characters of N-Quads, so
+        that no more than one batch of text is held at a time (the follow-up and coverage graphs of a first
+        build at 10,000 documents are about a million quads; held whole, they took the build's peak from 1.5 to
+        4.1 GiB). ``batch``: default :data:`BULK_BATCH`."""
+        batch = batch or BULK_BATCH
+        lines: list[str] = []
+        size = 0
+        for q in quads:
+            line = f"{q} .\n"
+            lines.append(line)
+            size += len(line)
+            if size >= batch:
+                self.bulk_load_nquads("".join(lines))
+                lines, size = [], 0
+        if lines:
+            self.bulk_load_nquads("".join(lines))
 
     def clear(self) -> None:
         self._store.clear()
