@@ -137,6 +137,7 @@ def load_shards(folder: str | os.PathLike, store, base: str, progress: Callable[
 
     from .build import _count, _load_ontology, _optimize, resolve_links, BuildSummary
     from .followup import link_followups
+    from .order import write_order
     from .summary import WorkloadDelta
 
     folder = Path(folder)
@@ -201,6 +202,7 @@ def load_shards(folder: str | os.PathLike, store, base: str, progress: Callable[
     workload = WorkloadDelta()
     workload.fresh = {k: {u: tuple(c) for u, c in v[5].items()} for k, v in best.items()}
     workload.write(store, mint, bulk=True)
+    write_order(store, mint, bulk=True)
     summary.seconds["links+follow-ups"] = time.perf_counter() - clock
     from .build import _flush_with_search_index
 

@@ -247,3 +247,11 @@ def test_every_resource_has_at_most_one_preferred_label_per_language(real):
         SELECT ?s ?lang (COUNT(DISTINCT ?l) AS ?n) WHERE { ?s skos:prefLabel ?l BIND(LANG(?l) AS ?lang) }
         GROUP BY ?s ?lang HAVING (COUNT(DISTINCT ?l) > 1)""")
     assert rows == []
+
+
+def test_the_real_corpus_is_listed_in_the_documented_order(real):
+    """Local regulations without a number, portal pages without a date: the materialised list order
+    (pkg:listOrder) equals the engine's live ORDER BY here too (tests/test_list_order.py)."""
+    from test_list_order import check_order
+
+    check_order(real[3])

@@ -198,7 +198,7 @@ def test_paging_is_checked_and_bound_where_the_query_marks_it():
     bound = queries.bind(text, {"type": Literal("regulation")}, limit=10, offset=20)
     inner = bound.index("#page") if "#page" in bound else bound.index("LIMIT 10 OFFSET 20")
     assert bound.index("VALUES ?param_type") < inner  # the parameter is bound inside the paged subquery
-    assert bound.rstrip().endswith("?title ?doc")  # the outer query is not cut again
+    assert bound.rstrip().endswith("ORDER BY ?order ?docNumber ?title")  # the outer query is not cut again
     for bad in (-1, "5", 1.5, True):
         with pytest.raises(QueryError):
             queries.bind(text, {}, limit=bad)
