@@ -44,7 +44,7 @@ SEARCH_INDEX       the search index file (/search, server/search.py)           S
 """
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask, g, jsonify, request
 
 from policykg.errors import PolicyKGError, QueryError
 
@@ -100,14 +100,10 @@ def create_app(config: dict | None = None) -> Flask:
     def csp_nonce():
         import secrets
 
-        from flask import g
-
         g.csp_nonce = secrets.token_urlsafe(18)
 
     @app.after_request
     def headers(resp):
-        from flask import g
-
         resp.headers["X-Content-Type-Options"] = "nosniff"
         if request.endpoint in NEGOTIATED and "Accept" not in resp.vary:
             resp.vary.add("Accept")  # the body depends on the Accept header: caches must key on it
@@ -123,7 +119,9 @@ def create_app(config: dict | None = None) -> Flask:
     def cors(resp):
         if app.config["CORS"] and request.method in ("GET", "POST", "OPTIONS", "HEAD"):
             try:
-                is_update = request.mimetype == "application/sparql-update" or "update" in request.form
+                form = g.get("protocol_form")  # the SPARQL endpoint's own reading of the body, if it read one
+                is_update = request.mimetype == "application/sparql-update" or "update" in (
+                    form if form is not None else request.form)
             except Exception:  # an over-long body: the form cannot be read, and this is an error response anyway
                 is_update = False
             if not is_update and request.endpoint != "views.audit_review":  # writes are for this origin only

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import hmac
+import re
+from binascii import unhexlify
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
+from werkzeug.datastructures import MultiDict
 
 from . import error
 from .execution import GRAPH_FORMATS, SELECT_FORMATS, PoolBusy, QueryTimeout, WorkerDied
@@ -35,21 +38,28 @@ def _single(values: list[str], name: str):
     return (values[0] if values else None), None
 
 
-def _bad_utf8(raw: bytes, encoded: bool) -> bool:
-    """Whether a query string / form body (percent-encoded) or a raw body holds bytes that are not UTF-8:
-    such a request is refused rather than silently repaired with U+FFFD."""
-    from urllib.parse import unquote_to_bytes
+_ESCAPES = re.compile(rb"(?:%[0-9A-Fa-f]{2})+")
 
+
+def _unquote(raw: bytes) -> str:
+    """One part of a query string or form body, percent-decoded (``+`` is a space) as ``urllib.parse.unquote_plus``
+    does, but strictly UTF-8 (:class:`UnicodeDecodeError`), and each run of escapes in one call: CJK text is
+    nothing but escapes, which urllib decodes one by one in Python (3–4 ms of a request for a 10 kB query)."""
+    return _ESCAPES.sub(lambda m: unhexlify(m.group(0).replace(b"%", b"")), raw.replace(b"+", b" ")).decode("utf-8")
+
+
+def _pairs(raw: bytes) -> MultiDict | None:
+    """A query string or form body read as werkzeug reads it (pairs split on ``&``, blank values kept), or None when
+    a part is not UTF-8 once decoded: such a request is refused rather than silently repaired with U+FFFD."""
+    out = []
     try:
-        if not encoded:
-            raw.decode("utf-8")
-            return False
         for part in raw.split(b"&"):
-            for x in part.split(b"=", 1):
-                unquote_to_bytes(x.replace(b"+", b" ")).decode("utf-8")
+            if part:
+                key, _, value = part.partition(b"=")
+                out.append((_unquote(key), _unquote(value)))
     except UnicodeDecodeError:
-        return True
-    return False
+        return None
+    return MultiDict(out)
 
 
 @bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
@@ -73,10 +83,19 @@ def update_endpoint():
 def protocol(queries: bool, updates: bool):
     if request.method == "OPTIONS":
         return Response(status=204, headers={"Allow": "GET, POST, OPTIONS" if queries else "POST, OPTIONS"})
-    if _bad_utf8(request.query_string, True) or (request.method == "POST" and _bad_utf8(
-            request.get_data(cache=True), request.mimetype == _FORM)):
+    args, form = _pairs(request.query_string), MultiDict()
+    if request.method == "POST":
+        body = request.get_data(cache=True)
+        if request.mimetype == _FORM:
+            form = _pairs(body)
+            g.protocol_form = form  # read once: the CORS hook asks it whether this is an update
+        else:
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError:
+                form = None
+    if args is None or form is None:
         return error("bad-request", "the request is not valid UTF-8 (percent-encoded bytes included)", 400)
-    args = request.args
     default_graphs = args.getlist("default-graph-uri")
     named_graphs = args.getlist("named-graph-uri")
     using = args.getlist("using-graph-uri") + args.getlist("using-named-graph-uri")
@@ -95,7 +114,6 @@ def protocol(queries: bool, updates: bool):
         if charset not in ("utf-8", "utf8"):
             return error("unsupported-media-type", f"the request body must be UTF-8, not {charset}", 415)
         if mime == _FORM:
-            form = request.form
             default_graphs += form.getlist("default-graph-uri")
             named_graphs += form.getlist("named-graph-uri")
             using += form.getlist("using-graph-uri") + form.getlist("using-named-graph-uri")

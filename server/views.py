@@ -326,7 +326,8 @@ form.review-form{margin:.3em 0;padding:.4em;background:#f4f4f4;color:#222;font-s
     return _page("policykg audit", body, head)
 
 
-_AUDIT_JS = """
+# raw: its regular expressions are JavaScript's (\D)
+_AUDIT_JS = r"""
 function colour(share) {  // white (0) to green (1)
   const r = Math.round(255 - 211 * share), g = Math.round(255 - 95 * share), b = Math.round(255 - 211 * share);
   return `rgb(${r},${g},${b})`;

@@ -282,6 +282,44 @@ def test_invalid_utf8_is_a_400_not_repaired(server):
         assert status == 400 and "UTF-8" in json.loads(body)["message"], body
 
 
+def test_the_endpoint_reads_forms_and_query_strings_as_urllib_does():
+    """The endpoint percent-decodes a form body or query string itself (each run of escapes at once: CJK queries
+    are all escapes). Whatever the bytes — invalid escapes, a lone %, +, =, blank values, raw non-ASCII, bytes
+    that are not UTF-8 — it reads the pairs urllib's ``unquote_to_bytes`` reads, or refuses (None) exactly when
+    one of them is not UTF-8."""
+    from urllib.parse import unquote_to_bytes
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from server.sparql import _pairs
+
+    def reference(raw: bytes):
+        out = []
+        try:
+            for part in raw.split(b"&"):
+                if part:
+                    k, _, v = part.partition(b"=")
+                    out.append(tuple(unquote_to_bytes(x.replace(b"+", b" ")).decode("utf-8") for x in (k, v)))
+        except UnicodeDecodeError:
+            return None
+        return out
+
+    pieces = st.sampled_from([b"query", b"=", b"&", b"+", b"%", b"%2", b"%2B", b"%zz", b"%E5%AD%97", b"%e5%ad%97",
+                              b"%FF", b"%C3", b"%A9", "字".encode(), b"\xff", b"a", b" ", b"%25", b"%3D", b"%26"])
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(pieces, max_size=24).map(b"".join))
+    def check(raw):
+        got = _pairs(raw)
+        want = reference(raw)
+        assert (None if got is None else list(got.items(multi=True))) == want
+
+    check()
+    sql = "SELECT * WHERE { ?s ?p \"上海市人民政府\" } # 注释 + 100%"
+    assert _pairs(urllib.parse.urlencode({"query": sql}).encode()).getlist("query") == [sql]
+
+
 # ---------------------------------------------------------------------- the fuzzer
 def test_fuzzed_queries_never_reach_the_listener(server, update_server, listener):
     from hypothesis import HealthCheck, given, settings
