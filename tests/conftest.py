@@ -26,6 +26,21 @@ def built(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def synthetic(tmp_path_factory):
+    """A synthetic corpus (bench/generate.py: 120 documents, seed 3) built once: (store, corpus folder).
+    Read only by the tests that use it."""
+    from bench.generate import generate
+    from policykg.loaders.build import build
+    from policykg.store import Store
+
+    tmp = tmp_path_factory.mktemp("synthetic")
+    generate(120, 3, tmp / "data")
+    store = Store(tmp / "store")
+    build([tmp / "data" / "corpus"], store, BASE, progress=False, reason=False)
+    return store, tmp / "data" / "corpus"
+
+
+@pytest.fixture(scope="session")
 def reasoned(tmp_path_factory):
     """The bundled corpus built from the repository root, as scripts/run does, then reasoned over:
     (store, reasoning report, sorted dump of the document graphs before reasoning, their names)."""

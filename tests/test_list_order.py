@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import shutil
 
-import pytest
-
 from policykg import queries as Q
 from policykg.iri import Minter
 from policykg.loaders.build import build
@@ -54,21 +52,11 @@ def test_the_bundled_corpus_is_listed_in_the_documented_order(built):
     check_order(store)
 
 
-@pytest.fixture(scope="module")
-def synthetic(tmp_path_factory):
-    from bench.generate import generate
-
-    tmp = tmp_path_factory.mktemp("synthetic-order")
-    generate(120, 5, tmp / "data")
-    store = Store(tmp / "store")
-    build([tmp / "data" / "corpus"], store, BASE, progress=False, reason=False)
-    return store
-
-
 def test_a_synthetic_store_is_listed_in_the_documented_order(synthetic):
-    """Many documents share a day there (120 documents over a few months): the rank within a day decides."""
-    check_order(synthetic)
-    days = [r["n"].value for r in synthetic.query(
+    """Documents share a day there (120 documents over a few months): the rank within a day decides."""
+    store, _ = synthetic
+    check_order(store)
+    days = [r["n"].value for r in store.query(
         "SELECT (COUNT(?d) AS ?n) WHERE { ?d <http://data.europa.eu/eli/ontology#date_document> ?x } GROUP BY ?x "
         "HAVING (COUNT(?d) > 1)")]
     assert days  # the case the rank is for

@@ -146,19 +146,6 @@ def test_summaries_follow_rebuilds_and_removals(tmp_path):
     assert named(store, "agency-workload") != before
 
 
-@pytest.fixture(scope="module")
-def synthetic(tmp_path_factory):
-    from bench.generate import generate
-    from policykg.loaders.build import build
-    from policykg.store import Store
-
-    tmp = tmp_path_factory.mktemp("synthetic")
-    generate(120, 3, tmp / "data")
-    store = Store(tmp / "store")
-    build([tmp / "data" / "corpus"], store, BASE, progress=False, reason=False)
-    return store, tmp / "data" / "corpus"
-
-
 def test_synthetic_store_summaries_equal_live_aggregates(synthetic):
     store, _ = synthetic
     assert len(named(store, "followup-coverage")) > 20
