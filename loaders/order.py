@@ -116,17 +116,19 @@ def _rerank(store, mint: Minter, changed: set[str]) -> None:
     days = {k >> SHIFT for k in old.values()} | {day_of(row[0]) for row in now.values()}
     rows: dict[str, tuple] = {}
     for day in sorted(days):
-        if day:
-            date = _dt.date.fromordinal(day).isoformat()
-            rows.update(_rows(store, f'?doc <{ELI}date_document> "{date}"^^<{XSD}date> .'))
-        else:  # documents without a date (or with one that is not a date)
-            rows.update({d: r for d, r in _rows(store, "").items() if day_of(r[0]) == 0})
+        # the documents of that day (by any of their dates; a document is placed by its least) — or, for day 0,
+        # those without a date (or with one that is not a date)
+        found = _rows(store, f'?doc <{ELI}date_document> "{_dt.date.fromordinal(day).isoformat()}"^^<{XSD}date> .'
+                      if day else "")
+        rows.update({d: r for d, r in found.items() if day_of(r[0]) == day})
     keyed = keys(rows)
-    stale = sorted(set(old) | set(keyed))
-    before = {r["doc"].value: int(r["k"].value) for r in store.query(
-        f"SELECT ?doc ?k WHERE {{ VALUES ?doc {{ {' '.join(f'<{d}>' for d in stale)} }} "
-        f"GRAPH <{graph}> {{ ?doc <{PKG}listOrder> ?k }} }}")} if stale else {}
-    moved = {d for d in stale if before.get(d) != keyed.get(d)}
+    before = dict(old)  # the stored keys of the changed documents, and of the others of their days
+    others = sorted(set(keyed) - set(old))
+    if others:
+        before.update({r["doc"].value: int(r["k"].value) for r in store.query(
+            f"SELECT ?doc ?k WHERE {{ VALUES ?doc {{ {' '.join(f'<{d}>' for d in others)} }} "
+            f"GRAPH <{graph}> {{ ?doc <{PKG}listOrder> ?k }} }}")})
+    moved = {d for d in set(before) | set(keyed) if before.get(d) != keyed.get(d)}
     if not moved:
         return
     delete = [f"GRAPH <{graph}> {{ <{d}> <{PKG}listOrder> ?k }}" for d in sorted(moved)]
