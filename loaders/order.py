@@ -70,11 +70,11 @@ def _within_day(doc: str, row: tuple) -> tuple:
     return (number is not None, number or "", title, doc)
 
 
-def keys(rows: dict[str, tuple]) -> dict[str, int]:
-    """Keys for whole days: ``rows`` must hold every document of each day it touches."""
+def keys(rows: dict[str, tuple], day=day_of) -> dict[str, int]:
+    """Keys for whole days: ``rows`` must hold every document of each day it touches; ``day`` numbers a date."""
     days: dict[int, list[str]] = {}
     for doc, row in rows.items():
-        days.setdefault(day_of(row[0]), []).append(doc)
+        days.setdefault(day(row[0]), []).append(doc)
     out = {}
     for day, docs in days.items():
         for rank, doc in enumerate(sorted(docs, key=lambda d: _within_day(d, rows[d])), start=1):

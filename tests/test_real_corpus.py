@@ -255,3 +255,14 @@ def test_the_real_corpus_is_listed_in_the_documented_order(real):
     from test_list_order import check_order
 
     check_order(real[3])
+
+
+def test_the_real_corpus_is_in_force_by_the_live_rule(real):
+    """Regulations with expiry dates, repeals (…同时废止) and editions: the stored in-force intervals
+    (graph/summary/in-force) give the live rule's rows on 150 days spread over every day the answer can change
+    (tests/test_in_force.py)."""
+    from test_in_force import check
+
+    store = real[3]
+    assert store.query("ASK { ?d <https://policykg.org/ontology#inForceEnd> ?e }")
+    assert check(store, some=150) > 100
