@@ -44,6 +44,7 @@ from .followup import plan_measures_of_quads
 from .limits import time_budget
 from .model import ParsedSource
 from .inforce import write_in_force
+from .dates_order import write_dates_order
 from .order import write_order
 from .parse import parse_source
 from .read import is_sidecar, read_file
@@ -612,6 +613,7 @@ def build(
         workload.write(store, mint, bulk)
         write_order(store, mint, changed=changed if targeted else None, bulk=bulk)
         write_in_force(store, mint, changed=changed if targeted else None, bulk=bulk)
+        write_dates_order(store, mint, changed=changed if targeted else None, bulk=bulk)
         clock = _lap(summary, "follow-ups", clock)
         if reason:
             _reason_shared(store, mint, foreign, mentions, written_graphs, summary)

@@ -138,6 +138,7 @@ def load_shards(folder: str | os.PathLike, store, base: str, progress: Callable[
     from .build import _count, _load_ontology, _optimize, resolve_links, BuildSummary
     from .followup import link_followups
     from .inforce import write_in_force
+    from .dates_order import write_dates_order
     from .order import write_order
     from .summary import WorkloadDelta
 
@@ -205,6 +206,7 @@ def load_shards(folder: str | os.PathLike, store, base: str, progress: Callable[
     workload.write(store, mint, bulk=True)
     write_order(store, mint, bulk=True)
     write_in_force(store, mint, bulk=True)
+    write_dates_order(store, mint, bulk=True)
     summary.seconds["links+follow-ups"] = time.perf_counter() - clock
     from .build import _flush_with_search_index
 

@@ -266,3 +266,11 @@ def test_the_real_corpus_is_in_force_by_the_live_rule(real):
     store = real[3]
     assert store.query("ASK { ?d <https://policykg.org/ontology#inForceEnd> ?e }")
     assert check(store, some=150) > 100
+
+
+def test_the_real_corpus_dates_list_is_in_the_documented_order(real):
+    """Documents of the State Council and seven provinces, many without a date: the materialised order of
+    document-dates (pkg:datesOrder) equals the engine's live ORDER BY, by place too (tests/test_dates_order.py)."""
+    from test_dates_order import check_order
+
+    check_order(real[3], places=("广州市", "北京市", "440100"))
