@@ -45,6 +45,7 @@ from .limits import time_budget
 from .model import ParsedSource
 from .inforce import write_in_force
 from .dates_order import write_dates_order
+from .links_order import write_links_order
 from .order import write_order
 from .parse import parse_source
 from .read import is_sidecar, read_file
@@ -612,14 +613,17 @@ def build(
         link_followups(store, mint, how=followup_matching(matching), changed=changed, bulk=bulk, known=plans)
         workload.write(store, mint, bulk)
         write_order(store, mint, changed=changed if targeted else None, bulk=bulk)
-        write_in_force(store, mint, changed=changed if targeted else None, bulk=bulk)
-        write_dates_order(store, mint, changed=changed if targeted else None, bulk=bulk)
         clock = _lap(summary, "follow-ups", clock)
         if reason:
             _reason_shared(store, mint, foreign, mentions, written_graphs, summary)
         elif any(store_has_graph(store, g) for g in (mint.inferred_shared_graph, mint.inferred_links_graph)):
             store.apply({}, drops=[mint.inferred_shared_graph, mint.inferred_links_graph])
         clock = _lap(summary, "reason (shared)", clock)
+        # the lists' materialised answers, from the graphs as they now stand (entailments included)
+        write_in_force(store, mint, changed=changed if targeted else None, bulk=bulk)
+        write_dates_order(store, mint, changed=changed if targeted else None, bulk=bulk)
+        write_links_order(store, mint, bulk=bulk)
+        clock = _lap(summary, "lists", clock)
         _flush_with_search_index(store, changed if targeted and not bulk else None, prepared)
         clock = _lap(summary, "search index+flush", clock)
         if (bulk or not targeted) if optimize is None else optimize:

@@ -139,6 +139,7 @@ def load_shards(folder: str | os.PathLike, store, base: str, progress: Callable[
     from .followup import link_followups
     from .inforce import write_in_force
     from .dates_order import write_dates_order
+    from .links_order import write_links_order
     from .order import write_order
     from .summary import WorkloadDelta
 
@@ -207,6 +208,7 @@ def load_shards(folder: str | os.PathLike, store, base: str, progress: Callable[
     write_order(store, mint, bulk=True)
     write_in_force(store, mint, bulk=True)
     write_dates_order(store, mint, bulk=True)
+    write_links_order(store, mint, bulk=True)
     summary.seconds["links+follow-ups"] = time.perf_counter() - clock
     from .build import _flush_with_search_index
 

@@ -325,7 +325,9 @@ def _entity_page(iri: str):
         return _not_found(iri, "text/html")
     types = {r["o"] for r in props if r["p"] == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"}
     bearer = types & {_PKG + "Agency", _PKG + "GenericRole"}
-    incoming = backend().select(f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {t} FILTER(!STRSTARTS(STR(?s), CONCAT(STR({t}), \"#\"))) }} ORDER BY ?p ?s LIMIT 200")
+    # (not the rows of the document-links list, graph/summary/links: they repeat the links shown above)
+    incoming = backend().select(f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {t} FILTER(!STRSTARTS(STR(?s), CONCAT(STR({t}), \"#\"))) "
+                                f"FILTER(?p != <{_PKG}linkFrom> && ?p != <{_PKG}linkTo>) }} ORDER BY ?p ?s LIMIT 200")
     labels = {}
     names = {r["o"] for r in props} | {r["s"] for r in incoming} | {iri}
     for chunk in _chunks(sorted(n for n in names if n.startswith("http")), 100):

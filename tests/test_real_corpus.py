@@ -274,3 +274,11 @@ def test_the_real_corpus_dates_list_is_in_the_documented_order(real):
     from test_dates_order import check_order
 
     check_order(real[3], places=("广州市", "北京市", "440100"))
+
+
+def test_the_real_corpus_links_list_is_the_live_one(real):
+    """Hundreds of legal bases and repeals, cited acts resolved or not: the materialised rows of document-links
+    (graph/summary/links) equal the live query's, in its order (tests/test_links_order.py)."""
+    from test_links_order import check_rows
+
+    check_rows(real[3], relations=("based-on", "repeals", "issues"))

@@ -1,0 +1,118 @@
+"""The document-links list's materialised rows (graph/summary/links, loaders/links_order.py) give exactly the
+rows of the query evaluated live by the engine — the links with both ends resolved, in the documented order
+(relation, the from document's date signed, from, to: LIVE below) — on the bundled corpus, a synthetic store,
+with the relation parameter and page by page; and after re-builds of one file that add and drop links (a
+repeal, an edition's resolution), the graph equals a fresh build's. The real corpus is checked in
+tests/test_real_corpus.py."""
+from __future__ import annotations
+
+from policykg import queries as Q
+from policykg.iri import Minter
+from policykg.loaders.build import build
+from policykg.loaders.links_order import links_graph
+from policykg.store import Store
+
+from helpers import BASE
+from test_time import FOREST_2009, FOREST_2024, OLD_TREES, T01, T15, TREES, write
+
+LIVE = """PREFIX pkg: <https://policykg.org/ontology#>
+PREFIX eli: <http://data.europa.eu/eli/ontology#>
+PREFIX dct: <http://purl.org/dc/terms/>
+SELECT DISTINCT ?from ?relation ?to ?toTitle ?fromSigned
+WHERE {
+  VALUES (?property ?relation) {
+    (pkg:promulgates "issues") (eli:based_on "based-on") (eli:repeals "repeals")
+    (pkg:interprets "interprets") (pkg:revises "revises")
+  }
+  ?f ?property ?t .
+  OPTIONAL { ?f pkg:resolvesTo ?fromDoc }
+  OPTIONAL { ?t pkg:resolvesTo ?toDoc }
+  BIND(COALESCE(?fromDoc, ?f) AS ?from)
+  BIND(COALESCE(?toDoc, ?t) AS ?to)
+  OPTIONAL { ?to dct:title ?toTitle }
+  OPTIONAL { SELECT ?from (MIN(?d) AS ?fromSigned) WHERE { ?from eli:date_document ?d } GROUP BY ?from }
+  FILTER(!BOUND($param_relation) || ?relation = STR($param_relation))
+}
+ORDER BY ?relation ?fromSigned ?from ?to ?toTitle"""
+COLUMNS = ("from", "relation", "to", "toTitle")
+
+
+def _rows(store: Store, text: str) -> list[tuple]:
+    return [tuple(None if r[c] is None else r[c].value for c in COLUMNS) for r in store.query(text)]
+
+
+def live(store: Store, values: dict | None = None) -> list[tuple]:
+    return _rows(store, Q.bind(LIVE, values or {}))
+
+
+def listed(store: Store, values: dict | None = None, **page) -> list[tuple]:
+    return _rows(store, Q.bind(Q.load("document-links").text, values or {}, **page))
+
+
+def check_rows(store: Store, relations=("issues", "based-on")) -> None:
+    everything = live(store)
+    assert everything and listed(store) == everything
+    assert listed(store, limit=4, offset=2) == everything[2:6]
+    q = Q.load("document-links")
+    for relation in relations:
+        some = live(store, {"relation": Q.term(q, "relation", relation)})
+        assert some and listed(store, {"relation": Q.term(q, "relation", relation)}) == some, relation
+        assert listed(store, {"relation": Q.term(q, "relation", relation)}, limit=2, offset=1) == some[1:3]
+
+
+def _graph(store: Store) -> str:
+    return store.dump_sorted([links_graph(Minter(BASE))])
+
+
+def test_the_bundled_corpus_lists_the_live_rows(built):
+    store, _ = built
+    check_rows(store, relations=("issues", "based-on", "repeals", "interprets", "revises"))
+
+
+def test_a_synthetic_store_lists_the_live_rows(synthetic):
+    store, _ = synthetic
+    check_rows(store)
+
+
+def test_rebuilds_of_one_file_give_a_fresh_builds_rows(tmp_path):
+    """The regulations of tests/test_time.py built one file at a time: the 2015 办法 brings a repeal of the 2001
+    规定 (a cited act resolved to it); then the 2001 规定 re-built under another title (the act no longer resolves:
+    the row leads to the act) and the 办法 without its repeal (the row is gone). After each build the graph equals a
+    fresh build's of the same files, and the list the live rows."""
+    texts = {"oldtrees": OLD_TREES, "trees": TREES, "forest2009": FOREST_2009, "forest2024": FOREST_2024}
+    src = write(tmp_path / "src", **texts)
+    store = Store(tmp_path / "s")
+    built: list[str] = []
+
+    def step(name: str, text: str | None = None) -> None:
+        if text is not None:
+            (src / f"{name}.txt").write_text(text, encoding="utf-8")
+        build([src / f"{name}.txt"], store, BASE, progress=False, reason=False)
+        if name not in built:
+            built.append(name)
+        other = write(tmp_path / f"fresh{len(list(tmp_path.iterdir()))}",
+                      **{n: (src / f"{n}.txt").read_text(encoding="utf-8") for n in built})
+        fresh = Store(other / "store")
+        build([other / f"{n}.txt" for n in built], fresh, BASE, progress=False, reason=False)
+        assert _graph(store) == _graph(fresh), name
+        assert listed(store) == live(store) == live(fresh)
+
+    for name in texts:
+        step(name)
+    assert (T15, "repeals", T01) in {r[:3] for r in listed(store)}
+    step("oldtrees", OLD_TREES.replace("某市古树保护暂行规定\n", "某市古树养护暂行规定\n", 1))
+    rows = {r[:3] for r in listed(store)}
+    assert (T15, "repeals", T01) not in rows and any(r[0] == T15 and r[1] == "repeals" for r in rows)
+    step("trees", TREES.replace("《某市古树保护暂行规定》同时废止。", ""))
+    assert not any(r[0] == T15 and r[1] == "repeals" for r in listed(store))
+
+
+def test_a_store_without_the_graph_gets_it_whole_from_any_build(tmp_path):
+    src = write(tmp_path / "src", forest2009=FOREST_2009, forest2024=FOREST_2024, oldtrees=OLD_TREES, trees=TREES)
+    store = Store(tmp_path / "s")
+    build([src], store, BASE, progress=False, reason=False)
+    whole = _graph(store)
+    store.apply({}, drops=[links_graph(Minter(BASE))])
+    assert listed(store) == []
+    build([src / "oldtrees.txt"], store, BASE, progress=False, reason=False)
+    assert _graph(store) == whole
