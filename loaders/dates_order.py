@@ -6,29 +6,32 @@ then those without a date signed. Computed by the engine, that order joins every
 and title and compares strings: 500 ms for the first page at 10,000 documents. So each document with a title
 and a type gets ``pkg:datesOrder``:
 
-    key = group << 32 | rank
+    key = group << 50 | day << 30 | rank
 
 ``group`` is the place label's rank (from 1) among the labels of all documents' places (0: no place, or no
-label), ``rank`` the document's place (from 1) among the documents of its group by (date signed, title, IRI).
-Each place gets ``pkg:datesGroup``, its label's group, so that a build can tell whether the groups are still
-those it stored. A document with several places, or several values of one of these properties, is placed by the
-least (its rows stay together, by place).
+label; at most 8,191 labels), ``day`` the date signed as a day number (``date.toordinal()``, 0: none), ``rank``
+the document's place (from 1) among the documents of its group and day by (title, IRI). Each place gets
+``pkg:datesGroup``, its label's group, so that a build can tell whether the groups are still those it stored.
+A document with several places, or several values of one of these properties, is placed by the least (its rows
+stay together, by place).
 
 A re-build of a few documents, when the documents' places and their labels give the groups stored, ranks again
-only the groups it touches (the groups of the changed documents' old keys and of their places now). A re-build
-that brings a new label, or removes the last document of a place, changes the groups: it ranks every document
-again (0.5 s at 10,000), as does a bigger build or a store without the graph.
-``tests/test_dates_order.py`` checks the materialised order against the live ``ORDER BY``.
+only the documents of the groups and days it touches (those of the changed documents' old keys and of their
+places and dates now). A re-build that brings a new label, or removes the last document of a place, changes
+the groups: it ranks every document again (0.5 s at 10,000), as does a bigger build or a store without the
+graph. ``tests/test_dates_order.py`` checks the materialised order against the live ``ORDER BY``.
 """
 from __future__ import annotations
 
 from policykg.iri import Minter
 from policykg.ontology import PKG, XSD
 
-from .order import DCT, ELI, SHIFT, keys
+from .order import DCT, ELI, day_of, keys
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
-_LOOKUP_MAX = 32  # builds that changed at most this many documents re-rank their groups only
+_LOOKUP_MAX = 32  # builds that changed at most this many documents re-rank their groups and days only
+GROUP_SHIFT, DAY_SHIFT = 50, 30
+MAX_GROUPS = (1 << (63 - GROUP_SHIFT)) - 1
 
 
 def dates_order_graph(mint: Minter) -> str:
@@ -64,6 +67,8 @@ def _groups(store) -> dict[str, int]:
         p, label = r["place"].value, r["label"].value
         labels[p] = min(labels.get(p, label), label)
     rank = {label: i for i, label in enumerate(sorted(set(labels.values())), start=1)}
+    if len(rank) > MAX_GROUPS:
+        raise ValueError(f"the documents name {len(rank)} place labels; the dates list orders at most {MAX_GROUPS}")
     return {p: rank[label] for p, label in labels.items()}
 
 
@@ -77,8 +82,19 @@ def _label_groups(store, groups: dict[str, int]) -> dict[str, int]:
     return labels
 
 
+def _cell(row: tuple, by_label: dict[str, int]) -> int:
+    """The (group, day) of a row (label, signed, title), as the high bits of its key."""
+    label, signed, _ = row
+    group = by_label.get(label, 0) if label is not None else 0
+    return group << (GROUP_SHIFT - DAY_SHIFT) | day_of(signed)
+
+
 def _keys(rows: dict[str, tuple], by_label: dict[str, int]) -> dict[str, int]:
-    return keys(rows, day=lambda label: by_label.get(label, 0) if label is not None else 0)
+    """Keys for whole cells (group and day): ``rows`` must hold every document of each cell it touches."""
+    cells = {d: _cell(row, by_label) for d, row in rows.items()}
+    # within a cell: by title, then IRI (keys() orders a day's rows by (number present, number, title, IRI):
+    # given no number, that is by title, then IRI)
+    return keys({d: (cells[d], None, row[2]) for d, row in rows.items()}, day=lambda cell: cell, shift=DAY_SHIFT)
 
 
 def _quads(mint: Minter, keyed: dict[str, int], groups: dict[str, int] | None = None) -> list:
@@ -121,13 +137,13 @@ def _rerank(store, mint: Minter, changed: set[str], groups: dict[str, int]) -> N
     old = {r["doc"].value: int(r["k"].value) for r in store.query(
         f"SELECT ?doc ?k WHERE {{ {_values(changed)} GRAPH <{graph}> {{ ?doc <{PKG}datesOrder> ?k }} }}")}
     now = _rows(store, _values(changed))
-    touched = {k >> SHIFT for k in old.values()} | {by_label.get(r[0], 0) if r[0] is not None else 0 for r in now.values()}
+    touched = {k >> DAY_SHIFT for k in old.values()} | {_cell(r, by_label) for r in now.values()}
     stored: dict[str, int] = dict(old)
-    for group in sorted(touched):
-        # the documents stored in that group (their keys lie in its range), read again, and the changed ones now
+    for cell in sorted(touched):
+        # the documents stored in that cell (their keys lie in its range), read again, and the changed ones now
         found = {r["doc"].value: int(r["k"].value) for r in store.query(
             f"SELECT ?doc ?k WHERE {{ GRAPH <{graph}> {{ ?doc <{PKG}datesOrder> ?k }} "
-            f"FILTER(?k >= {group << SHIFT} && ?k < {(group + 1) << SHIFT}) }}")}
+            f"FILTER(?k >= {cell << DAY_SHIFT} && ?k < {(cell + 1) << DAY_SHIFT}) }}")}
         stored.update(found)
     rest = set(stored) - set(changed)
     rows = dict(now)

@@ -70,15 +70,16 @@ def _within_day(doc: str, row: tuple) -> tuple:
     return (number is not None, number or "", title, doc)
 
 
-def keys(rows: dict[str, tuple], day=day_of) -> dict[str, int]:
-    """Keys for whole days: ``rows`` must hold every document of each day it touches; ``day`` numbers a date."""
+def keys(rows: dict[str, tuple], day=day_of, shift: int = SHIFT) -> dict[str, int]:
+    """Keys for whole days: ``rows`` must hold every document of each day it touches; ``day`` numbers a date,
+    ``shift`` the bits of the rank."""
     days: dict[int, list[str]] = {}
     for doc, row in rows.items():
         days.setdefault(day(row[0]), []).append(doc)
     out = {}
     for day, docs in days.items():
         for rank, doc in enumerate(sorted(docs, key=lambda d: _within_day(d, rows[d])), start=1):
-            out[doc] = day << SHIFT | rank
+            out[doc] = day << shift | rank
     return out
 
 
