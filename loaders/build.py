@@ -622,7 +622,7 @@ def build(
         # the lists' materialised answers, from the graphs as they now stand (entailments included)
         write_in_force(store, mint, changed=changed if targeted else None, bulk=bulk)
         write_dates_order(store, mint, changed=changed if targeted else None, bulk=bulk)
-        write_links_order(store, mint, bulk=bulk)
+        write_links_order(store, mint, changed=changed if targeted else None, bulk=bulk)
         clock = _lap(summary, "lists", clock)
         _flush_with_search_index(store, changed if targeted and not bulk else None, prepared)
         clock = _lap(summary, "search index+flush", clock)
