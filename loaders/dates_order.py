@@ -26,10 +26,9 @@ from __future__ import annotations
 from policykg.iri import Minter
 from policykg.ontology import PKG, XSD
 
-from .order import DCT, ELI, day_of, keys
+from .order import DCT, ELI, around_only, day_of, keys, write_whole
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
-_LOOKUP_MAX = 32  # builds that changed at most this many documents re-rank their groups and days only
 GROUP_SHIFT, DAY_SHIFT = 50, 30
 MAX_GROUPS = (1 << (63 - GROUP_SHIFT)) - 1
 
@@ -113,20 +112,14 @@ def _stored_groups(store, graph: str) -> dict[str, int]:
 
 def write_dates_order(store, mint: Minter, changed: set[str] | None = None, bulk: bool = False) -> None:
     """Rank the documents: all of them (``changed`` None, many, no graph yet, or groups that changed; ``bulk``: a
-    first build, bulk-loaded), or the groups of the ``changed`` documents (IRIs written or dropped by this build)."""
-    from .followup import store_has_graph
-
+    first build, bulk-loaded), or the groups and days of the ``changed`` documents (IRIs written or dropped by
+    this build)."""
     graph = dates_order_graph(mint)
-    has = store_has_graph(store, graph)
     groups = _groups(store)
-    if changed is not None and len(changed) <= _LOOKUP_MAX and not bulk and has and groups == _stored_groups(store, graph):
+    if around_only(store, graph, changed, bulk) and groups == _stored_groups(store, graph):
         _rerank(store, mint, changed, groups)
         return
-    quads = _quads(mint, _keys(_rows(store, ""), _label_groups(store, groups)), groups)
-    if bulk and not has:
-        store.bulk_load_quads(quads)
-    else:
-        store.apply({graph: quads})
+    write_whole(store, graph, _quads(mint, _keys(_rows(store, ""), _label_groups(store, groups)), groups), bulk)
 
 
 def _rerank(store, mint: Minter, changed: set[str], groups: dict[str, int]) -> None:

@@ -41,9 +41,8 @@ import datetime as _dt
 from policykg.iri import Minter
 from policykg.ontology import PKG, XSD
 
-from .order import DCT, ELI, SHIFT, day_of, keys
+from .order import DCT, ELI, SHIFT, around_only, day_of, keys, write_whole
 
-_LOOKUP_MAX = 32  # builds that changed at most this many documents recompute around them only
 STARTS = (("first_date_entry_in_force", "entry-into-force"), ("date_document", "signed"),
           ("date_publication", "published"))
 PROMULGATED = "promulgating document"
@@ -213,18 +212,12 @@ def _rows_for_keys(intervals: dict[str, tuple], listed: dict[str, tuple]) -> dic
 def write_in_force(store, mint: Minter, changed: set[str] | None = None, bulk: bool = False) -> None:
     """Compute the intervals of every document (``changed`` None, many, or no graph yet; ``bulk``: a first build,
     bulk-loaded), or of those around the ``changed`` documents (IRIs written or dropped by this build)."""
-    from .followup import store_has_graph
-
     graph = in_force_graph(mint)
-    if changed is not None and len(changed) <= _LOOKUP_MAX and not bulk and store_has_graph(store, graph):
+    if around_only(store, graph, changed, bulk):
         _update(store, mint, changed)
         return
     intervals, listed = _compute(store, None)
-    quads = _quads(mint, intervals, keys(_rows_for_keys(intervals, listed), day=ymd))
-    if bulk and not store_has_graph(store, graph):
-        store.bulk_load_quads(quads)
-    else:
-        store.apply({graph: quads})
+    write_whole(store, graph, _quads(mint, intervals, keys(_rows_for_keys(intervals, listed), day=ymd)), bulk)
 
 
 def _update(store, mint: Minter, changed: set[str]) -> None:

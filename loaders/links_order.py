@@ -28,10 +28,9 @@ import hashlib
 from policykg.iri import Minter
 from policykg.ontology import PKG, XSD
 
-from .order import day_of
+from .order import around_only, day_of, write_whole
 
 ELI = "http://data.europa.eu/eli/ontology#"
-_LOOKUP_MAX = 32  # builds that changed at most this many documents recompute the rows around them only
 RELATIONS = ((PKG + "promulgates", "issues"), (ELI + "based_on", "based-on"), (ELI + "repeals", "repeals"),
              (PKG + "interprets", "interprets"), (PKG + "revises", "revises"))
 
@@ -143,14 +142,12 @@ def write_links_order(store, mint: Minter, changed: set[str] | None = None, bulk
     from .followup import store_has_graph
 
     graph = links_graph(mint)
-    has = store_has_graph(store, graph)
-    if changed is not None and len(changed) <= _LOOKUP_MAX and not bulk and has:
+    if around_only(store, graph, changed, bulk):
         _update(store, mint, changed)
         return
     keyed = _keys(rows(store), _signed(store))
-    if not has:
-        quads = _quads(mint, keyed)
-        store.bulk_load_quads(quads) if bulk else store.apply({graph: quads})
+    if not store_has_graph(store, graph):
+        write_whole(store, graph, _quads(mint, keyed), bulk)
         return
     # the row node's IRI is a hash of the row: its key is all there is to compare
     stored = {r["row"].value: int(r["k"].value) for r in store.query(

@@ -25,7 +25,7 @@ from policykg.iri import Minter
 from policykg.ontology import PKG, XSD
 
 SHIFT = 32  # bits of the rank within a day
-_LOOKUP_MAX = 32  # builds that changed at most this many documents re-rank their days only
+_LOOKUP_MAX = 32  # builds that changed at most this many documents recompute a materialised list around them only
 ELI = "http://data.europa.eu/eli/ontology#"
 DCT = "http://purl.org/dc/terms/"
 
@@ -90,20 +90,32 @@ def _quads(mint: Minter, keyed: dict[str, int]) -> list:
     return [Quad(NamedNode(d), p, Literal(str(k), datatype=integer), g) for d, k in sorted(keyed.items())]
 
 
-def write_order(store, mint: Minter, changed: set[str] | None = None, bulk: bool = False) -> None:
-    """Rank the documents: all of them (``changed`` None, many, or no order graph yet; ``bulk``: a first build,
-    bulk-loaded), or the days of the ``changed`` documents (IRIs written or dropped by this build)."""
+def around_only(store, graph: str, changed: set[str] | None, bulk: bool) -> bool:
+    """Whether a build may recompute a materialised list around the ``changed`` documents only: a few of them,
+    not a first build, and the list's ``graph`` already there (else it is computed whole)."""
     from .followup import store_has_graph
 
-    graph = order_graph(mint)
-    if changed is not None and len(changed) <= _LOOKUP_MAX and not bulk and store_has_graph(store, graph):
-        _rerank(store, mint, changed)
-        return
-    quads = _quads(mint, keys(_rows(store, "")))
+    return changed is not None and len(changed) <= _LOOKUP_MAX and not bulk and store_has_graph(store, graph)
+
+
+def write_whole(store, graph: str, quads: list, bulk: bool) -> None:
+    """Replace ``graph`` with ``quads`` — in a first build (``bulk``), where it is not there yet, by a bulk load."""
+    from .followup import store_has_graph
+
     if bulk and not store_has_graph(store, graph):
         store.bulk_load_quads(quads)
     else:
         store.apply({graph: quads})
+
+
+def write_order(store, mint: Minter, changed: set[str] | None = None, bulk: bool = False) -> None:
+    """Rank the documents: all of them (``changed`` None, many, or no order graph yet; ``bulk``: a first build,
+    bulk-loaded), or the days of the ``changed`` documents (IRIs written or dropped by this build)."""
+    graph = order_graph(mint)
+    if around_only(store, graph, changed, bulk):
+        _rerank(store, mint, changed)
+        return
+    write_whole(store, graph, _quads(mint, keys(_rows(store, ""))), bulk)
 
 
 def _rerank(store, mint: Minter, changed: set[str]) -> None:

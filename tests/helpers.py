@@ -26,6 +26,28 @@ def select(store, sparql: str) -> list[dict]:
     return [{n: (row[n].value if row[n] is not None else None) for n in names} for row in res]
 
 
+def values(result, columns) -> list[tuple]:
+    """Rows of a SELECT as tuples of plain values of ``columns`` (None when unbound), in the answer's order."""
+    return [tuple(None if r[c] is None else r[c].value for c in columns) for r in result]
+
+
+def rebuilds_missing_graph(tmp_path: Path, folder: Path, one_file: Path, graph: str, listed):
+    """A materialised list's graph dropped from a built store (a store of a version before it): ``listed(store)``
+    lists nothing, and a build of ``one_file`` writes the graph whole again, equal to the first build's. The store,
+    for further checks."""
+    from policykg.loaders.build import build
+    from policykg.store import Store
+
+    store = Store(tmp_path / "missing-graph")
+    build([folder], store, BASE, progress=False, reason=False)
+    whole = store.dump_sorted([graph])
+    store.apply({}, drops=[graph])
+    assert listed(store) == []
+    build([one_file], store, BASE, progress=False, reason=False)
+    assert store.dump_sorted([graph]) == whole
+    return store
+
+
 def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
     """Run the real `policykg` command in a subprocess."""
     full_env = dict(os.environ)

@@ -14,7 +14,7 @@ from policykg.loaders.build import build
 from policykg.loaders.dates_order import dates_order_graph
 from policykg.store import Store
 
-from helpers import BASE, CORPUS
+from helpers import BASE, CORPUS, rebuilds_missing_graph, values
 
 LIVE = """PREFIX pkg: <https://policykg.org/ontology#>
 PREFIX eli: <http://data.europa.eu/eli/ontology#>
@@ -44,7 +44,7 @@ COLUMNS = "doc title type place placeLabel signed published adopted lastAmended 
 
 
 def _rows(store: Store, text: str) -> list[tuple]:
-    return [tuple(None if r[c] is None else r[c].value for c in COLUMNS) for r in store.query(text)]
+    return values(store.query(text), COLUMNS)
 
 
 def live(store: Store, values: dict | None = None) -> list[tuple]:
@@ -119,11 +119,5 @@ def test_rebuilds_of_one_file_rank_like_a_fresh_build(tmp_path):
 def test_a_store_without_the_graph_gets_it_whole_from_any_build(tmp_path):
     folder = tmp_path / "c"
     shutil.copytree(CORPUS, folder)
-    store = Store(tmp_path / "s")
-    build([folder], store, BASE, progress=False, reason=False)
-    whole = _graph(store)
-    store.apply({}, drops=[dates_order_graph(Minter(BASE))])
-    assert listed(store) == []
-    build([next(folder.glob("001_*.txt"))], store, BASE, progress=False, reason=False)
-    assert _graph(store) == whole
+    store = rebuilds_missing_graph(tmp_path, folder, next(folder.glob("001_*.txt")), dates_order_graph(Minter(BASE)), listed)
     check_order(store)

@@ -15,7 +15,7 @@ from policykg.loaders.build import build
 from policykg.loaders.inforce import in_force_graph
 from policykg.store import Store
 
-from helpers import BASE
+from helpers import BASE, rebuilds_missing_graph, values
 from test_time import EXPECTED, F09, F24, FOREST_2009, FOREST_2024, OLD_TREES, T01, T15, TREES, write
 
 LIVE = """PREFIX pkg: <https://policykg.org/ontology#>
@@ -72,7 +72,7 @@ COLUMNS = ("doc", "docNumber", "title", "type", "from", "fromDate", "expiry")
 
 
 def _rows(result) -> list[tuple]:
-    return [tuple(None if r[c] is None else r[c].value for c in COLUMNS) for r in result]
+    return values(result, COLUMNS)
 
 
 def live(store: Store, on: str) -> list[tuple]:
@@ -184,10 +184,6 @@ def test_a_rebuild_of_one_file_updates_the_documents_it_ends(tmp_path, order):
 
 def test_a_store_without_the_graph_gets_it_whole_from_any_build(tmp_path):
     src = write(tmp_path / "src", forest2009=FOREST_2009, forest2024=FOREST_2024, oldtrees=OLD_TREES, trees=TREES)
-    store = Store(tmp_path / "s")
-    build([src], store, BASE, progress=False, reason=False)
-    whole = _graph(store)
-    store.apply({}, drops=[in_force_graph(Minter(BASE))])
-    assert named(store, "2024-05-01") == []
-    build([src / "oldtrees.txt"], store, BASE, progress=False, reason=False)
-    assert _graph(store) == whole
+    store = rebuilds_missing_graph(tmp_path, src, src / "oldtrees.txt", in_force_graph(Minter(BASE)),
+                                   lambda s: named(s, "2024-05-01"))
+    check(store)

@@ -14,7 +14,7 @@ from policykg.loaders.build import build
 from policykg.loaders.links_order import links_graph
 from policykg.store import Store
 
-from helpers import BASE
+from helpers import BASE, rebuilds_missing_graph, values
 from test_time import FOREST_2009, FOREST_2024, OLD_TREES, T01, T15, TREES, write
 
 LIVE = """PREFIX pkg: <https://policykg.org/ontology#>
@@ -40,7 +40,7 @@ COLUMNS = ("from", "relation", "to", "toTitle")
 
 
 def _rows(store: Store, text: str) -> list[tuple]:
-    return [tuple(None if r[c] is None else r[c].value for c in COLUMNS) for r in store.query(text)]
+    return values(store.query(text), COLUMNS)
 
 
 def live(store: Store, values: dict | None = None) -> list[tuple]:
@@ -113,10 +113,5 @@ def test_rebuilds_of_one_file_give_a_fresh_builds_rows(tmp_path, order):
 
 def test_a_store_without_the_graph_gets_it_whole_from_any_build(tmp_path):
     src = write(tmp_path / "src", forest2009=FOREST_2009, forest2024=FOREST_2024, oldtrees=OLD_TREES, trees=TREES)
-    store = Store(tmp_path / "s")
-    build([src], store, BASE, progress=False, reason=False)
-    whole = _graph(store)
-    store.apply({}, drops=[links_graph(Minter(BASE))])
-    assert listed(store) == []
-    build([src / "oldtrees.txt"], store, BASE, progress=False, reason=False)
-    assert _graph(store) == whole
+    store = rebuilds_missing_graph(tmp_path, src, src / "oldtrees.txt", links_graph(Minter(BASE)), listed)
+    check_rows(store, relations=("based-on", "repeals"))

@@ -14,7 +14,7 @@ from policykg.loaders.build import build
 from policykg.loaders.order import order_graph
 from policykg.store import Store
 
-from helpers import BASE, CORPUS
+from helpers import BASE, CORPUS, rebuilds_missing_graph
 
 # the list as the engine orders it live: the ORDER BY of queries/documents.rq before pkg:listOrder
 LIVE = """PREFIX pkg: <https://policykg.org/ontology#> PREFIX eli: <http://data.europa.eu/eli/ontology#>
@@ -97,11 +97,4 @@ def test_a_store_without_the_order_graph_gets_it_whole_from_any_build(tmp_path):
     """A store built by a version before the order (no graph): a one-file build ranks every document."""
     folder = tmp_path / "c"
     shutil.copytree(CORPUS, folder)
-    store = Store(tmp_path / "s")
-    build([folder], store, BASE, progress=False, reason=False)
-    whole = _order(store)
-    store.apply({}, drops=[order_graph(Minter(BASE))])
-    assert listed(store) == []
-    build([next(folder.glob("001_*.txt"))], store, BASE, progress=False, reason=False)
-    assert _order(store) == whole
-    check_order(store)
+    check_order(rebuilds_missing_graph(tmp_path, folder, next(folder.glob("001_*.txt")), order_graph(Minter(BASE)), listed))
