@@ -6,10 +6,11 @@ then those without a date signed. Computed by the engine, that order joins every
 and title and compares strings: 500 ms for the first page at 10,000 documents. So each document with a title
 and a type gets ``pkg:datesOrder``:
 
-    key = group << 50 | day << 30 | rank
+    key = group << 50 | day << 30 | rank    (with up to 8,191 labels)
 
 ``group`` is the place label's rank (from 1) among the labels of all documents' places (0: no place, or no
-label; at most 8,191 labels), ``day`` the date signed as a day number (``date.toordinal()``, 0: none), ``rank``
+label; 13 bits, more when there are more labels, taken from the rank's), ``day`` the date signed as a day
+number (``date.toordinal()``, 0: none; 20 bits), ``rank``
 the document's place (from 1) among the documents of its group and day by (title, IRI). Each place gets
 ``pkg:datesGroup``, its label's group, so that a build can tell whether the groups are still those it stored.
 A document with several places, or several values of one of these properties, is placed by the least (its rows
@@ -26,11 +27,10 @@ from __future__ import annotations
 from policykg.iri import Minter
 from policykg.ontology import PKG, XSD
 
-from .order import DCT, ELI, around_only, day_of, keys, write_whole
+from .order import DAY_BITS, DCT, ELI, around_only, day_in_key, keys, write_whole
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
-GROUP_SHIFT, DAY_SHIFT = 50, 30
-MAX_GROUPS = (1 << (63 - GROUP_SHIFT)) - 1
+GROUP_BITS = 13  # 8,191 labels; more take bits from the rank (a key stays within 63 bits)
 
 
 def dates_order_graph(mint: Minter) -> str:
@@ -66,8 +66,6 @@ def _groups(store) -> dict[str, int]:
         p, label = r["place"].value, r["label"].value
         labels[p] = min(labels.get(p, label), label)
     rank = {label: i for i, label in enumerate(sorted(set(labels.values())), start=1)}
-    if len(rank) > MAX_GROUPS:
-        raise ValueError(f"the documents name {len(rank)} place labels; the dates list orders at most {MAX_GROUPS}")
     return {p: rank[label] for p, label in labels.items()}
 
 
@@ -85,7 +83,12 @@ def _cell(row: tuple, by_label: dict[str, int]) -> int:
     """The (group, day) of a row (label, signed, title), as the high bits of its key."""
     label, signed, _ = row
     group = by_label.get(label, 0) if label is not None else 0
-    return group << (GROUP_SHIFT - DAY_SHIFT) | day_of(signed)
+    return group << DAY_BITS | day_in_key(signed)
+
+
+def _rank_bits(by_label: dict[str, int]) -> int:
+    """The bits of the rank within a cell: what the group and the day leave of 63."""
+    return 63 - DAY_BITS - max(GROUP_BITS, max(by_label.values(), default=0).bit_length())
 
 
 def _keys(rows: dict[str, tuple], by_label: dict[str, int]) -> dict[str, int]:
@@ -93,7 +96,7 @@ def _keys(rows: dict[str, tuple], by_label: dict[str, int]) -> dict[str, int]:
     cells = {d: _cell(row, by_label) for d, row in rows.items()}
     # within a cell: by title, then IRI (keys() orders a day's rows by (number present, number, title, IRI):
     # given no number, that is by title, then IRI)
-    return keys({d: (cells[d], None, row[2]) for d, row in rows.items()}, day=lambda cell: cell, shift=DAY_SHIFT)
+    return keys({d: (cells[d], None, row[2]) for d, row in rows.items()}, day=lambda cell: cell, shift=_rank_bits(by_label))
 
 
 def _quads(mint: Minter, keyed: dict[str, int], groups: dict[str, int] | None = None) -> list:
@@ -130,13 +133,14 @@ def _rerank(store, mint: Minter, changed: set[str], groups: dict[str, int]) -> N
     old = {r["doc"].value: int(r["k"].value) for r in store.query(
         f"SELECT ?doc ?k WHERE {{ {_values(changed)} GRAPH <{graph}> {{ ?doc <{PKG}datesOrder> ?k }} }}")}
     now = _rows(store, _values(changed))
-    touched = {k >> DAY_SHIFT for k in old.values()} | {_cell(r, by_label) for r in now.values()}
+    bits = _rank_bits(by_label)
+    touched = {k >> bits for k in old.values()} | {_cell(r, by_label) for r in now.values()}
     stored: dict[str, int] = dict(old)
     for cell in sorted(touched):
         # the documents stored in that cell (their keys lie in its range), read again, and the changed ones now
         found = {r["doc"].value: int(r["k"].value) for r in store.query(
             f"SELECT ?doc ?k WHERE {{ GRAPH <{graph}> {{ ?doc <{PKG}datesOrder> ?k }} "
-            f"FILTER(?k >= {cell << DAY_SHIFT} && ?k < {(cell + 1) << DAY_SHIFT}) }}")}
+            f"FILTER(?k >= {cell << bits} && ?k < {(cell + 1) << bits}) }}")}
         stored.update(found)
     rest = set(stored) - set(changed)
     rows = dict(now)

@@ -28,7 +28,7 @@ import hashlib
 from policykg.iri import Minter
 from policykg.ontology import PKG, XSD
 
-from .order import around_only, day_of, write_whole
+from .order import DAY_BITS, around_only, day_in_key, day_of, write_whole
 
 ELI = "http://data.europa.eu/eli/ontology#"
 RELATIONS = ((PKG + "promulgates", "issues"), (ELI + "based_on", "based-on"), (ELI + "repeals", "repeals"),
@@ -89,7 +89,7 @@ CELL_SHIFT = 40  # bits of the rank within a cell (relation and day)
 
 
 def _cell(row: tuple[str, str, str], signed: dict[str, str]) -> int:
-    return CODE[row[1]] << 20 | day_of(signed.get(row[0]))
+    return CODE[row[1]] << DAY_BITS | day_in_key(signed.get(row[0]))
 
 
 def _keys(rows, signed: dict[str, str]) -> dict[tuple, int]:

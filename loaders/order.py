@@ -65,6 +65,14 @@ def day_of(date: str | None) -> int:
         return 0
 
 
+DAY_BITS = 20  # a day number in a key with other fields: year 2870 at most (a later date counts as that day)
+
+
+def day_in_key(date: str | None) -> int:
+    """:func:`day_of`, at most ``2**DAY_BITS - 1``, for keys that pack the day with other fields."""
+    return min(day_of(date), (1 << DAY_BITS) - 1)
+
+
 def _within_day(doc: str, row: tuple) -> tuple:
     _, number, title = row
     return (number is not None, number or "", title, doc)

@@ -121,3 +121,27 @@ def test_a_store_without_the_graph_gets_it_whole_from_any_build(tmp_path):
     shutil.copytree(CORPUS, folder)
     store = rebuilds_missing_graph(tmp_path, folder, next(folder.glob("001_*.txt")), dates_order_graph(Minter(BASE)), listed)
     check_order(store)
+
+
+def test_keys_fit_a_64_bit_integer_and_keep_the_order_with_many_places_and_far_dates():
+    """A national corpus may name more place labels than the key's 13 group bits hold, and a misread date may
+    lie in year 9999: the keys still order (label, date signed, title, IRI) and stay below 2^63 (the engine's
+    xsd:integer), so the build writes them."""
+    import pyoxigraph as ox
+
+    from policykg.loaders.dates_order import _keys
+
+    labels = [f"地{i:05d}" for i in range(9000)]
+    by_label = {label: i for i, label in enumerate(labels, start=1)}
+    rows = {f"https://x.org/d{i}": (labels[i % 9000], ["2024-01-02", "9999-12-31", None][i % 3], f"t{i % 7}")
+            for i in range(27000)}
+    rows["https://x.org/none"] = (None, None, "t")
+    keyed = _keys(rows, by_label)
+    assert max(keyed.values()) < 2**63
+    expected = sorted(rows, key=lambda d: (rows[d][0] is not None, rows[d][0] or "", rows[d][1] is not None,
+                                           rows[d][1] or "", rows[d][2], d))
+    assert sorted(rows, key=keyed.get) == expected
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("https://x.org/a"), ox.NamedNode("https://x.org/k"),
+                      ox.Literal(str(max(keyed.values())), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))))
+    assert list(store.query("SELECT ?k WHERE { ?a ?p ?k FILTER(?k > 0) }"))

@@ -115,3 +115,16 @@ def test_a_store_without_the_graph_gets_it_whole_from_any_build(tmp_path):
     src = write(tmp_path / "src", forest2009=FOREST_2009, forest2024=FOREST_2024, oldtrees=OLD_TREES, trees=TREES)
     store = rebuilds_missing_graph(tmp_path, src, src / "oldtrees.txt", links_graph(Minter(BASE)), listed)
     check_rows(store, relations=("based-on", "repeals"))
+
+
+def test_keys_fit_a_64_bit_integer_and_keep_the_order_with_far_dates():
+    """A from document dated in year 9999 (a misread date) sorts after 2024 and before the next relation."""
+    from policykg.loaders.links_order import _keys
+
+    rows = {("https://x.org/a", "repeals", "https://x.org/t"), ("https://x.org/b", "repeals", "https://x.org/t"),
+            ("https://x.org/c", "repeals", "https://x.org/t"), ("https://x.org/a", "revises", "https://x.org/t")}
+    keyed = _keys(rows, {"https://x.org/a": "9999-12-31", "https://x.org/b": "2024-01-01"})
+    assert max(keyed.values()) < 2**63
+    assert [r[:2] for r in sorted(keyed, key=keyed.get)] == [
+        ("https://x.org/c", "repeals"), ("https://x.org/b", "repeals"), ("https://x.org/a", "repeals"),
+        ("https://x.org/a", "revises")]
