@@ -84,7 +84,10 @@ def test_the_access_log_is_common_log_format_on_standard_error(store, tmp_path):
     csv = server.get("/queries/documents?format=csv")
     missing = server.get("/id/no-such-thing")
     server.get('/queries/documents?format=%22x%22')  # a quote in the request line stays inside the field
-    server.wait_for(server.err, "format=%22x%22")
+    # each line is written once its response has been sent, by the thread that sent it: under load the lines of
+    # two requests can come in either order, so wait for each
+    for request in ("format=csv", "/id/no-such-thing", "format=%22x%22"):
+        server.wait_for(server.err, request)
     out, err = server.stop()
     assert "policykg: serving" in out  # the startup line
     lines = [l for l in err.splitlines() if CLF.match(l)]
