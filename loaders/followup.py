@@ -133,24 +133,40 @@ def _bigram_counts(text: str) -> Counter:
     return Counter(bigrams(text))
 
 
-def _tfidf(docs: list[str]) -> "np.ndarray":
-    """L2-normalised TF-IDF rows of the bigrams of each text, over the vocabulary of ``docs``, as a dense matrix."""
+def _cosines(a: list[str], b: list[str]) -> "np.ndarray":
+    """Cosines of the L2-normalised TF-IDF bigram vectors of each text of ``a`` with each of ``b`` (IDF over
+    ``a`` + ``b``), as an ``len(a)`` × ``len(b)`` matrix.
+
+    A bigram that occurs on one side only adds nothing to a product but its share of the norms, so the matrices
+    multiplied hold only the bigrams both sides have: a few hundred columns instead of the whole vocabulary."""
     import numpy as np
 
-    counts = [_bigram_counts(d) for d in docs]
+    counts = [_bigram_counts(d) for d in a + b]
     df = Counter(t for c in counts for t in c)  # in how many texts each bigram is
     terms = sorted(df)
     vocab = {t: k for k, t in enumerate(terms)}
-    n = len(docs)
+    n = len(counts)
     idf = np.log((n + 1) / (np.array([df[t] for t in terms], dtype=np.float64) + 1)) + 1
-    m = np.zeros((n, len(vocab)), dtype=np.float64)
-    rows = [i for i, c in enumerate(counts) for _ in range(len(c))]
-    cols = [vocab[t] for c in counts for t in c]
-    m[rows, cols] = [v for c in counts for v in c.values()]
-    m *= idf
-    norms = np.linalg.norm(m, axis=1)
+    rows = np.array([i for i, c in enumerate(counts) for _ in range(len(c))], dtype=np.intp)
+    cols = np.array([vocab[t] for c in counts for t in c], dtype=np.intp)
+    w = np.array([v for c in counts for v in c.values()], dtype=np.float64) * idf[cols]
+    norms = np.sqrt(np.bincount(rows, w * w, minlength=n))
     norms[norms == 0] = 1.0
-    return m / norms[:, None]
+    w /= norms[rows]
+    side = rows < len(a)
+    in_a, in_b = np.zeros(len(terms), dtype=bool), np.zeros(len(terms), dtype=bool)
+    in_a[cols[side]] = True
+    in_b[cols[~side]] = True
+    both = in_a & in_b
+    col_of = np.cumsum(both) - 1  # a shared bigram's column in the small matrices
+    keep = both[cols]
+    width = int(both.sum())
+    ma = np.zeros((len(a), width))
+    mb = np.zeros((len(b), width))
+    ka, kb = keep & side, keep & ~side
+    ma[rows[ka], col_of[cols[ka]]] = w[ka]
+    mb[rows[kb] - len(a), col_of[cols[kb]]] = w[kb]
+    return ma @ mb.T
 
 
 _EDGE = "“”、"
@@ -227,12 +243,16 @@ def shared_phrases(a: str, b: str, minimum: int = 3, most: int = 5) -> list[str]
 
 
 def score_pairs(district: list[Measure], city: list[Measure]) -> list[list[float]]:
-    import numpy as np
-
+    """The lexical score of each district measure with each city measure (rows: district)."""
     if not district or not city:
         return [[] for _ in district]
-    m = _tfidf([x.text for x in district + city])
-    cos = m[: len(district)] @ m[len(district):].T
+    return _score_matrix(district, city).tolist()
+
+
+def _score_matrix(district: list[Measure], city: list[Measure]) -> "np.ndarray":
+    import numpy as np
+
+    cos = _cosines([x.text for x in district], [x.text for x in city])
     quoted_d = [set(_QUOTED.findall(x.text)) for x in district]
     quoted_c = [set(_QUOTED.findall(x.text)) for x in city]
     headings = sorted({x.heading for x in district} | {x.heading for x in city})
@@ -250,7 +270,7 @@ def score_pairs(district: list[Measure], city: list[Measure]) -> list[list[float
         both = set().union(*(quoted_in.get(q, ()) for q in qd))
         if both:  # a term both quote: once per pair
             score[i, sorted(both)] += 0.10
-    return np.minimum(score, 1.0).tolist()
+    return np.minimum(score, 1.0)
 
 
 def clauses(text: str, minimum: int = 8) -> list[str]:
@@ -275,7 +295,7 @@ def decide(district: list[Measure], city: list[Measure], threshold: float | None
             owner.append(i)
     if not units or not city:
         return []
-    scores = np.array(score_pairs(units, city))
+    scores = _score_matrix(units, city)
     if how.semantic_weight:
         from . import semantic
 
