@@ -36,7 +36,7 @@ its set of candidates changed — re-building one document in a large store stay
 from __future__ import annotations
 
 import functools
-import heapq
+import itertools
 import math
 import re
 from collections import Counter
@@ -185,11 +185,10 @@ def shared_phrases(a: str, b: str, minimum: int = 3, most: int = 5) -> list[str]
     starts = [i for i in range(len(a) - minimum + 1) if a[i:i + minimum] in grams and a[i] not in _EDGE]
     if not starts:
         return []
-    bad = [0] * (len(a) + 1)  # bad[k]: characters before position k that may not be in a phrase
+    marks = [0] * len(a)
     for m in _OUTSIDE.finditer(a):
-        bad[m.start() + 1] = 1
-    for k in range(1, len(bad)):
-        bad[k] += bad[k - 1]
+        marks[m.start()] = 1
+    bad = [0, *itertools.accumulate(marks)]  # bad[k]: characters before position k that may not be in a phrase
     longest = min(len(a), 30)
     reach = {}  # start → the length of the longest piece of ``a`` from it that ``b`` contains (at most ``longest``)
     last, n, size = -2, 0, len(a)
@@ -213,31 +212,31 @@ def shared_phrases(a: str, b: str, minimum: int = 3, most: int = 5) -> list[str]
                 return n
         return 0
 
-    # longest first, then from the left: a lazy heap keyed by an upper bound of each start's phrase (what ``b``
-    # contains from it), made exact when it comes to the top. Once ``most`` phrases are longer than any still
-    # possible, the rest cannot be among those returned
-    heap = [(-reach[i], i) for i in starts]
-    heapq.heapify(heap)
+    # longest first, then from the left: each start waits in the bucket of an upper bound of its phrase (what
+    # ``b`` contains from it), made exact when its bucket comes up and moved down if it is less. Once ``most``
+    # phrases are longer than any still possible, the rest cannot be among those returned
+    buckets: list[list[int]] = [[] for _ in range(longest + 1)]
+    for i in starts:
+        buckets[reach[i]].append(i)
     out: list[str] = []
     lengths: list[int] = []  # of the phrases taken, longest first
-    while heap:
-        if len(lengths) >= most:
-            while heap and used[heap[0][1]]:
-                heapq.heappop(heap)
-            if not heap or -heap[0][0] < lengths[most - 1]:
-                break
-        n, i = heapq.heappop(heap)
-        if used[i]:  # inside a phrase taken: none can start here
-            continue
-        now = best(i)
-        if now != -n:
-            if now:
-                heapq.heappush(heap, (-now, i))
-            continue
-        out.append(a[i:i + now])
-        lengths.append(now)
-        for k in range(i, i + now):
-            used[k] = True
+    for n in range(longest, minimum - 1, -1):
+        if len(lengths) >= most and n < lengths[most - 1]:
+            break
+        todo = buckets[n]
+        todo.sort()  # starts moved down from longer buckets came in out of order
+        for i in todo:  # nothing joins this bucket while it is read: a start only ever moves to a shorter one
+            if used[i]:  # inside a phrase taken: none can start here
+                continue
+            now = best(i)
+            if now != n:
+                if now:
+                    buckets[now].append(i)
+                continue
+            out.append(a[i:i + now])
+            lengths.append(now)
+            for k in range(i, i + now):
+                used[k] = True
     out.sort(key=lambda s: (-len(s), s))
     return out[:most]
 
@@ -763,7 +762,7 @@ def link_followups(store, mint, how: Matching = LEXICAL, changed: set[str] | Non
                 Quad(node, NamedNode(PKG + "matchingSection"), NamedNode(f.city_section), g),
             ]
             quads += [Quad(node, NamedNode(PKG + "evidence"), Literal(p, language="zh"), g) for p in f.shared]
-        return sorted(set(quads), key=str)
+        return quads
 
     links = [f for found in decided for f in found]
     # graphs of plans that are gone or have no candidate any more; the old single graph of earlier versions
@@ -772,10 +771,11 @@ def link_followups(store, mint, how: Matching = LEXICAL, changed: set[str] | Non
         unwanted &= {mint.followups_graph_for(d) for d in changed}
     drops = sorted(unwanted | ({mint.followups_graph} if legacy else set()))
     first = bulk and not drops and not existing
-    if first:  # graph by graph into batched bulk loads: the quads of all graphs are never held at once
+    if first:  # graph by graph into batched bulk loads: the quads of all graphs are never held at once (in any
+        # order, and a repeated quad is stored once: a bulk load does not need them sorted)
         store.bulk_load_quads(q for (dp, cs, kind), found in zip(todo, decided) for q in graph_quads(dp, cs, kind, found))
     else:
-        store.apply({mint.followups_graph_for(dp.iri): graph_quads(dp, cs, kind, found)
+        store.apply({mint.followups_graph_for(dp.iri): sorted(set(graph_quads(dp, cs, kind, found)), key=str)
                      for (dp, cs, kind), found in zip(todo, decided)}, drops=drops)
     # the coverage of the districts whose plans were matched again or dropped (loaders/summary.py)
     from .summary import coverage_pairs, update_coverage
