@@ -690,8 +690,8 @@ def link_followups(store, mint, how: Matching = LEXICAL, changed: set[str] | Non
         else:
             recorded = _recorded(store, mint)
             targeted = not (changed & city_iris) and not any(changed & cands for cands, _ in recorded.values())
-    if recorded is None:
-        recorded = _recorded(store, mint)
+    if recorded is None:  # ``bulk``: the store held no follow-up graph before this build, none to read back
+        recorded = {} if bulk else _recorded(store, mint)
     existing = set(recorded)  # every follow-up graph records its candidates (pkg:followsPlan|comparedWithPlan)
     if targeted:  # the changed documents, and of the city plans only those that could be their candidates
         own = _plans(store, only=changed)

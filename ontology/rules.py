@@ -108,6 +108,9 @@ class RuleReasoner:
             self.disjoint.append(group)
         self._anc: dict[str, frozenset[str]] = {}
         self._panc: dict[str, frozenset[str]] = {}
+        self._dom_up: dict[str, frozenset[str]] = {}
+        self._range_classes: dict[str, frozenset[str]] = {}
+        self._full: dict[frozenset[str], tuple[frozenset[str], tuple[tuple[str, str], ...]]] = {}
 
     # ------------------------------------------------------------ closures of the TBox
     def ancestors(self, cls: str) -> frozenset[str]:
@@ -117,6 +120,38 @@ class RuleReasoner:
     def super_properties(self, prop: str) -> frozenset[str]:
         """The property and every super-property (prp-spo1 to a fixpoint)."""
         return _closure(prop, self.sub_prop, self._panc)
+
+    def domains_up(self, prop: str) -> frozenset[str]:
+        """The domains of the property and of its super-properties (prp-dom after prp-spo1)."""
+        got = self._dom_up.get(prop)
+        if got is None:
+            got = self._dom_up[prop] = frozenset().union(*(self.domain.get(sup, ()) for sup in self.super_properties(prop)))
+        return got
+
+    def range_classes(self, prop: str) -> frozenset[str]:
+        """The classes among the property's own ranges (prp-rng; none for a datatype property)."""
+        got = self._range_classes.get(prop)
+        if got is None:
+            got = self._range_classes[prop] = frozenset() if prop in self.datatype_props else \
+                frozenset(c for c in self.range.get(prop, ()) if c in self.classes)
+        return got
+
+    def _types_closed(self, types: frozenset[str]) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
+        """A set of types with every super-class (owl:Thing left out), and the pairs of it that are disjoint
+        (the first two of each disjoint group, in order). Many individuals share one set: computed once."""
+        got = self._full.get(types)
+        if got is None:
+            full: set[str] = set()
+            for c in types:
+                full |= self.ancestors(c)
+            full.discard(OWL + "Thing")
+            clashes = []
+            for group in self.disjoint:
+                both = sorted(full & group)
+                if len(both) > 1:
+                    clashes.append((both[0], both[1]))
+            got = self._full[types] = (frozenset(full), tuple(clashes))
+        return got
 
     # ------------------------------------------------------------ one module
     def module(self, quads: Iterable[ox.Quad | ox.Triple], owned: Callable[[str], bool],
@@ -170,27 +205,27 @@ class RuleReasoner:
             delta = new - closed
 
         # types: asserted, domains (of the property and its super-properties), ranges — then super-classes
-        types: dict[str, set[str]] = defaultdict(set)
+        types: dict[str, set[str]] = defaultdict(set)  # every individual met gets an entry, typed or not
         for sv, ts in asserted_types.items():
             types[sv] |= ts
         for sv, p in subjects_props:
-            for sup in self.super_properties(p):
-                types[sv] |= self.domain.get(sup, set())
+            ts, dom = types[sv], self.domains_up(p)
+            if dom:
+                ts |= dom
         for s, p, o in closed:
-            types[s] |= self.domain.get(p, set())
+            ts, dom = types[s], self.domain.get(p)
+            if dom:
+                ts |= dom
             if p not in self.datatype_props:
-                types[o] |= {c for c in self.range.get(p, ()) if c in self.classes}
+                to, rng = types[o], self.range_classes(p)
+                if rng:
+                    to |= rng
         result = ModuleResult()
         for ind, ts in types.items():
-            full: set[str] = set()
-            for c in ts:
-                full |= self.ancestors(c)
-            full.discard(OWL + "Thing")
+            full, clashes = self._types_closed(frozenset(ts))
             types[ind] = full
-            for group in self.disjoint:
-                both = sorted(full & group)
-                if len(both) > 1:
-                    result.problems.append(f"{ind} is a {both[0]} and a {both[1]}, which the ontology says are disjoint")
+            for a, b in clashes:
+                result.problems.append(f"{ind} is a {a} and a {b}, which the ontology says are disjoint")
         for (sv, p), values in data_values.items():
             if len(values) > 1:
                 result.problems.append(f"{sv} has {len(values)} values of the functional property {p}")
