@@ -41,6 +41,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Iterator
 
 NEAR_BEST = 0.85
 SUBJECT_MIN = 0.3  # title subject overlap (Dice of bigrams) for a candidate city plan without a citation
@@ -320,40 +321,48 @@ def decide(district: list[Measure], city: list[Measure], threshold: float | None
     return links
 
 
-_PAIRS: list = []  # the work of decide_all, inherited by its forked workers (never pickled to them)
+_PAIRS: list = []  # the work of decide_each, inherited by its forked workers (never pickled to them)
+_CHUNK = 8  # pairs a worker decides at a time: small, so that the answers come back early and in step
 
 
-def _decide_slice(args: tuple[int, int, Matching]) -> list[list[FollowUp]]:
+def _decide_range(args: tuple[int, int, Matching]) -> list[list[FollowUp]]:
     from threadpoolctl import threadpool_limits
 
-    start, step, how = args
+    start, stop, how = args
     with threadpool_limits(1):  # one BLAS thread per worker: the workers already use every core
-        return [decide(d, c, how=how) for d, c in _PAIRS[start::step]]
+        return [decide(d, c, how=how) for d, c in _PAIRS[start:stop]]
 
 
-def decide_all(pairs: list[tuple[list[Measure], list[Measure]]], how: Matching = LEXICAL,
-               jobs: int | None = None) -> list[list[FollowUp]]:
-    """:func:`decide` for every (district measures, city measures) pair, on every core when there are many
-    (forked workers read the pairs from the parent's memory; each takes every n-th pair). The result is the
-    same, in the same order, whatever the number of workers."""
+def decide_each(pairs: list[tuple[list[Measure], list[Measure]]], how: Matching = LEXICAL,
+                jobs: int | None = None) -> Iterator[list[FollowUp]]:
+    """:func:`decide` for every (district measures, city measures) pair, yielded in the order of ``pairs`` as
+    soon as each is decided, so that the caller writes the first answers while the rest are computed. On every
+    core when there are many (forked workers read the pairs from the parent's memory, a few at a time). The
+    result is the same, in the same order, whatever the number of workers."""
     import multiprocessing
     import os
 
     jobs = jobs or os.cpu_count() or 1
     if jobs < 2 or len(pairs) < 8 or "fork" not in multiprocessing.get_all_start_methods():
-        return [decide(d, c, how=how) for d, c in pairs]
+        for d, c in pairs:
+            yield decide(d, c, how=how)
+        return
     from concurrent.futures import ProcessPoolExecutor
 
     _PAIRS[:] = pairs
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            slices = list(pool.map(_decide_slice, [(k, jobs, how) for k in range(jobs)]))
+            ranges = [(k, min(k + _CHUNK, len(pairs)), how) for k in range(0, len(pairs), _CHUNK)]
+            for part in pool.map(_decide_range, ranges):
+                yield from part
     finally:
         _PAIRS.clear()
-    out: list = [None] * len(pairs)
-    for k, part in enumerate(slices):
-        out[k::jobs] = part
-    return out
+
+
+def decide_all(pairs: list[tuple[list[Measure], list[Measure]]], how: Matching = LEXICAL,
+               jobs: int | None = None) -> list[list[FollowUp]]:
+    """:func:`decide_each`, as a list."""
+    return list(decide_each(pairs, how, jobs))
 
 
 # ---------------------------------------------------------------------- candidate city plans
@@ -733,7 +742,14 @@ def link_followups(store, mint, how: Matching = LEXICAL, changed: set[str] | Non
             measures[d] = known[d][0]
         if d in known:
             headings.update(known[d][1])
-    decided = decide_all([(measures[dp.iri], [m for cp in cs for m in measures[cp.iri]]) for dp, cs, _ in todo], how)
+    decided: list[list[FollowUp]] = []  # filled as the workers answer (a first build writes them as they come)
+
+    def answers():
+        """(plan, candidates, kind, links found) for each plan of ``todo``, as its matching is done."""
+        for k, found in enumerate(decide_each([(measures[dp.iri], [m for cp in cs for m in measures[cp.iri]])
+                                               for dp, cs, _ in todo], how)):
+            decided.append(found)
+            yield (*todo[k], found)
 
     def graph_quads(dp: Plan, candidates: list[Plan], kind: str, found: list[FollowUp]) -> list:
         g = NamedNode(mint.followups_graph_for(dp.iri))
@@ -764,7 +780,6 @@ def link_followups(store, mint, how: Matching = LEXICAL, changed: set[str] | Non
             quads += [Quad(node, NamedNode(PKG + "evidence"), Literal(p, language="zh"), g) for p in f.shared]
         return quads
 
-    links = [f for found in decided for f in found]
     # graphs of plans that are gone or have no candidate any more; the old single graph of earlier versions
     unwanted = existing - wanted
     if targeted:  # the graphs of documents this build did not touch stay
@@ -772,11 +787,14 @@ def link_followups(store, mint, how: Matching = LEXICAL, changed: set[str] | Non
     drops = sorted(unwanted | ({mint.followups_graph} if legacy else set()))
     first = bulk and not drops and not existing
     if first:  # graph by graph into batched bulk loads: the quads of all graphs are never held at once (in any
-        # order, and a repeated quad is stored once: a bulk load does not need them sorted)
-        store.bulk_load_quads(q for (dp, cs, kind), found in zip(todo, decided) for q in graph_quads(dp, cs, kind, found))
+        # order, and a repeated quad is stored once), each plan's as soon as its matching is done
+        store.bulk_load_quads(q for dp, cs, kind, found in answers() for q in graph_quads(dp, cs, kind, found))
     else:
+        for _ in answers():
+            pass
         store.apply({mint.followups_graph_for(dp.iri): sorted(set(graph_quads(dp, cs, kind, found)), key=str)
                      for (dp, cs, kind), found in zip(todo, decided)}, drops=drops)
+    links = [f for found in decided for f in found]
     # the coverage of the districts whose plans were matched again or dropped (loaders/summary.py)
     from .summary import coverage_pairs, update_coverage
 
