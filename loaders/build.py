@@ -37,7 +37,7 @@ from policykg.errors import PolicyKGError, ReadError
 from policykg.iri import Minter
 from policykg.ontology import PKG, PROV, RDF, XSD
 from policykg.ontology.rules import ModuleResult
-from policykg.store import BULK_BATCH, Store
+from policykg.store import BULK_BATCH, BulkLoader, Store
 
 from .emit import Emitter
 from .followup import plan_measures_of_quads
@@ -316,47 +316,6 @@ def _progress(i: int, n: int, name: str, stream) -> None:
     stream.flush()
 
 
-class _BulkLoader:
-    """Bulk loads on a thread of their own (the store releases the GIL), so the writer keeps taking the
-    workers' results while RocksDB builds its files; one batch queued at most."""
-
-    def __init__(self, store) -> None:
-        import queue
-        import threading
-
-        self.store = store
-        self.queue: queue.Queue = queue.Queue(maxsize=1)
-        self.error: PolicyKGError | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while True:
-            text = self.queue.get()
-            if text is None:
-                return
-            if self.error is None:
-                try:
-                    self.store.bulk_load_nquads(text)
-                except PolicyKGError as exc:
-                    self.error = exc
-
-    def put(self, text: str) -> None:
-        if self.error:
-            raise self.error
-        self.queue.put(text)
-
-    def close(self) -> None:
-        self.queue.put(None)
-        self.thread.join()
-        if self.error:
-            raise self.error
-
-    def abandon(self) -> None:
-        self.queue.put(None)
-        self.thread.join()
-
-
 def _sha(path: Path) -> str | None:
     import hashlib
 
@@ -430,7 +389,7 @@ def build(
     bulk = hasattr(store, "bulk_insert") and store.is_empty()
     buffer: list[str] = []
     buffered = 0
-    loader = _BulkLoader(store) if bulk else None
+    loader = BulkLoader(store) if bulk else None
     # a first build into the embedded store fills a new search index as it writes (policykg/search.py: Prepared)
     prepared = search.Prepared(store) if bulk and isinstance(store, Store) else None
     bulk_graphs: set[str] = set()  # graphs written by bulk loads in this build
@@ -535,7 +494,7 @@ def build(
                     buffered = 0
                 loader.close()
                 store.apply(replacements, drops=drops, delete_where=_with_prefixes(delete), inserts=inserts)
-                loader = _BulkLoader(store)
+                loader = BulkLoader(store)
                 bulk_graphs.update(replacements)
                 workload.fresh.update(shares)
                 _prepare_rows(prepared, index_rows)
