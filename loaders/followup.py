@@ -359,12 +359,6 @@ def decide_each(pairs: list[tuple[list[Measure], list[Measure]]], how: Matching 
         _PAIRS.clear()
 
 
-def decide_all(pairs: list[tuple[list[Measure], list[Measure]]], how: Matching = LEXICAL,
-               jobs: int | None = None) -> list[list[FollowUp]]:
-    """:func:`decide_each`, as a list."""
-    return list(decide_each(pairs, how, jobs))
-
-
 # ---------------------------------------------------------------------- candidate city plans
 @functools.lru_cache(maxsize=1)
 def _boilerplate() -> tuple[str, ...]:
