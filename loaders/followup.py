@@ -452,23 +452,27 @@ def candidate_plans(plan: Plan, city_plans: list[Plan]) -> tuple[list[Plan], str
     return [], None
 
 
-def closest_by_body(district: list[Measure], candidates: list[tuple[Plan, list[Measure]]]) -> list[Plan]:
+def closest_by_body(district: list[Measure], candidates: list[tuple[Plan, list[Measure]]],
+                    vectors: dict[str, tuple[Counter, float]] | None = None) -> list[Plan]:
     """Of several candidate city plans found by subject, the one whose measures are most like the district plan's
     (cosine of whole-plan bigram counts; an exact tie goes to the newer plan, then the IRI): a district plan that
     cites nothing answers one city plan, and plans of one subject share much of their wording, so matching it
-    against two would link the same district measure to both."""
+    against two would link the same district measure to both. ``vectors``: plan IRI → its counts and norm, kept
+    by the caller across district plans (many compare the same city plans)."""
     if len(candidates) < 2:
         return [p for p, _ in candidates]
 
-    def vector(ms: list[Measure]) -> Counter:
-        return Counter(b for m in ms for b in bigrams(m.text))
+    def vector(ms: list[Measure]) -> tuple[Counter, float]:
+        counts = Counter(b for m in ms for b in bigrams(m.text))
+        return counts, math.sqrt(sum(v * v for v in counts.values())) or 1.0
 
-    d = vector(district)
-    dn = math.sqrt(sum(v * v for v in d.values())) or 1.0
+    vectors = {} if vectors is None else vectors
+    d, dn = vector(district)
     sims = []
     for plan, ms in candidates:
-        c = vector(ms)
-        cn = math.sqrt(sum(v * v for v in c.values())) or 1.0
+        if plan.iri not in vectors:
+            vectors[plan.iri] = vector(ms)
+        c, cn = vectors[plan.iri]
         sims.append((sum(v * c.get(k, 0) for k, v in d.items()) / (dn * cn), plan))
     return [max(sims, key=lambda x: (round(x[0], 9), x[1].year or "", x[1].iri))[1]]
 
@@ -715,12 +719,13 @@ def link_followups(store, mint, how: Matching = LEXICAL, changed: set[str] | Non
         known.update({d: (tie_measures[d], {}) for d in tie_measures})
     wanted: set[str] = set()
     todo: list[tuple[Plan, list[Plan], str]] = []
+    city_vectors: dict[str, tuple[Counter, float]] = {}  # closest_by_body's, across district plans
     for dp in district_plans:
         candidates, kind = found_candidates[dp.iri]
         if not candidates:
             continue
         if len(candidates) > 1 and kind != "basis":
-            candidates = closest_by_body(known[dp.iri][0], [(c, known[c.iri][0]) for c in candidates])
+            candidates = closest_by_body(known[dp.iri][0], [(c, known[c.iri][0]) for c in candidates], city_vectors)
         graph = mint.followups_graph_for(dp.iri)
         wanted.add(graph)
         cand = frozenset(cp.iri for cp in candidates)
