@@ -91,7 +91,7 @@ def generation(path: str | Path) -> str | None:
 class BulkLoader:
     """Bulk loads into ``store`` on a thread of their own (the engine releases the GIL), so that the caller
     writes the next batch of N-Quads text while RocksDB builds its files; one batch queued at most. The first
-    error is raised by the next :meth:`put` or by :meth:`close`."""
+    error (as a :class:`StoreError`) is raised by the next :meth:`put` or by :meth:`close`."""
 
     def __init__(self, store: "Store") -> None:
         import queue
@@ -99,7 +99,8 @@ class BulkLoader:
 
         self.store = store
         self.queue: queue.Queue = queue.Queue(maxsize=1)
-        self.error: Exception | None = None
+        self.error: StoreError | None = None
+        self.dropped = False  # abandoned: batches still queued are not loaded
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
@@ -108,11 +109,13 @@ class BulkLoader:
             text = self.queue.get()
             if text is None:
                 return
-            if self.error is None:
+            if self.error is None and not self.dropped:
                 try:
                     self.store.bulk_load_nquads(text)
-                except Exception as exc:  # kept for the caller's thread: this one must go on draining the queue
-                    self.error = exc
+                except BaseException as exc:  # kept for the caller (an engine panic too): this thread must go on
+                    # draining the queue, or the caller's next put would wait for ever
+                    self.error = exc if isinstance(exc, StoreError) else \
+                        StoreError(f"bulk write failed ({type(exc).__name__}: {exc})", str(self.store.path))
 
     def put(self, text: str) -> None:
         if self.error:
@@ -127,7 +130,9 @@ class BulkLoader:
             raise self.error
 
     def abandon(self) -> None:
-        """Stop after the batches queued (the caller is failing anyway)."""
+        """Stop without loading the batches still queued (the caller is failing anyway); the one being loaded
+        is finished."""
+        self.dropped = True
         self.queue.put(None)
         self.thread.join()
 
