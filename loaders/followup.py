@@ -301,6 +301,9 @@ def decide(district: list[Measure], city: list[Measure], threshold: float | None
 
         scores = np.minimum(scores + how.semantic_weight * semantic.similarity(
             [u.text for u in units], [c.text for c in city], how.semantic_floor), 1.0)
+    # to 12 places: equal scores are equal whatever the order of the additions behind them (the matrices' shapes,
+    # the BLAS threads), so ties go to the first city measure every time
+    scores = np.round(scores, 12)
     closest = scores.max(axis=0)  # each city measure's best score over the district's clauses
     chosen: dict[tuple[int, int], float] = {}
     for u, row in enumerate(scores):
@@ -353,8 +356,12 @@ def decide_each(pairs: list[tuple[list[Measure], list[Measure]]], how: Matching 
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
             ranges = [(k, min(k + _CHUNK, len(pairs)), how) for k in range(0, len(pairs), _CHUNK)]
-            for part in pool.map(_decide_range, ranges):
-                yield from part
+            parts = pool.map(_decide_range, ranges)
+            try:
+                for part in parts:
+                    yield from part
+            finally:  # closed early (the caller failed): the chunks not started are cancelled, not waited for
+                parts.close()
     finally:
         _PAIRS.clear()
 
@@ -658,6 +665,19 @@ def _recorded(store, mint, graphs: set[str] | None = None) -> dict[str, tuple[fr
     return {g: (frozenset(c), m) for g, (c, m) in out.items()}
 
 
+def _drop_quietly(store, graphs: list[str]) -> None:
+    """Drop these graphs after a failure, which is what the caller reports: an error here is not raised over it."""
+    try:
+        store.apply({}, drops=sorted(graphs))
+    except Exception:  # noqa: BLE001 — the store itself may be what failed
+        pass
+
+
+def _has_followup_graphs(store) -> bool:
+    """Whether any graph records the city plans a district plan was matched against."""
+    return bool(store.query("ASK { GRAPH ?g { ?dp pkg:followsPlan|pkg:comparedWithPlan ?cp } }"))
+
+
 def _graphs_comparing(store, mint, docs: set[str]) -> bool:
     """Whether a follow-up graph records one of ``docs`` among the city plans it was computed against."""
     from pyoxigraph import NamedNode, Variable
@@ -697,8 +717,8 @@ def link_followups(store, mint, how: Matching = LEXICAL, changed: set[str] | Non
         else:
             recorded = _recorded(store, mint)
             targeted = not (changed & city_iris) and not any(changed & cands for cands, _ in recorded.values())
-    if recorded is None:  # ``bulk``: the store held no follow-up graph before this build, none to read back
-        recorded = {} if bulk else _recorded(store, mint)
+    if recorded is None:  # ``bulk``: a first build, whose store holds no follow-up graph (checked: one lookup)
+        recorded = {} if bulk and not _has_followup_graphs(store) else _recorded(store, mint)
     existing = set(recorded)  # every follow-up graph records its candidates (pkg:followsPlan|comparedWithPlan)
     if targeted:  # the changed documents, and of the city plans only those that could be their candidates
         own = _plans(store, only=changed)
@@ -787,7 +807,13 @@ def link_followups(store, mint, how: Matching = LEXICAL, changed: set[str] | Non
     first = bulk and not drops and not existing
     if first:  # graph by graph into batched bulk loads: the quads of all graphs are never held at once (in any
         # order, and a repeated quad is stored once), each plan's as soon as its matching is done
-        store.bulk_load_quads(q for dp, cs, kind, found in answers() for q in graph_quads(dp, cs, kind, found))
+        flow = answers()
+        try:
+            store.bulk_load_quads(q for dp, cs, kind, found in flow for q in graph_quads(dp, cs, kind, found))
+        except BaseException:  # a worker, the engine or an interrupt: no graph is left cut short looking whole
+            flow.close()
+            _drop_quietly(store, [mint.followups_graph_for(dp.iri) for dp, _, _ in todo[:len(decided)]])
+            raise
     else:
         for _ in answers():
             pass

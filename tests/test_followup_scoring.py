@@ -59,3 +59,25 @@ def test_measures_of_a_district_and_a_city_plan_as_the_definition_says():
     for i in range(len(district)):
         for j in range(len(city)):
             assert got[i, j] == pytest.approx(want[i][j], abs=1e-12), (district[i], city[j])
+
+
+def test_matching_on_workers_answers_what_one_pair_at_a_time_answers_in_order(built):
+    """decide_each forks workers for eight pairs or more, each taking a few at a time; the answers must be those
+    of decide, pair by pair, in the order of the pairs (the district plans of the bundled corpus against the city
+    plans, each pair twice, with the city measures reversed the second time)."""
+    from loaders.followup import _plans, decide, decide_each, measures_of
+
+    store, _ = built
+    plans = _plans(store)
+    city = [p for p in plans if p.level == "city" and not p.district]
+    districts = [p for p in plans if p.district]
+    assert city and districts
+    pairs = []
+    for dp in districts:
+        for cp in city:
+            dm, cm = measures_of(store, dp.iri), measures_of(store, cp.iri)
+            pairs += [(dm, cm), (dm, cm[::-1])]
+    assert len(pairs) >= 8
+    one_by_one = [decide(d, c) for d, c in pairs]
+    assert any(one_by_one)
+    assert list(decide_each(pairs, jobs=2)) == one_by_one
