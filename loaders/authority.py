@@ -317,10 +317,16 @@ class Authority:
         return self.gazetteer.by_code(code) if code else None
 
     def document_place(self, doc) -> Place | None:
-        """The place of a document: from its issuers, then its title (see :meth:`place_of`)."""
-        key = (tuple(doc.issuers or [doc.issuer]), doc.title)
+        """The place of a document: from its issuers, then its title (see :meth:`place_of`); for what a portal
+        writes itself (a guide, a Q&A, a news item: :data:`~.metadata.PAGE_SOURCE_TYPES`), then the name of the
+        site that published it (广州市人力资源和社会保障局网站 → 广州市), where 市人社局 in its source line is read.
+        A document the site only reposts is placed by its own issuer and title, never by the site."""
+        from .metadata import PAGE_SOURCE_TYPES
+
+        site = doc.site if doc.doc_type in PAGE_SOURCE_TYPES else None
+        key = (tuple(doc.issuers or [doc.issuer]), doc.title, site)
         if key not in self._doc_places:
-            self._doc_places[key] = self.place_of(*key[0], doc.title)
+            self._doc_places[key] = self.place_of(*key[0], doc.title, site)
         return self._doc_places[key]
 
     def place_of(self, *names: str | None) -> Place | None:

@@ -106,6 +106,7 @@ class Emitter:
         if issuer:
             units.append(issuer)
             units.extend(self.co_issuers(doc))
+        units.extend(self.publishers(doc))
         agencies = [q for u in units for q in self.unit_quads(u)]
         acts = [q for link in k.links for q in self.act_quads(link.title, link.number)]
         interpreted = next((l for l in k.links if l.relation == "interprets"), None)
@@ -120,6 +121,11 @@ class Emitter:
         """The further bodies that issued the document jointly (after the first)."""
         place = self.authority.document_place(doc)
         return [self.authority.resolve(name, place) for name in doc.issuers[1:]]
+
+    def publishers(self, doc: Document) -> list[Unit]:
+        """The bodies the page names as its source (信息来源), read in the document's place: who published it."""
+        place = self.authority.document_place(doc)
+        return [self.authority.resolve(name, place) for name in doc.publishers]
 
     def issuer(self, doc: Document) -> Unit | None:
         if not doc.issuer:
@@ -176,6 +182,12 @@ class Emitter:
             for co in self.co_issuers(doc):
                 if co.iri != issuer.iri:
                     add(Quad(dn, _n(PKG + "coIssuedBy"), _n(co.iri), graph))
+        publishers = self.publishers(doc)
+        if publishers:  # the first as printed, the others after it (as eli:passed_by / pkg:coIssuedBy)
+            add(Quad(dn, _n(DCT + "publisher"), _n(publishers[0].iri), graph))
+            for co in publishers[1:]:
+                if co.iri != publishers[0].iri:
+                    add(Quad(dn, _n(PKG + "coPublishedBy"), _n(co.iri), graph))
         if k.district is not None:
             add(Quad(dn, _n(PKG + "district"), _n(k.district.iri), graph))
         if k.place is not None:

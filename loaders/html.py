@@ -302,7 +302,7 @@ _FIELD_START = re.compile(rf"^(?P<label>{_LABEL_ALT})\s*[:：]")
 #: where the next field of a line starts: a label after a space or a non-Chinese character (字号 in 发文字号 is none)
 _FIELD_SPLIT = re.compile(rf"\s*(?<![\u3400-\u9fff])(?=(?:{_LABEL_ALT}|{_STOP_ALT})\s*[:：])")
 #: the standard meta tags of Chinese government sites → the printed label
-_META_LABELS = {"articletitle": "标题", "pubdate": "发布日期", "contentsource": "来源"}
+_META_LABELS = {"articletitle": "标题", "pubdate": "发布日期", "contentsource": "来源", "sitename": "网站名称"}
 
 #: lines that are widgets, never text: each alternative is a whole line (or a line prefix with a length bound)
 _CHROME_LINE = re.compile(

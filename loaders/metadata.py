@@ -129,6 +129,29 @@ _SIGNATURE_SUFFIX = re.compile(
 _EDITOR_NOTE = re.compile(r"^（(?:[^（）]{0,6}(?:删减|删节|转载|摘编|节选|摘要)[^（）]{0,4})）")
 
 
+#: the kinds of document a portal writes itself (a guide, a Q&A, a news item): placed by their site when their
+#: issuer and title name no place (:meth:`~.authority.Authority.document_place`)
+PAGE_SOURCE_TYPES = ("guide", "interpretation", "other")
+_SOURCE_LABELS = ("信息来源", "来源", "文章来源")
+#: a site named before or after the body: 本网广州市住房保障办公室, 市人力资源社会保障局官网
+_SOURCE_SITE = re.compile(r"^本网|(?:官方网站|门户网站|官网|网站)$")
+
+
+def page_source_bodies(fields: dict[str, str]) -> list[str]:
+    """The bodies a page names as its source (信息来源 / 来源 / 文章来源), as printed — who published the page, not
+    who issued the document (the labelling rule: a source line is never an issuer): every part of the field
+    (split at spaces and 、，；) that reads as a body — its name ends like one (局, 厅, 委员会, 中心 …), a
+    bracketed note (（加挂…牌子）) and a site word (本网, 官网) aside. Empty when no part does (广州日报, 南方+,
+    本网, a WeChat account): the field then names a publication, not a body."""
+    value = next((fields[label] for label in _SOURCE_LABELS if fields.get(label, "").strip()), "")
+    out: list[str] = []
+    for part in re.split(r"[\s、，,；;]+", value):
+        name = _SOURCE_SITE.sub("", re.sub(r"（[^（）]*）$|\([^()]*\)$", "", part))
+        if len(name) >= 3 and _SIGNATURE_SUFFIX.search(name) and name not in out:
+            out.append(name)
+    return out
+
+
 def split_bodies(text: str) -> list[str]:
     """Several bodies of one place written together (a title's or a signature line's co-issuers):
     广州市医疗保障局广州市财政局广州市卫生健康委员会 → three bodies, split where the first body's place name begins
@@ -444,6 +467,8 @@ def extract_metadata(normal: NormalText, span: DocSpan,
         in_force_on_issue=on_issue,
         release_marking=release,
         issued_titles=list(span.issued_titles),
+        site=fields.get("网站名称") or None,
+        publishers=page_source_bodies(fields),
     )
     return doc, body
 

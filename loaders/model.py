@@ -93,7 +93,7 @@ class Document:
     doc_type: str = "other"
     number: str | None = None
     issuer: str | None = None
-    issuer_method: str | None = None  # header | title | signature | promulgator | title-place
+    issuer_method: str | None = None  # header | title | signature | promulgator | title-place | page-metadata | history
     date_signed: str | None = None
     in_force: str | None = None
     expiry: str | None = None
@@ -111,6 +111,8 @@ class Document:
     promulgates: list[str] = field(default_factory=list)  # keys of documents it issues
     promulgated_by: str | None = None  # key of the notice or decree issuing it
     issued_titles: list[str] = field(default_factory=list)  # titles the notice says it issues
+    site: str | None = None  # the name of the site that published the page (its SiteName), when it says
+    publishers: list[str] = field(default_factory=list)  # bodies a page names as its source (信息来源), as printed
     provisions: list[Provision] = field(default_factory=list)
     #: rows of a task table (任务分工表) printed in the document or its annex
     tasks: list["TaskRow"] = field(default_factory=list)

@@ -56,7 +56,8 @@ def test_a_named_query_gives_a_frame_with_the_query_columns_and_typed_values(kg)
 
     docs = kg.query("documents")
     assert isinstance(docs, pd.DataFrame)
-    assert list(docs.columns) == ["doc", "docNumber", "title", "type", "issuer", "issuerLabel", "date", "inForce"]
+    assert list(docs.columns) == ["doc", "docNumber", "title", "type", "issuer", "issuerLabel", "publisher", "publisherLabel",
+                                    "date", "inForce"]
     forest = docs.set_index("doc").loc[FOREST]
     # 003: the decree promulgating it is signed ２０２４年１月２２日, in force from ２０２４年５月１日 (past)
     assert forest["date"] == datetime.date(2024, 1, 22) and type(forest["date"]) is datetime.date

@@ -203,3 +203,85 @@ def test_a_collection_file_named_by_its_version_date(tmp_path):
                      "<!-- INFO END -->\n\n第一条 为了加强烟花爆竹燃放管理，制定本规定。\n", encoding="utf-8")
     [doc] = parse_source(read_file(dated)).documents
     assert (doc.date_signed, doc.date_methods["signed"]) == ("2019-07-19", "history")
+
+
+# ------------------------------------------------------------------ a portal's own pages: the source line
+def _portal_page(title: str, source: str, site: str, body: str) -> str:
+    return (f'<html><head><meta charset="utf-8"><meta name="SiteName" content="{site}">'
+            f'<meta name="ArticleTitle" content="{title}"><meta name="PubDate" content="2025-11-18 17:37:24">'
+            f'<meta name="ContentSource" content="{source}"><title>{title}-{site}</title></head><body>'
+            f'<div class="crumb">当前位置：首页 &gt; 政民互动 &gt; 常见问题</div>'
+            f'<div class="content"><h1>{title}</h1><p>发表时间：2025-11-18 17:37 信息来源：{source}</p>{body}</div>'
+            f'<div class="footer">版权所有 ICP备12345678号</div></body></html>')
+
+
+_QA = ("<p>一、创业担保贷款申请对象有哪几类？</p><p>答：创业担保贷款申请对象分别是个人借款人和小微企业借款人，"
+       "符合条件的可以向经办银行提出申请，具体以经办银行审核为准。</p>"
+       "<p>二、创业担保贷款最高可以申请多少额度？</p><p>答：符合申请条件的个人创业担保贷款额度最高三十万元，"
+       "小微企业创业担保贷款额度最高五百万元，贷款额度由经办银行在限额以内确定。</p>")
+
+_PUBLISHED = """
+    PREFIX pkg: <https://policykg.org/ontology#> PREFIX eli: <http://data.europa.eu/eli/ontology#>
+    PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX dct: <http://purl.org/dc/terms/>
+    SELECT ?publisher ?co ?issuer ?place WHERE { ?d a pkg:Document .
+      OPTIONAL { ?d dct:publisher/skos:prefLabel ?publisher } OPTIONAL { ?d pkg:coPublishedBy/skos:prefLabel ?co }
+      OPTIONAL { ?d eli:passed_by ?issuer } OPTIONAL { ?d pkg:place/pkg:gbCode ?place } }"""
+
+
+def _built(tmp_path, name: str, html: str) -> list[dict]:
+    from policykg.store import Store
+
+    from helpers import run_cli, select
+
+    page = tmp_path / name
+    page.write_text(html, encoding="utf-8")
+    done = run_cli("build", str(page), "--store", str(tmp_path / "store"), "--no-reason", "--no-progress")
+    assert done.returncode == 0, done.stderr[-2000:]
+    return select(Store(tmp_path / "store"), _PUBLISHED)
+
+
+def test_a_portal_q_and_a_is_published_by_the_bodies_its_source_line_names(tmp_path):
+    """信息来源：市人力资源社会保障局 市劳动就业服务管理中心 on the site 杭州市人力资源和社会保障局网站: the Q&A was
+    published by those two bodies (dct:publisher, then pkg:coPublishedBy), read in 杭州市 — the site's place, as the
+    page names none. A source line is not an issuer (tests/labels/rules-real-web.md): the Q&A has none."""
+    html = _portal_page("创业担保贷款常见问题", "市人力资源社会保障局  市劳动就业服务管理中心",
+                        "杭州市人力资源和社会保障局网站", _QA)
+    [doc] = parse_text(html, "15.html").documents
+    assert doc.doc_type == "interpretation"
+    assert doc.publishers == ["市人力资源社会保障局", "市劳动就业服务管理中心"]
+    assert doc.issuer is None and doc.issuers == []
+    assert _built(tmp_path, "15_创业担保贷款常见问题.html", html) == [
+        {"publisher": "杭州市人力资源和社会保障局", "co": "杭州市劳动就业服务管理中心", "issuer": None, "place": "330100"}]
+
+
+def test_a_reposted_instrument_is_placed_by_itself_never_by_the_site(tmp_path):
+    """A notice on a city bureau's site names its publisher, but its place comes from its own issuer and title
+    only: here neither names a place, so it has none (the site may repost a national or another city's text)."""
+    body = ("<p>各区人民政府，市政府各部门：</p><p>为进一步做好城乡居民医疗保险参保工作，现就有关事项通知如下，"
+            "请各单位认真贯彻执行，确保各项工作落到实处。</p><p>一、参保范围。本市户籍居民均可参加城乡居民医疗保险。</p>")
+    html = _portal_page("关于做好城乡居民医疗保险参保工作的通知", "杭州市医疗保障局", "杭州市医疗保障局网站", body)
+    [doc] = parse_text(html, "06.html").documents
+    assert doc.doc_type == "notice" and doc.issuer is None
+    assert _built(tmp_path, "06.html", html) == [
+        {"publisher": "杭州市医疗保障局", "co": None, "issuer": None, "place": None}]
+
+
+@pytest.mark.parametrize("source", ["杭州日报", "南方+", "本网", "某某微信公众号", "国家法律法规数据库"])
+def test_a_source_line_naming_a_publication_names_no_publisher(source):
+    """A newspaper, a site or an account named as the source is not a body: no publisher, no issuer."""
+    [doc] = parse_text(_portal_page("创业担保贷款常见问题", source, "杭州市人力资源和社会保障局网站", _QA), "15.html").documents
+    assert doc.publishers == [] and doc.issuer is None
+
+
+def test_a_source_line_names_bodies_without_site_words_or_notes():
+    """本网杭州市住房保障办公室 → 杭州市住房保障办公室; 市人社局官网 → 市人社局; （加挂…牌子） dropped; 人力资源流动管理处
+    (a division of a bureau: no body's ending) left out; 、 and spaces separate bodies."""
+    from policykg.loaders.metadata import page_source_bodies
+
+    assert page_source_bodies({"来源": "本网杭州市住房保障办公室"}) == ["杭州市住房保障办公室"]
+    assert page_source_bodies({"信息来源": "市人社局官网"}) == ["市人社局"]
+    assert page_source_bodies({"来源": "杭州市社会保障数据服务中心（加挂杭州市社会保障卡服务中心牌子）"}) == [
+        "杭州市社会保障数据服务中心"]
+    assert page_source_bodies({"来源": "市人社局 社保中心"}) == ["市人社局", "社保中心"]
+    assert page_source_bodies({"来源": "市人力资源社会保障局  人力资源流动管理处"}) == ["市人力资源社会保障局"]
+    assert page_source_bodies({"信息来源": "杭州市民政局、杭州市残疾人联合会"}) == ["杭州市民政局", "杭州市残疾人联合会"]

@@ -14,7 +14,8 @@ from policykg.cli import run_query
 from helpers import CORPUS, run_cli
 
 REQUIRED = {
-    "documents": ["doc", "docNumber", "title", "type", "issuer", "issuerLabel", "date", "inForce"],
+    "documents": ["doc", "docNumber", "title", "type", "issuer", "issuerLabel", "publisher", "publisherLabel", "date",
+                  "inForce"],
     "measures": ["measure", "doc", "docNumber", "path", "text"],
     "promulgations": ["notice", "noticeNumber", "issued", "issuedTitle"],
     "responsible-units": ["measure", "doc", "path", "unit", "unitLabel", "unitText", "role", "method", "deadline"],

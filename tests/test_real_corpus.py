@@ -282,3 +282,34 @@ def test_the_real_corpus_links_list_is_the_live_one(real):
     from test_links_order import check_rows
 
     check_rows(real[3], relations=("based-on", "repeals", "issues"))
+
+
+#: what portal pages name as their source (信息来源 / ContentSource), read off each page: the bodies among them
+#: published it (dct:publisher, then pkg:coPublishedBy), relative names read in the site's city
+#: (广州市人力资源和社会保障局网站); a newspaper or an account is no publisher; a source line is never an issuer
+PAGE_SOURCES = {
+    "portal-pages/15_创业担保贷款常见问题_2025.html": ("广州市人力资源和社会保障局", {"广州市劳动就业服务管理中心"}),
+    "portal-pages/27_残疾人两项补贴标准_2026.html": ("广州市民政局", set()),
+    "portal-pages/19_广州失业保险常见问题解答_2025-11版.html": ("广州市人力资源和社会保障局", set()),
+    "portal-pages/b3_生育津贴直接发放个人.md": ("广州市政务服务和数据管理局", {"广州市医疗保障局"}),  # 来源：…、…
+    "portal-pages/10_广东医保新措_大病保险门特结算.html": (None, set()),  # 来源：广州日报
+    "portal-pages/34_电子居住证申领指南.html": (None, set()),  # 来源：粤省事微信公众号
+}
+
+
+def test_portal_pages_are_published_by_the_bodies_their_source_line_names(real):
+    _, rows, files, store = real
+    by_src = {f["src"]: _rel(f["path"]) for f in files}
+    found = select(store, """
+        PREFIX pkg: <https://policykg.org/ontology#> PREFIX eli: <http://data.europa.eu/eli/ontology#>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX prov: <http://www.w3.org/ns/prov#>
+        PREFIX dct: <http://purl.org/dc/terms/>
+        SELECT ?src ?publisher ?co ?issuer WHERE { ?d a pkg:Document ; prov:wasDerivedFrom ?src .
+          OPTIONAL { ?d dct:publisher/skos:prefLabel ?publisher } OPTIONAL { ?d pkg:coPublishedBy/skos:prefLabel ?co }
+          OPTIONAL { ?d eli:passed_by ?issuer } }""")
+    for rel, (publisher, co) in PAGE_SOURCES.items():
+        mine = [r for r in found if by_src.get(r["src"]) == rel]
+        assert mine, rel
+        assert {r["publisher"] for r in mine} == {publisher}, (rel, mine)
+        assert {r["co"] for r in mine if r["co"]} == co, (rel, mine)
+        assert {r["issuer"] for r in mine} == {None}, (rel, mine)  # guides, Q&As and news: no issuer
