@@ -35,6 +35,10 @@ _PAGE_END = re.compile(
 #: a site suffix after a page title: 本月起… - 广州市人民政府门户网站
 _SITE_SUFFIX = re.compile(r"\s*[-_|—–]+\s*[^-_|—–]{2,30}(?:门户网站|政府网|网站|官网|政务网)\s*[-_]*\s*$")
 _DATE = re.compile(r"(?:19|20)\d{2}[-年./]\d{1,2}[-月./]\d{1,2}日?")
+#: the page's own fields under a title: 来源：…, 发布时间：2025-01-01 (metadata, never the body's prose)
+_SOURCE_LABELS = ("来源", "信息来源", "文章来源", "发布机构")
+_DATE_LABELS = ("发布日期", "发布时间", "发表时间", "日期", "时间", "公开日期")
+_FIELD = re.compile(r"^(?:来源|发布机构|信息来源|文章来源|(?:发布|发表)?(?:日期|时间))[：:]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -94,9 +98,11 @@ def _visible(line: str) -> str:
     return re.sub(r"[*_#>|`\\]", "", line).strip()
 
 
-def _web_body(text: str, start: int, title: str | None, meta: dict[str, str]) -> tuple[int, int]:
+def _web_body(text: str, start: int, title: str | None, meta: dict[str, str],
+              furniture: list[tuple[int, int]] | None = None) -> tuple[int, int]:
     """Body of a converted portal page: from its title heading (else the first run of prose) to the
-    first line of page furniture after it."""
+    first line of page furniture after it. The date and source lines under the title become metadata, and their
+    ranges are added to ``furniture`` (they are the page's, not the document's text)."""
     lines = _line_spans(text, start, len(text))
     key = re.sub(r"\s", "", title or "")
     first = None
@@ -114,20 +120,35 @@ def _web_body(text: str, start: int, title: str | None, meta: dict[str, str]) ->
                 break
     if first is None:
         return start, start
-    last = len(lines)
-    for i in range(first + 1, len(lines)):
-        vis = _visible(text[lines[i][0]:lines[i][1]])
-        if _PAGE_END.match(vis):
-            last = i
-            break
-    # page furniture right under the title: date and source lines become metadata
+    # the body ends at the first line of page furniture (分享到, 相关链接, 版权所有 …) after its prose: a share or
+    # print row between the title and the prose (gz.gov.cn's template) is the page's, and does not end the body
+    ends = [i for i in range(first + 1, len(lines)) if _PAGE_END.match(_visible(text[lines[i][0]:lines[i][1]]))]
+    prose = next((i for i in range(first + 1, len(lines))
+                  if len(_CJK.findall(_LINK.sub("", _IMAGE.sub("", text[lines[i][0]:lines[i][1]])))) >= 20
+                  and not _FIELD.match(_visible(text[lines[i][0]:lines[i][1]]))), None)
+    if prose is not None:
+        last = next((i for i in ends if i > prose), len(lines))
+    else:
+        last = ends[0] if ends else len(lines)
+    # page furniture right under the title: date and source lines become metadata (several fields on one line
+    # too, 发表时间：**…**信息来源：**区卫生健康局**浏览量：**-**, read as an HTML page's field line is read)
+    from .html import _parse_field_line
+
     for s, e in lines[first + 1:min(last, first + 12)]:
         vis = _visible(text[s:e])
-        m = re.match(r"^(?:来源|发布机构|信息来源)[：:]\s*(?P<v>.+)$", vis)
-        if m:
-            meta.setdefault("来源", m["v"].strip())
-        elif _DATE.fullmatch(vis) or re.fullmatch(r"(?:发布)?(?:日期|时间)[：:]\s*" + _DATE.pattern + r".*", vis):
+        found = False
+        if _DATE.fullmatch(vis):
             meta.setdefault("发布日期", _DATE.search(vis).group(0))
+            found = True
+        for label, value in _parse_field_line(_visible(re.sub(r"\*\*|__", " ", text[s:e]))):
+            if label in _SOURCE_LABELS and value:
+                meta.setdefault("来源", value.strip())
+                found = True
+            elif label in _DATE_LABELS and _DATE.search(value):
+                meta.setdefault("发布日期", _DATE.search(value).group(0))
+                found = True
+        if found and furniture is not None:
+            furniture.append((s, e))
     return lines[first][0], lines[last - 1][1] if last > first else lines[first][1]
 
 
@@ -159,14 +180,17 @@ def markdown_layout(text: str) -> tuple[list[tuple[int, int]], dict[str, str]]:
                 meta["标题"] = page_title(m["value"])
             elif m["key"] == "Published Time" and _DATE.search(m["value"]):
                 meta["发布日期"] = _DATE.search(m["value"]).group(0)
-        body_start, body_end = _web_body(text, web.end(), meta.get("标题"), meta)
+        from .html import _chrome_line
+
+        body_start, body_end = _web_body(text, web.end(), meta.get("标题"), meta, drop)
         drop.append((0, body_start))
         drop.append((body_end, len(text)))
         start, end = body_start, body_end
-        # inside the body, lines that are only images or links are page furniture
+        # inside the body, lines that are only images or links, and the page's widgets (听全文, 分享到, 打印: the
+        # lines an HTML page's reader drops), are page furniture
         for s, e in _line_spans(text, start, end):
             line = text[s:e]
-            if line.strip() and not _CJK.search(_LINK.sub("", _IMAGE.sub("", line))):
+            if line.strip() and (not _CJK.search(_LINK.sub("", _IMAGE.sub("", line))) or _chrome_line(_visible(line))):
                 drop.append((s, e))
     else:
         fm = _FRONT_MATTER.match(text)

@@ -128,6 +128,48 @@ def test_a_web_to_markdown_page_keeps_only_its_body():
     assert [p.heading for p in doc.provisions if p.kind == "part"] == ["做好登记", "加强宣传"]
 
 
+WEB_NEWS = """Title: 某区扎实推进家庭医生签约服务 - 某市人民政府门户网站
+
+URL Source: https://www.example.gov.cn/xw/content/post_2.html
+
+Markdown Content:
+当前位置：[首页](https://www.example.gov.cn/)>[新闻](https://www.example.gov.cn/xw/)
+
+# 某区扎实推进家庭医生签约服务
+
+发表时间：**2025-03-28 16:55:56**信息来源：**某市卫生健康委员会 某市医疗保障局**浏览量：**-**
+
+*   ![Image 10](https://www.example.gov.cn/global/yybb_icon2.png) 听全文
+*   _![Image 19](https://www.example.gov.cn/content_icon06.png)_ 分享到 
+*   _![Image 20](https://www.example.gov.cn/content_icon07.png)_-次
+
+为深入贯彻落实家庭医生签约服务十项措施，某区卫生健康局召开全区家庭医生签约服务工作推进会，部署全年重点工作。
+
+会议要求各社区卫生服务中心对照考核指标，列出清单，采取有效措施，推动家庭医生签约服务高质量发展。
+
+相关新闻
+
+扫一扫在手机打开当前页
+
+网站标识码：0000000000
+"""
+
+
+def test_a_web_to_markdown_news_item_keeps_its_body_past_the_share_row():
+    """The portal's widget row (听全文, 分享到) between the title and the prose is page furniture, not the end of the
+    body; the field line above it (发表时间：**…**信息来源：**…**浏览量：**-**) is metadata, read field by field."""
+    parsed = parse_text(WEB_NEWS, "b3_news.md")
+    [doc] = parsed.documents
+    assert doc.title == "某区扎实推进家庭医生签约服务"
+    assert doc.date_published == "2025-03-28"
+    assert doc.publishers == ["某市卫生健康委员会", "某市医疗保障局"]
+    text = parsed.normal.text
+    assert text.startswith("某区扎实推进家庭医生签约服务\n为深入贯彻落实家庭医生签约服务十项措施")
+    assert text.endswith("推动家庭医生签约服务高质量发展。")
+    for chrome in ("听全文", "分享到", "浏览量", "发表时间", "信息来源", "相关新闻", "扫一扫"):
+        assert chrome not in text
+
+
 def test_a_json_sidecar_is_the_page_information_table(tmp_path):
     page = tmp_path / "r01_某发〔2019〕3号.html"
     page.write_text("<tbody><tr><td id='content'><p>关于加强某项工作的意见</p><p>各地区：</p>"
