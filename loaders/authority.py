@@ -316,11 +316,16 @@ class Authority:
         code = place if isinstance(place, str) else place.code
         return self.gazetteer.by_code(code) if code else None
 
+    @staticmethod
+    def is_relative(name: str) -> bool:
+        """Whether a name is read within a place (市人社局, 区教育局, 省财政厅)."""
+        return bool(_RELATIVE.match(name))
+
     def document_place(self, doc) -> Place | None:
         """The place of a document: from its issuers, then its title (see :meth:`place_of`); for what a portal
         writes itself (a guide, a Q&A, a news item: :data:`~.metadata.PAGE_SOURCE_TYPES`), then the name of the
-        site that published it (广州市人力资源和社会保障局网站 → 广州市), where 市人社局 in its source line is read.
-        A document the site only reposts is placed by its own issuer and title, never by the site."""
+        site that published it (广州市人力资源和社会保障局网站 → 广州市). Instruments (notices, regulations,
+        plans …) are placed by their own issuer and title only: a site reposts them from elsewhere."""
         from .metadata import PAGE_SOURCE_TYPES
 
         site = doc.site if doc.doc_type in PAGE_SOURCE_TYPES else None

@@ -123,9 +123,16 @@ class Emitter:
         return [self.authority.resolve(name, place) for name in doc.issuers[1:]]
 
     def publishers(self, doc: Document) -> list[Unit]:
-        """The bodies the page names as its source (信息来源), read in the document's place: who published it."""
-        place = self.authority.document_place(doc)
-        return [self.authority.resolve(name, place) for name in doc.publishers]
+        """The bodies the page names as its source (信息来源): who published it. A relative name (市人社局) is read in
+        the place of the site that published the page (广州市人民政府门户网站 → 广州市), else of the document; one
+        that neither anchors is left out (it would name a body of no place)."""
+        place = self.authority.place_of(doc.site) or self.authority.document_place(doc)
+        out = []
+        for name in doc.publishers:
+            if place is None and self.authority.is_relative(name):
+                continue
+            out.append(self.authority.resolve(name, place))
+        return out
 
     def issuer(self, doc: Document) -> Unit | None:
         if not doc.issuer:

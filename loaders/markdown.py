@@ -35,9 +35,9 @@ _PAGE_END = re.compile(
 #: a site suffix after a page title: 本月起… - 广州市人民政府门户网站
 _SITE_SUFFIX = re.compile(r"\s*[-_|—–]+\s*[^-_|—–]{2,30}(?:门户网站|政府网|网站|官网|政务网)\s*[-_]*\s*$")
 _DATE = re.compile(r"(?:19|20)\d{2}[-年./]\d{1,2}[-月./]\d{1,2}日?")
-#: the page's own fields under a title: 来源：…, 发布时间：2025-01-01 (metadata, never the body's prose)
-_SOURCE_LABELS = ("来源", "信息来源", "文章来源", "发布机构")
-_DATE_LABELS = ("发布日期", "发布时间", "发表时间", "日期", "时间", "公开日期")
+#: the page's widgets among the lines of _PAGE_END: between a title and its prose they do not end the body
+_WIDGET_END = re.compile(r"^(?:扫一扫|分享到|【?打印本页|【?关闭窗口)")
+#: a field line under a title (来源：…, 发布时间：2025-01-01): metadata, never the body's prose
 _FIELD = re.compile(r"^(?:来源|发布机构|信息来源|文章来源|(?:发布|发表)?(?:日期|时间))[：:]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -120,32 +120,37 @@ def _web_body(text: str, start: int, title: str | None, meta: dict[str, str],
                 break
     if first is None:
         return start, start
-    # the body ends at the first line of page furniture (分享到, 相关链接, 版权所有 …) after its prose: a share or
-    # print row between the title and the prose (gz.gov.cn's template) is the page's, and does not end the body
-    ends = [i for i in range(first + 1, len(lines)) if _PAGE_END.match(_visible(text[lines[i][0]:lines[i][1]]))]
-    prose = next((i for i in range(first + 1, len(lines))
+    # the body ends at the first line of page furniture after its prose. A widget row (分享到, 扫一扫, 打印, 关闭)
+    # between the title and the prose (gz.gov.cn's template) is the page's and does not end it; a related list, a
+    # pager or a footer (相关…, 上一篇, 版权所有, 主办单位 …) always does, prose or not.
+    def vis_of(i: int) -> str:
+        return _visible(text[lines[i][0]:lines[i][1]])
+
+    ends = [i for i in range(first + 1, len(lines)) if _PAGE_END.match(vis_of(i))]
+    hard = next((i for i in ends if not _WIDGET_END.match(vis_of(i))), len(lines))
+    prose = next((i for i in range(first + 1, hard)
                   if len(_CJK.findall(_LINK.sub("", _IMAGE.sub("", text[lines[i][0]:lines[i][1]])))) >= 20
-                  and not _FIELD.match(_visible(text[lines[i][0]:lines[i][1]]))), None)
+                  and not _FIELD.match(vis_of(i))), None)
     if prose is not None:
         last = next((i for i in ends if i > prose), len(lines))
     else:
         last = ends[0] if ends else len(lines)
-    # page furniture right under the title: date and source lines become metadata (several fields on one line
-    # too, 发表时间：**…**信息来源：**区卫生健康局**浏览量：**-**, read as an HTML page's field line is read)
+    # page furniture right under the title, before the prose: date and field lines become metadata under their
+    # own labels (several fields on one line too, 发表时间：**…**信息来源：**区卫生健康局**浏览量：**-**, read as an
+    # HTML page's field line is read); the body below them is never read as fields
     from .html import _parse_field_line
 
-    for s, e in lines[first + 1:min(last, first + 12)]:
+    for s, e in lines[first + 1:min(last, first + 12, prose if prose is not None else len(lines))]:
         vis = _visible(text[s:e])
         found = False
         if _DATE.fullmatch(vis):
             meta.setdefault("发布日期", _DATE.search(vis).group(0))
             found = True
         for label, value in _parse_field_line(_visible(re.sub(r"\*\*|__", " ", text[s:e]))):
-            if label in _SOURCE_LABELS and value:
-                meta.setdefault("来源", value.strip())
-                found = True
-            elif label in _DATE_LABELS and _DATE.search(value):
-                meta.setdefault("发布日期", _DATE.search(value).group(0))
+            if value and value.strip("-— "):
+                meta.setdefault(label, value.strip())
+                if label in ("日期", "时间", "公开日期") and _DATE.search(value):  # a bare date label: published
+                    meta.setdefault("发布日期", _DATE.search(value).group(0))
                 found = True
         if found and furniture is not None:
             furniture.append((s, e))
@@ -178,6 +183,9 @@ def markdown_layout(text: str) -> tuple[list[tuple[int, int]], dict[str, str]]:
         for m in _WEB_FIELD.finditer(text, 0, web.end()):
             if m["key"] == "Title" and m["value"].strip():
                 meta["标题"] = page_title(m["value"])
+                site = _SITE_SUFFIX.search(m["value"])
+                if site:  # … - 广州市人民政府门户网站: the site that published the page
+                    meta["网站名称"] = re.sub(r"^[\s\-_|—–]+|[\s\-_]+$", "", site.group(0))
             elif m["key"] == "Published Time" and _DATE.search(m["value"]):
                 meta["发布日期"] = _DATE.search(m["value"]).group(0)
         from .html import _chrome_line

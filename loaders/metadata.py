@@ -143,13 +143,16 @@ def page_source_bodies(fields: dict[str, str]) -> list[str]:
     (split at spaces and 、，；) that reads as a body — its name ends like one (局, 厅, 委员会, 中心 …), a
     bracketed note (（加挂…牌子）) and a site word (本网, 官网) aside. Empty when no part does (广州日报, 南方+,
     本网, a WeChat account): the field then names a publication, not a body."""
-    value = next((fields[label] for label in _SOURCE_LABELS if fields.get(label, "").strip()), "")
-    out: list[str] = []
-    for part in re.split(r"[\s、，,；;]+", value):
-        name = _SOURCE_SITE.sub("", re.sub(r"（[^（）]*）$|\([^()]*\)$", "", part))
-        if len(name) >= 3 and _SIGNATURE_SUFFIX.search(name) and name not in out:
-            out.append(name)
-    return out
+    for label in _SOURCE_LABELS:  # the first field that names a body (信息来源：本网 does not hide 来源：…局)
+        value = re.sub(r"（[^（）]*）|\([^()]*\)", "", fields.get(label, ""))  # bracketed notes, spaces and all
+        out: list[str] = []
+        for part in re.split(r"[\s、，,；;]+", value):
+            name = _SOURCE_SITE.sub("", part)
+            if len(name) >= 3 and _SIGNATURE_SUFFIX.search(name) and name not in out:
+                out.append(name)
+        if out:
+            return out
+    return []
 
 
 def split_bodies(text: str) -> list[str]:

@@ -92,10 +92,15 @@ def parse_source(source: SourceText) -> ParsedSource:
                 doc.date_methods["in-force"] = "promulgator"
     # a page publishes everything on it: a document without a publication date of its own takes the page's
     page_date = next((d.date_published for d in documents if d.date_methods.get("published") == "page-metadata"), None)
+    # … and so does its site, and the bodies its source line names
+    page = next((d for d in documents if d.publishers or d.site), None)
     for doc in documents:
         if doc.date_published is None and page_date:
             doc.date_published = page_date
             doc.date_methods["published"] = "page-metadata"
+        if page is not None and doc is not page:
+            doc.publishers = doc.publishers or list(page.publishers)
+            doc.site = doc.site or page.site
     for doc in documents:
         # a regulation is enacted by a congress or promulgated by a government: the title's place does not say which
         # nor does a guide's or a news item's: a portal names its own city in them without issuing anything

@@ -327,3 +327,58 @@ def test_a_source_line_names_bodies_without_site_words_or_notes():
     assert page_source_bodies({"来源": "市人社局 社保中心"}) == ["市人社局", "社保中心"]
     assert page_source_bodies({"来源": "市人力资源社会保障局  人力资源流动管理处"}) == ["市人力资源社会保障局"]
     assert page_source_bodies({"信息来源": "杭州市民政局、杭州市残疾人联合会"}) == ["杭州市民政局", "杭州市残疾人联合会"]
+
+
+NOTICE_MD = """Title: 关于2024年端午节放假安排的通知 - 某市人民政府门户网站
+
+URL Source: https://www.example.gov.cn/a.html
+
+Markdown Content:
+# 关于2024年端午节放假安排的通知
+
+发布机构：某市人民政府办公厅
+
+各区人民政府，市政府各部门：
+
+经市人民政府同意，现将2024年端午节放假安排通知如下：6月10日放假，与周末连休。
+
+某市人民政府办公厅
+
+2024年6月1日
+
+相关新闻
+
+（一）时间：2024年5月1日至5月5日
+"""
+
+
+def test_a_short_markdown_notice_keeps_its_signature_and_its_fields_labels():
+    """Field lines are read only above the prose: the signature and its date (a few lines under the title) stay
+    the notice's; 发布机构 is read as on an HTML page (its issuer field), not as a source line; 相关新闻 ends the
+    body even where no line before it is long prose."""
+    parsed = parse_text(NOTICE_MD, "b3_notice.md")
+    [doc] = parsed.documents
+    assert doc.date_signed == "2024-06-01" and doc.date_published is None
+    assert doc.issuer == "某市人民政府办公厅"
+    assert doc.publishers == []
+    assert parsed.normal.text.endswith("某市人民政府办公厅\n2024年6月1日")
+
+
+def test_a_source_line_naming_only_a_site_does_not_hide_the_next_one():
+    from policykg.loaders.metadata import page_source_bodies
+
+    assert page_source_bodies({"信息来源": "本网", "来源": "杭州市民政局"}) == ["杭州市民政局"]
+    assert page_source_bodies({"来源": "杭州市民政局（加挂 杭州市老龄工作委员会办公室牌子）"}) == ["杭州市民政局"]
+
+
+def test_a_reposted_notice_names_its_publisher_in_the_sites_city(tmp_path):
+    """来源：市人社局 on 杭州市人力资源和社会保障局网站, under a notice of 宁波市人民政府办公厅: the publisher is read in
+    the site's city (杭州), not in the notice's (宁波)."""
+    body = ("<p>各区人民政府，市政府各部门：</p><p>为进一步做好城乡居民医疗保险参保工作，现就有关事项通知如下，"
+            "请各单位认真贯彻执行，确保各项工作落到实处。</p><p>一、参保范围。本市户籍居民均可参加城乡居民医疗保险。</p>"
+            "<p>宁波市人民政府办公厅</p><p>2024年6月1日</p>")
+    html = _portal_page("宁波市人民政府办公厅关于做好城乡居民医疗保险参保工作的通知", "市人社局",
+                        "杭州市人力资源和社会保障局网站", body)
+    [row] = _built(tmp_path, "06.html", html)
+    assert row["publisher"] == "杭州市人力资源和社会保障局"
+    assert row["place"] == "330200"  # the notice's own place: 宁波市
