@@ -36,6 +36,7 @@ its set of candidates changed — re-building one document in a large store stay
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import math
 import re
@@ -637,6 +638,31 @@ def store_has_graph(store, graph: str) -> bool:
 
 _LOOKUP_MAX = 64  # a re-build of at most this many documents looks up their follow-up graphs one by one
 
+ORDER_SHIFT = 32  # pkg:followupOrder: the district plan's key above these bits, the link's rank below
+
+
+def followup_orders(plan: str, found: list[FollowUp], measures: list[Measure]) -> dict[tuple[str, str], int]:
+    """``pkg:followupOrder`` of each link (district measure, city measure) of one district plan: the plan's key —
+    31 bits of the SHA-256 of its IRI, so that no other plan is read to order it — times 2^32, plus the link's
+    rank (from 1) in the plan's text order (``measures``, the plan's measures in order), then by the two IRIs.
+    Lists of follow-ups sort these integers (and the link's IRI, should two plans' keys ever be equal) instead
+    of reading every district measure's position: rows of one plan stay together, in the order of its text."""
+    key = (int.from_bytes(hashlib.sha256(plan.encode("utf-8")).digest()[:4], "big") >> 1) << ORDER_SHIFT
+    place = {m.iri: k for k, m in enumerate(measures)}
+    ranked = sorted(found, key=lambda f: (place.get(f.district_measure, len(place)), f.district_measure, f.city_measure))
+    return {(f.district_measure, f.city_measure): key + k for k, f in enumerate(ranked, 1)}
+
+
+def _unordered_links(store) -> bool:
+    """Whether the store holds follow-up links of the layout before ``pkg:followupOrder`` (one link looked at)."""
+    from pyoxigraph import Variable
+
+    first = next(iter(store.query("SELECT ?f WHERE { ?f a pkg:FollowUp } LIMIT 1")), None)
+    if first is None:
+        return False
+    return not bool(store.query("ASK { ?f pkg:followupOrder ?o ; pkg:followupPlan ?p }",
+                                substitutions={Variable("f"): first["f"]}))
+
 
 def _recorded(store, mint, graphs: set[str] | None = None) -> dict[str, tuple[frozenset[str], str | None]]:
     """District plan's follow-up graph → the city plans it was computed against (answered: ``pkg:followsPlan``, or
@@ -707,6 +733,8 @@ def link_followups(store, mint, how: Matching = LEXICAL, changed: set[str] | Non
     # large store
     targeted = False
     recorded = None
+    if changed is not None and not bulk and _unordered_links(store):
+        changed = None  # links of an earlier layout (no pkg:followupOrder): every district plan is matched again
     if changed is not None and not bulk:
         heads = _city_plan_heads(store)
         city_iris = set(heads)
@@ -782,6 +810,8 @@ def link_followups(store, mint, how: Matching = LEXICAL, changed: set[str] | Non
                 quads.append(Quad(NamedNode(dp.iri), NamedNode(PKG + "candidateBy"),
                                   Literal("basis" if cp.iri in dp.bases else "subject-and-period"), g))
         counter: dict[str, int] = {}
+        orders = followup_orders(dp.iri, found, measures.get(dp.iri, []))
+        plan_node = NamedNode(dp.iri)
         for f in found:
             counter[f.district_measure] = counter.get(f.district_measure, 0) + 1
             node = NamedNode(f"{f.district_measure}#followup-{counter[f.district_measure]}")
@@ -795,6 +825,9 @@ def link_followups(store, mint, how: Matching = LEXICAL, changed: set[str] | Non
                 Quad(node, NamedNode(PKG + "score"), Literal(f"{f.score:.4f}", datatype=NamedNode(XSD + "decimal")), g),
                 Quad(node, NamedNode(PKG + "method"), Literal(how.method + (CROSS_PLAN if cross else "")), g),
                 Quad(node, NamedNode(PKG + "matchingSection"), NamedNode(f.city_section), g),
+                Quad(node, NamedNode(PKG + "followupPlan"), plan_node, g),
+                Quad(node, NamedNode(PKG + "followupOrder"),
+                     Literal(str(orders[f.district_measure, f.city_measure]), datatype=NamedNode(XSD + "integer")), g),
             ]
             quads += [Quad(node, NamedNode(PKG + "evidence"), Literal(p, language="zh"), g) for p in f.shared]
         return quads

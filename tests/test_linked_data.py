@@ -252,7 +252,7 @@ def test_named_query_files_parse_without_predeclared_prefixes(path: Path):
     q = lib.load(path.stem)
     assert q.title and q.columns  # the header is still read with PREFIX lines after it
     # bound (scope lines become text, a VALUES block), paged: still parses in both engines with no prefixes known
-    for variant in (text, lib.bind(text, _all_params(q), 10, 20)):
+    for variant in (text, lib.bind(text, _all_params(q)), lib.bind(text, {}, 10), lib.bind(text, _all_params(q), 10, 20)):
         prepareQuery(variant, initNs={})
         ox.Store().query(variant)  # pyoxigraph: an undeclared prefix is a SyntaxError
     # every prefix used is declared in the text: pyoxigraph would also reject the text without its PREFIX lines
